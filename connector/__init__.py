@@ -1,0 +1,3 @@
+"""The referral connector core: routes, services, the pure domain and storage."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,209 @@
+"""The `connector` command: serve, migrate, worker, deliveries, keys and Shopify config."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from connector.errors import ConnectorError
+from connector.logs import setup_logging
+from connector.settings import Settings, load_settings
+
+console = Console()
+
+Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str) -> Callable[[Command], Command]:
+    """Register an async command implementation under a sub-command name."""
+
+    def register(fn: Command) -> Command:
+        COMMANDS[name] = fn
+        return fn
+
+    return register
+
+
+async def _with_db(settings: Settings, body: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    from connector.store.db import close_db, init_db
+
+    await init_db(settings.database_url)
+    try:
+        return await body()
+    finally:
+        await close_db()
+
+
+@command("migrate")
+async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """Apply pending migrations."""
+    from connector.store.db import close_db, migrate
+
+    try:
+        applied = await migrate(settings.database_url)
+    finally:
+        await close_db()
+    console.print(f"applied: {', '.join(applied)}" if applied else "database is up to date")
+    return 0
+
+
+@command("worker")
+async def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    """Run N worker loops in this process until interrupted."""
+    from connector.services.handlers import build_worker
+    from connector.services.runtime import Runtime, make_http_client
+
+    async def body() -> int:
+        runtime = Runtime(settings, make_http_client())
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            if args.once:
+                counts = await build_worker(runtime).drain()
+                console.print(f"processed: {counts or 'nothing due'}")
+                return 0
+            await asyncio.gather(*(build_worker(runtime).run(stop) for _ in range(args.concurrency)))
+        finally:
+            await runtime.http.aclose()
+        return 0
+
+    return await _with_db(settings, body)
+
+
+@command("deliveries")
+async def cmd_deliveries(args: argparse.Namespace, settings: Settings) -> int:
+    """List, show or replay stored webhook deliveries."""
+    from connector.services import deliveries
+    from connector.services.runtime import utcnow
+
+    async def body() -> int:
+        if args.action == "list":
+            rows = await deliveries.list_deliveries(
+                status=args.status, shop=args.shop, topic=args.topic, limit=args.limit
+            )
+            if args.json:
+                print(json.dumps([r.__dict__ for r in rows], default=str, indent=2))
+                return 0
+            table = Table("id", "topic", "shop", "webhook id", "status", "attempts", "last error")
+            for r in rows:
+                table.add_row(
+                    str(r.id), r.topic, r.shop, r.webhook_id, r.status, str(r.attempts),
+                    (r.last_error or "")[:80],
+                )
+            console.print(table)
+            return 0
+        if args.action == "show":
+            found = await deliveries.show_delivery(args.id)
+            if found is None:
+                console.print(f"[red]no delivery with id {args.id}[/red]")
+                return 1
+            print(json.dumps(found, default=str, indent=2))
+            return 0
+        if args.dead:
+            count = await deliveries.replay_dead(utcnow(), shop=args.shop)
+        elif args.ids:
+            count = await deliveries.replay(args.ids, utcnow())
+        else:
+            console.print("[red]name delivery ids to replay, or pass --dead[/red]")
+            return 2
+        console.print(f"queued {count} deliveries for replay")
+        return 0
+
+    return await _with_db(settings, body)
+
+
+@command("generate-key")
+async def cmd_generate_key(args: argparse.Namespace, settings: Settings) -> int:
+    """Print a new encryption key for CONNECTOR_ENCRYPTION_KEYS."""
+    from connector.crypto import generate_key
+
+    print(generate_key())
+    return 0
+
+
+@command("rotate-keys")
+async def cmd_rotate_keys(args: argparse.Namespace, settings: Settings) -> int:
+    """Re-encrypt every stored secret with the newest key."""
+    from connector.services.credentials import rotate_all
+    from connector.crypto import Vault
+
+    async def body() -> int:
+        count = await rotate_all(Vault(settings.encryption_keys))
+        console.print(f"re-encrypted the secrets of {count} shops with the newest key")
+        return 0
+
+    return await _with_db(settings, body)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from connector.app import create_app
+
+    for line in settings.unconfigured_features():
+        console.print(f"[yellow]not configured:[/yellow] {line}")
+    uvicorn.run(
+        create_app(settings), host=args.host, port=args.port, log_level=settings.log_level.lower(),
+        proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    parser = argparse.ArgumentParser(prog="connector", description="Referral connector")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the web server (and the worker, by default)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    sub.add_parser("migrate", help="apply database migrations")
+    worker = sub.add_parser("worker", help="run the delivery worker as its own process")
+    worker.add_argument("--concurrency", type=int, default=2)
+    worker.add_argument("--once", action="store_true", help="process what is due, then exit")
+    dl = sub.add_parser("deliveries", help="see and replay stored webhook deliveries")
+    dsub = dl.add_subparsers(dest="action", required=True)
+    dlist = dsub.add_parser("list", help="topic, shop, webhook id, status, attempts, last error")
+    dlist.add_argument("--status", choices=["pending", "processing", "done", "dead"])
+    dlist.add_argument("--shop")
+    dlist.add_argument("--topic")
+    dlist.add_argument("--limit", type=int, default=50)
+    dlist.add_argument("--json", action="store_true")
+    dshow = dsub.add_parser("show", help="one delivery with headers, body and attempts")
+    dshow.add_argument("id", type=int)
+    dreplay = dsub.add_parser("replay", help="queue deliveries again")
+    dreplay.add_argument("ids", type=int, nargs="*")
+    dreplay.add_argument("--dead", action="store_true", help="every dead-lettered delivery")
+    dreplay.add_argument("--shop")
+    sub.add_parser("generate-key", help="print a new encryption key")
+    sub.add_parser("rotate-keys", help="re-encrypt stored secrets with the newest key")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `connector` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        setup_logging(settings.log_level)
+        if args.command == "serve":
+            return _serve(args, settings)
+        return asyncio.run(COMMANDS[args.command](args, settings))
+    except ConnectorError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Logging setup with a filter that masks every configured secret, whatever logs it."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+MASK = "[redacted]"
+# Shapes of secrets we never want in a log line, even ones we were not told about.
+_SHAPES = re.compile(
+    r"(shpat_|shpua_|shprt_|shpca_|shpss_|ck_|cs_)[A-Za-z0-9_]{8,}"
+    r"|(?i:bearer\s+)[A-Za-z0-9._\-]{16,}"
+)
+
+
+class SecretFilter(logging.Filter):
+    """Replaces known secret values and token-shaped strings in every record with a mask."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._values: set[str] = set()
+
+    def add(self, values: Iterable[str | None]) -> None:
+        """Register more secret values to mask (empty and very short values are ignored)."""
+        self._values.update(v for v in values if v and len(v) >= 6)
+
+    def _clean(self, text: str) -> str:
+        for value in self._values:
+            if value in text:
+                text = text.replace(value, MASK)
+        return _SHAPES.sub(MASK, text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Render the message once, mask it, and drop the args so nothing leaks later."""
+        message = record.getMessage()
+        cleaned = self._clean(message)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._clean(record.exc_text)
+        record.msg, record.args = cleaned, None
+        return True
+
+
+SECRET_FILTER = SecretFilter()
+_installed = False
+
+
+def install_secret_filter() -> None:
+    """Mask secrets at record creation, so every handler (ours, uvicorn's, a test's) gets clean text."""
+    global _installed
+    if _installed:
+        return
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = previous(*args, **kwargs)  # type: ignore[arg-type]
+        SECRET_FILTER.filter(record)
+        return record
+
+    logging.setLogRecordFactory(factory)
+    _installed = True
+
+
+def setup_logging(level: str = "INFO") -> None:
+    """Configure root logging once, masking secrets in every record."""
+    install_secret_filter()
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(level)
+    # httpx logs every request URL at INFO; keep it for debugging only.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -1,0 +1,37 @@
+"""POST /webhooks/{platform}: verify on the raw bytes, store in the inbox, answer 200 fast."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from connector.errors import NotConfigured
+from connector.services.ingest import receive
+from connector.services.runtime import Runtime
+from platforms.base import WebhookRejected
+from platforms.registry import UnknownPlatform
+
+# App-wide signed webhooks; WooCommerce (per-shop secrets) gets its own route.
+APP_SIGNED = ("shopify", "sandbox")
+
+
+async def webhook(request: Request) -> Response:
+    """Receive one webhook delivery; a duplicate answers 200 and changes nothing."""
+    platform = request.path_params["platform"]
+    if platform not in APP_SIGNED:
+        return JSONResponse({"error": f"unknown webhook platform {platform!r}"}, status_code=404)
+    runtime: Runtime = request.app.state.runtime
+    body = await request.body()
+    try:
+        received = await receive(runtime, platform, request.headers, body)
+    except NotConfigured as exc:
+        return JSONResponse({"error": str(exc)}, status_code=503)
+    except UnknownPlatform as exc:
+        return JSONResponse({"error": str(exc)}, status_code=404)
+    except WebhookRejected as exc:
+        return JSONResponse({"error": str(exc)}, status_code=exc.status)
+    return JSONResponse({"ok": True, "duplicate": not received.stored})
+
+
+routes = [Route("/webhooks/{platform}", webhook, methods=["POST"])]

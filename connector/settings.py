@@ -1,0 +1,252 @@
+"""Settings: the non-secret `app.toml` plus secrets and deployment values from the environment.
+
+This is the only module that reads the environment. Everything else receives a `Settings`.
+
+Environment variables:
+    SHOPIFY_API_KEY, SHOPIFY_API_SECRET   the app's client id and secret (Partner dashboard)
+    SHOPIFY_API_SECRET_PREVIOUS           the secret before a rotation, still accepted
+    DATABASE_URL                          e.g. postgres://user@host:5432/db (default: SQLite file)
+    CONNECTOR_ENCRYPTION_KEYS             comma-separated Fernet keys, newest first
+    PUBLIC_URL                            the public base URL stores call back
+    CONNECTOR_DATA_DIR                    where the SQLite file and generated key live (./data)
+    CONNECTOR_CONFIG                      path of app.toml (default: ./app.toml, else the packaged one)
+    CONNECTOR_WORKER                      "in-process" (default) or "external"
+    CONNECTOR_LOG_LEVEL                   INFO by default
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+from connector.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Secret:
+    """A string whose repr and str never show the value; call `reveal()` to use it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """Return the secret value."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+@dataclass(frozen=True)
+class WebhookTopic:
+    """One webhook subscription and the handler that processes it."""
+
+    topic: str
+    handler: str
+    compliance: bool = False
+
+
+@dataclass(frozen=True)
+class ShopifySettings:
+    """Shopify app credentials and app-config values."""
+
+    api_key: str | None
+    api_secret: Secret | None
+    previous_api_secret: Secret | None
+    api_version: str
+    scopes: tuple[str, ...]
+    webhooks: tuple[WebhookTopic, ...]
+    expiring_offline_tokens: bool
+    refresh_margin_seconds: int
+    proxy_prefix: str
+    proxy_subpath: str
+    proxy_path: str
+
+    @property
+    def configured(self) -> bool:
+        """True when the app key and secret are both set."""
+        return bool(self.api_key) and bool(self.api_secret)
+
+    @property
+    def secrets(self) -> tuple[Secret, ...]:
+        """The current secret first, then the previous one during a rotation."""
+        return tuple(s for s in (self.api_secret, self.previous_api_secret) if s)
+
+    def handler_for(self, topic: str) -> str | None:
+        """The handler name configured for a webhook topic, if any."""
+        for hook in self.webhooks:
+            if hook.topic == topic:
+                return hook.handler
+        return None
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """How the delivery worker claims, retries and dead-letters."""
+
+    max_attempts: int = 8
+    backoff_base_seconds: float = 5
+    backoff_max_seconds: float = 3600
+    lease_seconds: float = 120
+    batch_size: int = 10
+    poll_interval_seconds: float = 1.0
+    concurrency: int = 2
+    in_process: bool = True
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the connector is configured with."""
+
+    app_name: str
+    app_handle: str
+    public_url: str
+    embedded: bool
+    database_url: str
+    data_dir: Path
+    encryption_keys: tuple[Secret, ...]
+    generated_key_path: Path | None
+    shopify: ShopifySettings
+    worker: WorkerSettings
+    program_defaults: Mapping[str, Any]
+    log_level: str = "INFO"
+    config_path: Path | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True on the embedded SQLite default."""
+        return self.database_url.startswith("sqlite")
+
+    def unconfigured_features(self) -> list[str]:
+        """Human sentences naming each feature that lacks configuration, and what to set."""
+        missing = []
+        if not self.shopify.configured:
+            missing.append("Shopify: set SHOPIFY_API_KEY and SHOPIFY_API_SECRET")
+        if self.generated_key_path is not None:
+            missing.append(
+                f"Encryption: using a generated local key at {self.generated_key_path}; "
+                "set CONNECTOR_ENCRYPTION_KEYS in production"
+            )
+        if self.public_url.startswith("http://localhost"):
+            missing.append("Public URL: stores cannot reach localhost; set PUBLIC_URL")
+        return missing
+
+
+def _find_config(env: Mapping[str, str]) -> Path:
+    explicit = env.get("CONNECTOR_CONFIG")
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"CONNECTOR_CONFIG points to {path}, which is not a file")
+        return path
+    for candidate in (Path.cwd() / "app.toml", REPO_ROOT / "app.toml"):
+        if candidate.is_file():
+            return candidate
+    raise ConfigError("app.toml not found: set CONNECTOR_CONFIG to its path")
+
+
+def _secret(env: Mapping[str, str], name: str) -> Secret | None:
+    value = env.get(name, "").strip()
+    return Secret(value) if value else None
+
+
+def _encryption_keys(env: Mapping[str, str], data_dir: Path) -> tuple[tuple[Secret, ...], Path | None]:
+    raw = env.get("CONNECTOR_ENCRYPTION_KEYS", "").strip()
+    if raw:
+        keys = tuple(Secret(k.strip()) for k in raw.split(",") if k.strip())
+        for index, key in enumerate(keys):
+            try:
+                Fernet(key.reveal().encode())
+            except (ValueError, TypeError) as exc:
+                raise ConfigError(
+                    f"CONNECTOR_ENCRYPTION_KEYS entry {index + 1} is not a Fernet key "
+                    "(32 url-safe base64-encoded bytes); make one with `connector generate-key`"
+                ) from exc
+        return keys, None
+    key_path = data_dir / "encryption.key"
+    if not key_path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(Fernet.generate_key().decode())
+    keys = tuple(
+        Secret(line.strip()) for line in key_path.read_text().splitlines() if line.strip()
+    )
+    return keys, key_path
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read app.toml and the environment into one `Settings`."""
+    env = os.environ if env is None else env
+    config_path = _find_config(env)
+    with config_path.open("rb") as handle:
+        config = tomllib.load(handle)
+    app = config.get("app", {})
+    shop = config.get("shopify", {})
+    proxy = shop.get("app_proxy", {})
+    data_dir = Path(env.get("CONNECTOR_DATA_DIR", "data")).resolve()
+    database_url = env.get("DATABASE_URL", "").strip()
+    if not database_url:
+        database_url = f"sqlite://{data_dir / 'connector.sqlite3'}"
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgres://" + database_url.removeprefix("postgresql://")
+    keys, generated = _encryption_keys(env, data_dir)
+    worker_cfg = dict(config.get("worker", {}))
+    worker_mode = env.get("CONNECTOR_WORKER", "in-process").strip()
+    if worker_mode not in ("in-process", "external"):
+        raise ConfigError('CONNECTOR_WORKER must be "in-process" or "external"')
+    worker = WorkerSettings(**worker_cfg, in_process=worker_mode == "in-process")
+    try:
+        webhooks = tuple(WebhookTopic(**hook) for hook in shop.get("webhooks", []))
+    except TypeError as exc:
+        raise ConfigError(f"{config_path}: a [[shopify.webhooks]] entry is malformed: {exc}") from exc
+    shopify = ShopifySettings(
+        api_key=env.get("SHOPIFY_API_KEY", "").strip() or None,
+        api_secret=_secret(env, "SHOPIFY_API_SECRET"),
+        previous_api_secret=_secret(env, "SHOPIFY_API_SECRET_PREVIOUS"),
+        api_version=str(shop.get("api_version", "2026-04")),
+        scopes=tuple(shop.get("scopes", ())),
+        webhooks=webhooks,
+        expiring_offline_tokens=bool(shop.get("expiring_offline_tokens", True)),
+        refresh_margin_seconds=int(shop.get("refresh_margin_seconds", 300)),
+        proxy_prefix=str(proxy.get("prefix", "apps")),
+        proxy_subpath=str(proxy.get("subpath", "referrals")),
+        proxy_path=str(proxy.get("path", "/proxy")),
+    )
+    public_url = (env.get("PUBLIC_URL") or app.get("url") or "http://localhost:8000").rstrip("/")
+    return Settings(
+        app_name=str(app.get("name", "Referral Connector")),
+        app_handle=str(app.get("handle", "referral-connector")),
+        public_url=public_url,
+        embedded=bool(app.get("embedded", True)),
+        database_url=database_url,
+        data_dir=data_dir,
+        encryption_keys=keys,
+        generated_key_path=generated,
+        shopify=shopify,
+        worker=worker,
+        program_defaults=config.get("program", {}).get("defaults", {}),
+        log_level=env.get("CONNECTOR_LOG_LEVEL", "INFO").upper(),
+        config_path=config_path,
+    )

@@ -1,0 +1,1 @@
+"""Store platform adapters: one folder per platform, all behind `platforms.base`."""

@@ -1,0 +1,1 @@
+"""The Shopify adapter: Admin GraphQL, webhooks, install and token handling."""
