@@ -28,7 +28,8 @@ async def store_delivery(delivery: WebhookDelivery, received_at: datetime) -> bo
     """
     client = conn()
     headers = json.dumps(dict(delivery.headers), separators=(",", ":"))
-    _, rows = await client.execute_query(
+    # execute_query_dict always fetches, so RETURNING works on both backends.
+    rows = await client.execute_query_dict(
         sql(_INSERT, client),
         [
             delivery.platform,

@@ -120,7 +120,7 @@ class Worker:
         lock = " FOR UPDATE SKIP LOCKED" if dialect(client) == "postgres" else ""
         query = sql(_CLAIM.format(lock=lock), client)
         lease_until = now + timedelta(seconds=self.settings.lease_seconds)
-        _, rows = await client.execute_query(
+        rows = await client.execute_query_dict(
             query, [token, lease_until, now, now, limit or self.settings.batch_size]
         )
         return [Claim(int(row["id"]), token) for row in rows]
