@@ -59,7 +59,7 @@ async def show_delivery(delivery_id: int) -> dict[str, Any] | None:
     delivery = await Delivery.get_or_none(id=delivery_id)
     if delivery is None:
         return None
-    attempts = await DeliveryAttempt.filter(delivery_id=delivery_id).order_by("number")
+    attempts = await DeliveryAttempt.filter(delivery_id=delivery_id).order_by("id")
     raw = bytes(delivery.body)
     try:
         body: Any = json.loads(raw)

@@ -97,7 +97,7 @@ class DeliveryAttempt(Model):
     delivery: fields.ForeignKeyRelation[Delivery] = fields.ForeignKeyField(
         "models.Delivery", related_name="attempt_log", on_delete=fields.CASCADE
     )
-    number = fields.IntField()
+    number = fields.IntField()  # the delivery's attempt count at the time; restarts on replay
     started_at = fields.DatetimeField()
     finished_at = fields.DatetimeField()
     outcome = fields.CharField(max_length=16)  # done | retry | dead
@@ -107,7 +107,6 @@ class DeliveryAttempt(Model):
 
     class Meta:
         table = "delivery_attempt"
-        unique_together = (("delivery", "number"),)
 
 
 class OrderRecord(Model):

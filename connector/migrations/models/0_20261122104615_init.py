@@ -39,8 +39,7 @@ CREATE TABLE IF NOT EXISTS "delivery_attempt" (
     "finished_at" TIMESTAMPTZ NOT NULL,
     "outcome" VARCHAR(16) NOT NULL,
     "error" TEXT,
-    "delivery_id" BIGINT NOT NULL REFERENCES "delivery" ("id") ON DELETE CASCADE,
-    CONSTRAINT "uid_delivery_at_deliver_75a08d" UNIQUE ("delivery_id", "number")
+    "delivery_id" BIGINT NOT NULL REFERENCES "delivery" ("id") ON DELETE CASCADE
 );
 COMMENT ON TABLE "delivery_attempt" IS 'One try at processing a delivery: when, how long, and how it ended.';
 CREATE TABLE IF NOT EXISTS "privacy_request" (
@@ -137,8 +136,7 @@ CREATE TABLE IF NOT EXISTS "delivery_attempt" (
     "finished_at" TIMESTAMP NOT NULL,
     "outcome" VARCHAR(16) NOT NULL,
     "error" TEXT,
-    "delivery_id" BIGINT NOT NULL REFERENCES "delivery" ("id") ON DELETE CASCADE,
-    CONSTRAINT "uid_delivery_at_deliver_75a08d" UNIQUE ("delivery_id", "number")
+    "delivery_id" BIGINT NOT NULL REFERENCES "delivery" ("id") ON DELETE CASCADE
 ) /* One try at processing a delivery: when, how long, and how it ended. */;
 CREATE TABLE IF NOT EXISTS "privacy_request" (
     "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
@@ -234,31 +232,31 @@ MODELS_STATE = (
     "q0MRYrPaKgwzXEGGVJmcdifsyQOIaqw3jK07T/yzg/0hDze8PqavghPr4Cm6WUla5imxFW"
     "5REm3Gao85LuWAza6Fw1neUy5/QpstQmCyZQf1pAZmixKwk3QDPpLCXWGIA//vSATOjxmV"
     "ReWdXu+g0erm26Lg26qEcs7dAsZpOXrI6llkACZ95PkveWd8qgLSdfIMLs22kDoSvh1d4o"
-    "fYCzJYA84r8CCMLWrsFijkgbzOkCmJTM2v4yv/iGORBeMDLSUwa20GZqmkA0OYK41kSUqx"
-    "kBzaJ/JRf9A7USCmTSvwbsL+SwexW2FnVwOGTl3udxZBNrqNz7PCrzFBPszEvprEAboSst"
-    "NHW5Tn0VNg0oRSB1zGrYeuS7cIChiS28I7awMkiL2l0KsE5v/z3YYAlnMKlIUo6PlCE8Iz"
-    "+hZWK1Lt/pO0Apsrw9UczgYuU3qN1QcCBKEPfn5O7jbbfXb71me9q79B1HzEDsAemUxT2c"
-    "lMvtPJ+RyooaW9d8018czxEgaCGzwOXKrZfaPYfPCDgIEUCngArnz0v+Bl7j4Iia8o8Nly"
-    "aFhiPAglNAxT8LhgUe8x+SHuTO7pLqU8qUV38kSTaE2o1HWZnZrJ3jUa70KmIyRTA1tJm2"
-    "vwLnE+Z9K0xziNpjZkfrQGnWXcYQ0QvljkcxNezLZ5vsiMjeEJHYD+FOOOUwbR0Z6diCZk"
-    "awJAJTPWgfdxzgD5DwHIZ7/dvBfffu6PS87fdjYf9j3/gJyT8/SWblFye4YXdTdhmaujI6"
-    "XpDgKOz7cLyrRK5tEzzFRHg9GJpaXk5jZrAtga3de2/7u9RsmGpDU2oiSDLyDmCq+TYRmF"
-    "3RuyrZ816H0eguFpa5Gahxl6/3N/2Ho1OliydXC3Tpzptm2uSRS3YM1zBegHHsaBw5KUH7"
-    "XL4jqIbtIv3bdTi1CruDCqwOYd5deyrIgmnJmDm7pEJA/dg965xs9EI8yXkjJqwQAzs6dQ"
-    "kXFBqo0P7LJHL/2zBbPwprU5e0gomLTY6Jcyzv959dWSj73pzphzZcWy6bllmVTcM3KXWV"
-    "Xpn1FNMZepficXyjeJUVn2LmcE0uNpRKu1DANUy8aInObIyIuQz64YGIHwyZt7cilF67Tk"
-    "OXWsCu2Oje54qPcoZNmgSZ/EcQdcobeFfWYE5GQLj0+c5sgMegmQMjd9NMgEinqlIWwBeG"
-    "n6G+fPBPZWulJAIoNdp5uQC2X1djkcpvpgN0gU4t28Sye6yOh5syagE+RyA8s8vL717MIZ"
-    "fr+AY2AJxQlwPMkyv/22gwZZG/WdCvzvTenAvXnAtXRap3ct7Nk/hpRWgO69eQ3+135Sbo"
-    "u7eg74tNWYonnB2LXCPeFYOsGM/7DjY6rmXBtITd7Jz1CKQG68/7TlpvTq36h4T4PDcDlQ"
-    "voqtgmmFs1pQvsiN+lh+7FRVL88jBeku2Nh4GZzXZwYxmhkVkaflL89cpRbgPfZG8DRHS2"
-    "tEX/AzpDBiIci+bawE9WSt/DvZVW3zzsPfAp3pVz/0/xz9+5ebjxvL+ru1Lc6W787aL+9g"
-    "EeRilmd2E2FjSgW93b8eDn/jXw0d/IsN/vPWoP/e7X8WfBP0KGozEkXozzb+TrcDAUb9G7"
-    "u37vGoiHC+d1ddbfRLXt78r1SZcP69CU0ZHj6ajAOnjy+3Z4HJ3aaVlGObSvEI1/WZhuqM"
-    "vzcLLOjswmXcU1Xb009+jFxsK9KOH3pTbQOH9Vc/6UPTOitXnxAZcANiOuTDTNJ7H8kEtv"
-    "oRlzVR5zDtIZSjtfPMemWEOacVZ+nJU8mDoDXgcldr0wFqeu1EHVGU00c1y15zjOxW8ttD"
-    "0jiqnGxgx529pszFiFNUqYGSq2GXxVHnyREFYJrZPoRu0qq11+483Wt9xULqBe320Y5TfY"
-    "bX1rXaP6rgb76pD1wqfXe3vqUqyvIgfXK8fkHVgvyNq8sNND67uIYX3eSklpCK6085Ia4L"
-    "rOW2kN2TRsObu/SR14Z+rAsxiHOG3hLjveEIE069qbrWvLQVWA4aB6Ddk9PdnkyAVRK3sF"
-    "+iRx5IK4I0ekUH5zBNL8X9cFvfbvmp33+jeFSr9Y"
+    "fYCzJYA84r8CCMLWrsFijkgbzOkCmJTM2v4yv/iGORBeMDLSUwa20GZKmoCy9t8s71dyeZ"
+    "+41gSlGHKZ9K8B+wsu7F6FrcUXHA5ZuTd3HNlEFSr35o7KPMUEO/NSOivQRuhKC01drlNf"
+    "hU1DRxFIHfMXth7jLhxKaKII74girEzPonaXAqzT238PNljC7UsqkpTjI2UIz8hPaJlYl8"
+    "t37w5Qiiy/ThQzuFj5DWo3FByIEsT9Obn7eNvt9Vuv2T71Lr3EETMQe0A6ZXEPJ+VyO887"
+    "pLKixtY13/QMx3MECFrIfG+5Ruslcc/hMwIOQgTQKaDCzfPSvIHXODiipvxjw6VJoeEIsO"
+    "AUUPHPgmGBx/yHpK+4s7ukJpnL5FZ/JEk2hNpqNnnjUVbSo1zpVcRkimBqaDNtf63NJ8z7"
+    "VpjmELXHHI7WgdKsu4whohfKEo9iatiXzzbZ+5C99SGx88GdcMph2oox0rEFzYxgSQSmet"
+    "A+7jjAHyDhOQz3+reD++7d0el52+/Hwv7HvvETkn9+ksy/L05ww+6m7DI0dWUcvCDBUdj3"
+    "4XhXKVvbJniKifB6MDS1vOzFzGBbAlu7997296PZMNWGptREkGRkGMBU820iMLuid1Wy51"
+    "0No9FdLCxzM1DjLl/vb/oPR6dKF0+uFujSnTfNtMkjl+wYrmG8AOPY0ThyUoL2uXxHUA3b"
+    "Rfq363BqFXYHFVgdwry79lSQBdPSLnP2Q4WA+rF71jnZ6IV4kvNGTFghBnZ06hIuKDRQoZ"
+    "2WSeT+N1y2fhTWpi5pBRMXmxwT51je7z+7slD2vQ3TD224tlw2LbMqm4ZvkucqvTLrKaYz"
+    "9C7F4/hG8SorPsXM4ZpcbCiVdqGAa5h40RKd2RgRcxn0wwMRPxgyb286KL12nYYutYBdsd"
+    "G9zxUf5bSaNAky+Y8g6pQ38K6swZyMgHDp853ZAI9BMwdG7qaZAJFOVaUsgC8MP0N9+eCf"
+    "v9ZKSQRQarTzcgFsv67GIpXfTAfoAp1atoll91gdBDdl1AJ8jkB4OpeXyb2YQy7X8Q1sAD"
+    "ihLgeYJ1f+t9FgkyJe6em9OQGuOQGuilTv5GSbJ/HTitAc1q8hv9vvyk3Qd29B3xebshRP"
+    "ODsWuUa8KwZZMZ73HWx0XMuCaQm72TnrEUgN1p/3nbTenE/1DwnxeW4GKhfQVbFNMLdqSh"
+    "fY+75LD92Li6T45WG8JNsbDwMzm+3VxjJCI7M0/KT465Wj3Aa+yd4GiOhsaYv+B3SGDEQ4"
+    "Fs21gZ+slL5beyutvnmse+BTvCvn/p/in79z83DjeX9Xd6W4093420X97QM8dlLM7sJsLG"
+    "hAt7q348HP/Wvgo7+RYb/fe9Qe+t2v48+Cf4QMR2NIvBjn38jX4WAo3qJ3d/3eNRAPF87r"
+    "6qy/iWrb35Xrky4f1qEpoyPH01GBdfDk9+3wODq107KMcmhfIRr/sjDdUJcn32SdEplNuo"
+    "prunpp7tGLjYV7UcLvS22gcf6q5vwpe2ZEa/PiAy4BbEZcmWiaT2L5IZfeQjPmqjzmHKQz"
+    "lHaSeI5NsYY046z8OCt5BHUGvA5K7HphLE5dqSOpM5po5rhqz3Gci99aaHtGFFONjRnytr"
+    "XZmLEKa5QwM1RsM/iqPPgiIawSWifRjdpVVrv8xputb7mpXEC9vtswym+w2/rWukb1XQ32"
+    "1XHqhc+p9/bUpVhfRY6oV47JO7BekLV5YafH03cRw/q8lZLSEFxp5yU1wHWdt9IasmnYcn"
+    "Z/kzrwztSBZzEOcdrCXXa8IQJp1rU3W9eWg6oAw0H1GrJ7erLJkQuiVvYK9EniyAVxR45I"
+    "ofzmCKT5X60Leu3fNTvv9W+dpLff"
 )
