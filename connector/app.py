@@ -40,11 +40,12 @@ def create_app(
         cfg = runtime.settings if runtime else (settings or load_settings())
         setup_logging(cfg.log_level)
         if manage_db:
-            await init_db(cfg.database_url)
             if cfg.is_sqlite:
                 applied = await migrate(cfg.database_url)
+                await close_db()
                 if applied:
                     log.info("applied migrations: %s", ", ".join(applied))
+            await init_db(cfg.database_url)
         own_runtime = runtime is None
         rt = runtime or Runtime(cfg, make_http_client())
         app.state.runtime = rt

@@ -17,7 +17,8 @@ from connector.errors import ConnectorError
 from connector.logs import setup_logging
 from connector.settings import Settings, load_settings
 
-console = Console()
+# Piped output (scripts, CI) gets a wide console so rows are never wrapped mid-value.
+console = Console(width=None if sys.stdout.isatty() else 240)
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 COMMANDS: dict[str, Command] = {}

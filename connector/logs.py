@@ -74,3 +74,4 @@ def setup_logging(level: str = "INFO") -> None:
     root.setLevel(level)
     # httpx logs every request URL at INFO; keep it for debugging only.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("tortoise").setLevel(logging.WARNING)

@@ -47,8 +47,8 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 
 
 async def init_db(database_url: str) -> None:
-    """Open the connection pool."""
-    await Tortoise.init(config=tortoise_config(database_url))
+    """Open the connection pool, visible to every task (uvicorn runs the lifespan in its own)."""
+    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
 
 
 async def close_db() -> None:
