@@ -7,7 +7,7 @@ import asyncio
 import json
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from rich.console import Console
@@ -20,7 +20,7 @@ from connector.settings import Settings, load_settings
 # Piped output (scripts, CI) gets a wide console so rows are never wrapped mid-value.
 console = Console(width=None if sys.stdout.isatty() else 240)
 
-Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 COMMANDS: dict[str, Command] = {}
 
 
@@ -74,7 +74,9 @@ async def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
                 counts = await build_worker(runtime).drain()
                 console.print(f"processed: {counts or 'nothing due'}")
                 return 0
-            await asyncio.gather(*(build_worker(runtime).run(stop) for _ in range(args.concurrency)))
+            await asyncio.gather(
+                *(build_worker(runtime).run(stop) for _ in range(args.concurrency))
+            )
         finally:
             await runtime.http.aclose()
         return 0
@@ -99,7 +101,12 @@ async def cmd_deliveries(args: argparse.Namespace, settings: Settings) -> int:
             table = Table("id", "topic", "shop", "webhook id", "status", "attempts", "last error")
             for r in rows:
                 table.add_row(
-                    str(r.id), r.topic, r.shop, r.webhook_id, r.status, str(r.attempts),
+                    str(r.id),
+                    r.topic,
+                    r.shop,
+                    r.webhook_id,
+                    r.status,
+                    str(r.attempts),
                     (r.last_error or "")[:80],
                 )
             console.print(table)
@@ -136,8 +143,8 @@ async def cmd_generate_key(args: argparse.Namespace, settings: Settings) -> int:
 @command("rotate-keys")
 async def cmd_rotate_keys(args: argparse.Namespace, settings: Settings) -> int:
     """Re-encrypt every stored secret with the newest key."""
-    from connector.services.credentials import rotate_all
     from connector.crypto import Vault
+    from connector.services.credentials import rotate_all
 
     async def body() -> int:
         count = await rotate_all(Vault(settings.encryption_keys))
@@ -155,8 +162,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     for line in settings.unconfigured_features():
         console.print(f"[yellow]not configured:[/yellow] {line}")
     uvicorn.run(
-        create_app(settings), host=args.host, port=args.port, log_level=settings.log_level.lower(),
-        proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips,
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
     )
     return 0
 

@@ -41,7 +41,9 @@ class Vault:
         try:
             return self._fernet.rotate(token.encode()).decode()
         except InvalidToken as exc:
-            raise CryptoError("a stored secret cannot be decrypted with any configured key") from exc
+            raise CryptoError(
+                "a stored secret cannot be decrypted with any configured key"
+            ) from exc
 
     def encrypt_optional(self, plaintext: str | None) -> str | None:
         """Encrypt, passing None through."""

@@ -55,7 +55,7 @@ def install_secret_filter() -> None:
     previous = logging.getLogRecordFactory()
 
     def factory(*args: object, **kwargs: object) -> logging.LogRecord:
-        record = previous(*args, **kwargs)  # type: ignore[arg-type]
+        record = previous(*args, **kwargs)
         SECRET_FILTER.filter(record)
         return record
 

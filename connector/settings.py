@@ -171,7 +171,9 @@ def _secret(env: Mapping[str, str], name: str) -> Secret | None:
     return Secret(value) if value else None
 
 
-def _encryption_keys(env: Mapping[str, str], data_dir: Path) -> tuple[tuple[Secret, ...], Path | None]:
+def _encryption_keys(
+    env: Mapping[str, str], data_dir: Path
+) -> tuple[tuple[Secret, ...], Path | None]:
     raw = env.get("CONNECTOR_ENCRYPTION_KEYS", "").strip()
     if raw:
         keys = tuple(Secret(k.strip()) for k in raw.split(",") if k.strip())
@@ -190,9 +192,7 @@ def _encryption_keys(env: Mapping[str, str], data_dir: Path) -> tuple[tuple[Secr
         fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(Fernet.generate_key().decode())
-    keys = tuple(
-        Secret(line.strip()) for line in key_path.read_text().splitlines() if line.strip()
-    )
+    keys = tuple(Secret(line.strip()) for line in key_path.read_text().splitlines() if line.strip())
     return keys, key_path
 
 
@@ -220,7 +220,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     try:
         webhooks = tuple(WebhookTopic(**hook) for hook in shop.get("webhooks", []))
     except TypeError as exc:
-        raise ConfigError(f"{config_path}: a [[shopify.webhooks]] entry is malformed: {exc}") from exc
+        raise ConfigError(
+            f"{config_path}: a [[shopify.webhooks]] entry is malformed: {exc}"
+        ) from exc
     shopify = ShopifySettings(
         api_key=env.get("SHOPIFY_API_KEY", "").strip() or None,
         api_secret=_secret(env, "SHOPIFY_API_SECRET"),

@@ -143,5 +143,7 @@ async def app_client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(runtime=runtime, manage_db=False, run_worker=False)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="https://connector.example.com") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="https://connector.example.com"
+        ) as client:
             yield client

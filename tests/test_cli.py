@@ -24,10 +24,17 @@ from tests.support.shopify_payloads import SHOP, encode, order, signed_headers
 CONNECTOR = [sys.executable, "-m", "connector.cli"]
 
 
-def run_cli(env: dict[str, str], *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    env: dict[str, str], *args: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"), **env}
     return subprocess.run(
-        [*CONNECTOR, *args], env=full_env, capture_output=True, text=True, timeout=60, check=False,
+        [*CONNECTOR, *args],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
         cwd=cwd,
     )
 
@@ -60,9 +67,15 @@ def post_three_times(env: dict[str, str], body: bytes, headers: dict[str, str]) 
                 app = create_app(runtime=Runtime(settings, http), manage_db=False, run_worker=False)
                 async with app.router.lifespan_context(app):
                     transport = httpx.ASGITransport(app=app)
-                    async with httpx.AsyncClient(transport=transport, base_url="https://c.test") as client:
+                    async with httpx.AsyncClient(
+                        transport=transport, base_url="https://c.test"
+                    ) as client:
                         return [
-                            (await client.post("/webhooks/shopify", content=body, headers=headers)).status_code
+                            (
+                                await client.post(
+                                    "/webhooks/shopify", content=body, headers=headers
+                                )
+                            ).status_code
                             for _ in range(3)
                         ]
         finally:
@@ -139,8 +152,12 @@ def test_serve_starts_with_no_environment_at_all(tmp_path: Path) -> None:
     port = _free_port()
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
     proc = subprocess.Popen(
-        [*CONNECTOR, "serve", "--port", str(port)], cwd=tmp_path, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [*CONNECTOR, "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -168,5 +185,6 @@ def test_serve_starts_with_no_environment_at_all(tmp_path: Path) -> None:
     assert "Shopify: set SHOPIFY_API_KEY and SHOPIFY_API_SECRET" in output
     assert (tmp_path / "data" / "connector.sqlite3").exists()
     key_file = tmp_path / "data" / "encryption.key"
-    assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert key_file.exists()
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
     assert key_file.read_text().strip() not in output

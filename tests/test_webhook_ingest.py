@@ -10,11 +10,15 @@ from tests.conftest import TEST_PREVIOUS_SECRET
 from tests.support.shopify_payloads import SHOP, encode, order, signed_headers
 
 
-async def test_signed_delivery_sent_three_times_is_stored_once(app_client: httpx.AsyncClient) -> None:
+async def test_signed_delivery_sent_three_times_is_stored_once(
+    app_client: httpx.AsyncClient,
+) -> None:
     body = encode(order())
     headers = signed_headers(body, "orders/paid", "wh-3f1c-0001")
 
-    answers = [await app_client.post("/webhooks/shopify", content=body, headers=headers) for _ in range(3)]
+    answers = [
+        await app_client.post("/webhooks/shopify", content=body, headers=headers) for _ in range(3)
+    ]
 
     assert [a.status_code for a in answers] == [200, 200, 200]
     assert [a.json()["duplicate"] for a in answers] == [False, True, True]
@@ -73,7 +77,9 @@ async def test_body_changed_after_signing_is_401(app_client: httpx.AsyncClient) 
     assert await Delivery.all().count() == 0
 
 
-async def test_previous_secret_still_accepted_during_rotation(app_client: httpx.AsyncClient) -> None:
+async def test_previous_secret_still_accepted_during_rotation(
+    app_client: httpx.AsyncClient,
+) -> None:
     body = encode(order())
     headers = signed_headers(body, "orders/paid", "wh-rotated", secret=TEST_PREVIOUS_SECRET)
 

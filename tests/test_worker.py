@@ -43,10 +43,16 @@ class Recorder:
 
 
 def make_worker(runtime: Runtime, handler: Recorder) -> Worker:
-    return Worker(runtime, {"record": handler}, lambda platform, topic: "record" if topic == "test/topic" else None)
+    return Worker(
+        runtime,
+        {"record": handler},
+        lambda platform, topic: "record" if topic == "test/topic" else None,
+    )
 
 
-async def put(runtime: Runtime, key: str, topic: str = "test/topic", body: dict[str, Any] | None = None) -> int:
+async def put(
+    runtime: Runtime, key: str, topic: str = "test/topic", body: dict[str, Any] | None = None
+) -> int:
     raw = json.dumps(body or {"n": key}).encode()
     await store_delivery(
         WebhookDelivery("shopify", SHOP, topic, key, raw, {"x-shopify-topic": topic}), runtime.now()
@@ -64,12 +70,16 @@ async def test_delivery_is_processed_once_and_marked_done(runtime: Runtime) -> N
     assert handler.applied == Counter({delivery_id: 1})
     stored = await Delivery.get(id=delivery_id)
     assert (stored.status, stored.attempts, stored.lease_token) == (DeliveryStatus.DONE, 1, None)
-    attempts = await DeliveryAttempt.filter(delivery_id=delivery_id).values_list("outcome", flat=True)
+    attempts = await DeliveryAttempt.filter(delivery_id=delivery_id).values_list(
+        "outcome", flat=True
+    )
     assert list(attempts) == ["done"]
     assert await make_worker(runtime, handler).drain() == {}
 
 
-async def test_failure_is_retried_after_backoff_then_succeeds(runtime: Runtime, clock: Clock) -> None:
+async def test_failure_is_retried_after_backoff_then_succeeds(
+    runtime: Runtime, clock: Clock
+) -> None:
     handler = Recorder(failures=1)
     delivery_id = await put(runtime, "d-retry")
     worker = make_worker(runtime, handler)
@@ -85,7 +95,11 @@ async def test_failure_is_retried_after_backoff_then_succeeds(runtime: Runtime, 
     clock.advance(seconds=6)
     assert await worker.run_once() == {"done": 1}
     assert handler.applied == Counter({delivery_id: 1})
-    outcomes = await DeliveryAttempt.filter(delivery_id=delivery_id).order_by("id").values_list("outcome", flat=True)
+    outcomes = (
+        await DeliveryAttempt.filter(delivery_id=delivery_id)
+        .order_by("id")
+        .values_list("outcome", flat=True)
+    )
     assert list(outcomes) == ["retry", "done"]
 
 
@@ -135,14 +149,17 @@ async def test_topic_without_handler_is_dead_lettered_at_once(runtime: Runtime) 
 
 async def test_malformed_body_is_dead_lettered_and_keeps_the_raw_bytes(runtime: Runtime) -> None:
     raw = b'{"id": 1, "broken'
-    await store_delivery(WebhookDelivery("shopify", SHOP, "test/topic", "d-bad", raw, {}), runtime.now())
+    await store_delivery(
+        WebhookDelivery("shopify", SHOP, "test/topic", "d-bad", raw, {}), runtime.now()
+    )
 
     counts = await make_worker(runtime, Recorder()).drain()
 
     assert counts == {"dead": 1}
     stored = await Delivery.get(delivery_key="d-bad")
     assert bytes(stored.body) == raw
-    assert stored.last_error is not None and stored.last_error.startswith("JSONDecodeError")
+    assert stored.last_error is not None
+    assert stored.last_error.startswith("JSONDecodeError")
 
 
 async def test_expired_lease_is_taken_over_and_the_old_owner_cannot_finish(
@@ -185,12 +202,15 @@ async def test_four_workers_racing_over_a_thousand_deliveries_process_each_once(
     handler = Recorder()
     received = runtime.now()
     for start in range(0, 1000, 100):
-        await asyncio.gather(*(
-            store_delivery(
-                WebhookDelivery("shopify", SHOP, "test/topic", f"race-{n}", b'{"n": 1}', {}), received
+        await asyncio.gather(
+            *(
+                store_delivery(
+                    WebhookDelivery("shopify", SHOP, "test/topic", f"race-{n}", b'{"n": 1}', {}),
+                    received,
+                )
+                for n in range(start, start + 100)
             )
-            for n in range(start, start + 100)
-        ))
+        )
     workers = [make_worker(runtime, handler) for _ in range(4)]
     per_worker: list[int] = [0, 0, 0, 0]
 

@@ -34,8 +34,11 @@ async def save_credentials(
         shop = await Shop.filter(platform=creds.platform, domain=creds.shop).using_db(tx).first()
         if shop is None:
             shop = await Shop.create(
-                platform=creds.platform, domain=creds.shop, installed_at=runtime.now(),
-                using_db=tx, **values,
+                platform=creds.platform,
+                domain=creds.shop,
+                installed_at=runtime.now(),
+                using_db=tx,
+                **values,
             )
         else:
             if shop.status == ShopStatus.UNINSTALLED:
@@ -71,9 +74,9 @@ async def rotate_all(vault: Vault) -> int:
     count = 0
     async with in_transaction() as tx:
         for shop in await Shop.all().using_db(tx).select_for_update():
-            shop.access_token = vault.rotate(shop.access_token) if shop.access_token else None
-            shop.refresh_token = vault.rotate(shop.refresh_token) if shop.refresh_token else None
-            shop.secrets = vault.rotate(shop.secrets) if shop.secrets else None
+            for column in ("access_token", "refresh_token", "secrets"):
+                token = getattr(shop, column)
+                setattr(shop, column, vault.rotate(token) if token else None)
             await shop.save(using_db=tx, update_fields=["access_token", "refresh_token", "secrets"])
             count += 1
     return count

@@ -40,7 +40,10 @@ def _row(d: Delivery) -> DeliveryRow:
 
 
 async def list_deliveries(
-    *, status: str | None = None, shop: str | None = None, topic: str | None = None,
+    *,
+    status: str | None = None,
+    shop: str | None = None,
+    topic: str | None = None,
     limit: int = 50,
 ) -> list[DeliveryRow]:
     """The newest deliveries first, optionally filtered."""
@@ -89,10 +92,17 @@ async def show_delivery(delivery_id: int) -> dict[str, Any] | None:
 
 async def replay(delivery_ids: list[int], now: datetime) -> int:
     """Queue deliveries again (dead or done), with a fresh attempt budget; return how many."""
-    return await Delivery.filter(id__in=delivery_ids).exclude(
-        status=DeliveryStatus.PROCESSING
-    ).update(status=DeliveryStatus.PENDING, next_attempt_at=now, attempts=0, lease_token=None,
-             lease_until=None)
+    return (
+        await Delivery.filter(id__in=delivery_ids)
+        .exclude(status=DeliveryStatus.PROCESSING)
+        .update(
+            status=DeliveryStatus.PENDING,
+            next_attempt_at=now,
+            attempts=0,
+            lease_token=None,
+            lease_until=None,
+        )
+    )
 
 
 async def replay_dead(now: datetime, shop: str | None = None) -> int:
@@ -100,5 +110,5 @@ async def replay_dead(now: datetime, shop: str | None = None) -> int:
     query = Delivery.filter(status=DeliveryStatus.DEAD)
     if shop:
         query = query.filter(shop_domain=shop)
-    ids = [d for d in await query.values_list("id", flat=True)]
-    return await replay([int(i) for i in ids], now)
+    ids: list[int] = [int(i) for i in await query.values_list("id", flat=True)]  # type: ignore[call-overload]
+    return await replay(ids, now)

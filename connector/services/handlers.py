@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from connector.services.lifecycle import AppScopesUpdateHandler, AppUninstalledHandler
 from connector.services.orders import OrderEventHandler
 from connector.services.privacy import (
@@ -36,7 +39,7 @@ def build_worker(runtime: Runtime) -> Worker:
     return Worker(runtime, build_handlers(), topic_handlers, periodic=periodic_jobs())
 
 
-def periodic_jobs() -> dict[str, tuple[float, object]]:
+def periodic_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]]:
     """Jobs the worker runs on a schedule: name -> (interval seconds, job)."""
     from connector.services.tokens import refresh_expiring_tokens
 

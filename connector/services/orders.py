@@ -26,9 +26,7 @@ class OrderEventHandler:
     async def apply(self, ctx: HandlerContext, prepared: Any, tx: BaseDBAsyncClient) -> None:
         """Upsert the order record unless we already hold a newer version."""
         event: OrderEvent = prepared
-        shop = await Shop.get_or_none(
-            platform=event.platform, domain=event.shop, using_db=tx
-        )
+        shop = await Shop.get_or_none(platform=event.platform, domain=event.shop, using_db=tx)
         if shop is None:
             # An order for a shop that is not installed (e.g. after uninstall): nothing to credit.
             return

@@ -12,6 +12,7 @@ lost to another worker meanwhile, the guard fails and the whole transaction roll
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -147,12 +148,14 @@ class Worker:
         except LeaseLost:
             log.warning("delivery %s: lease lost, left to its new owner", claim.delivery_id)
             return "lost"
-        except Exception as exc:  # noqa: BLE001 - every failure is recorded, retried or dead-lettered
+        except Exception as exc:
             return await self._fail(delivery, claim, started, exc)
         log.info("delivery %s (%s %s): done", delivery.id, delivery.topic, delivery.shop_domain)
         return "done"
 
-    async def _fail(self, delivery: Delivery, claim: Claim, started: datetime, exc: Exception) -> str:
+    async def _fail(
+        self, delivery: Delivery, claim: Claim, started: datetime, exc: Exception
+    ) -> str:
         now = self.runtime.now()
         error = f"{type(exc).__name__}: {exc}"[:2000]
         fatal = isinstance(exc, NoHandler | PlatformRejected | FatalDeliveryError | ValueError)
@@ -177,7 +180,12 @@ class Worker:
                 await self._record(tx, delivery, started, outcome, error)
         log.warning(
             "delivery %s (%s %s) attempt %s: %s -> %s",
-            delivery.id, delivery.topic, delivery.shop_domain, attempts, error, outcome,
+            delivery.id,
+            delivery.topic,
+            delivery.shop_domain,
+            attempts,
+            error,
+            outcome,
         )
         return outcome
 
@@ -242,8 +250,6 @@ class Worker:
                 log.exception("worker loop error")
                 counts = {}
             if not counts:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=self.settings.poll_interval_seconds)
-                except TimeoutError:
-                    pass
         log.info("worker stopped")

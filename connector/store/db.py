@@ -75,7 +75,8 @@ async def migrate(database_url: str) -> list[str]:
 
 def conn() -> BaseDBAsyncClient:
     """The default connection."""
-    return connections.get("default")
+    client: BaseDBAsyncClient = connections.get("default")
+    return client
 
 
 def dialect(client: BaseDBAsyncClient | None = None) -> str:

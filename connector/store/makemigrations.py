@@ -25,7 +25,9 @@ async def _generate(database_url: str, location: Path, name: str) -> Path | None
     from aerich import Command
     from tortoise import Tortoise
 
-    command = Command(tortoise_config=tortoise_config(database_url), app="models", location=str(location))
+    command = Command(
+        tortoise_config=tortoise_config(database_url), app="models", location=str(location)
+    )
     app_dir = location / "models"
     before = set(app_dir.glob("*.py")) if app_dir.exists() else set()
     try:
@@ -41,7 +43,11 @@ async def _generate(database_url: str, location: Path, name: str) -> Path | None
 
 
 def _sql_block(source: str, function: str) -> str:
-    match = re.search(rf'async def {function}\(db: BaseDBAsyncClient\) -> str:\n    return """(.*?)"""', source, re.S)
+    match = re.search(
+        rf'async def {function}\(db: BaseDBAsyncClient\) -> str:\n    return """(.*?)"""',
+        source,
+        re.S,
+    )
     return match.group(1) if match else ""
 
 

@@ -7,6 +7,7 @@ Each model lists the columns that can hold a shopper's personal data in `PII_FIE
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -43,11 +44,15 @@ class Shop(Model):
     access_expires_at = fields.DatetimeField(null=True)
     refresh_token = fields.TextField(null=True)
     refresh_expires_at = fields.DatetimeField(null=True)
-    secrets = fields.TextField(null=True)  # encrypted JSON of platform extras (keys, webhook secret)
+    secrets = fields.TextField(
+        null=True
+    )  # encrypted JSON of platform extras (keys, webhook secret)
     # Compare-and-set lease so that only one process refreshes a rotating token at a time.
     refresh_lease_token = fields.CharField(max_length=64, null=True)
     refresh_lease_until = fields.DatetimeField(null=True)
-    settings = fields.JSONField(default=dict)  # non-secret platform settings (base URL, currency)
+    settings: dict[str, Any] = fields.JSONField(
+        default=dict
+    )  # non-secret platform settings (base URL, currency)
     installed_at = fields.DatetimeField(null=True)
     uninstalled_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -68,7 +73,7 @@ class Delivery(Model):
     shop_domain = fields.CharField(max_length=255)
     delivery_key = fields.CharField(max_length=255)
     topic = fields.CharField(max_length=128)
-    headers = fields.JSONField()
+    headers: dict[str, str] = fields.JSONField()
     body = fields.BinaryField()
     event_id = fields.CharField(max_length=255, null=True)
     triggered_at = fields.DatetimeField(null=True)
@@ -128,7 +133,7 @@ class OrderRecord(Model):
     is_test = fields.BooleanField(default=False)
     customer_id = fields.CharField(max_length=64, null=True)
     email = fields.CharField(max_length=320, null=True)
-    discount_codes = fields.JSONField(default=list)
+    discount_codes: list[str] = fields.JSONField(default=list)
     order_updated_at = fields.DatetimeField(null=True)
     order_created_at = fields.DatetimeField(null=True)
     first_seen_at = fields.DatetimeField(auto_now_add=True)
@@ -150,7 +155,7 @@ class PrivacyRequest(Model):
     kind = fields.CharField(max_length=32)  # data_request | customer_redact | shop_redact
     customer_id = fields.CharField(max_length=64, null=True)
     # For data requests: the assembled export the merchant passes on. Erased by a later redact.
-    export = fields.JSONField(null=True)
+    export: dict[str, Any] | None = fields.JSONField(null=True)
     summary = fields.TextField(default="")
     received_at = fields.DatetimeField()
     completed_at = fields.DatetimeField(null=True)

@@ -72,8 +72,13 @@ def order(
             "phone": "+34600111222",
         },
         "line_items": [
-            {"product_id": 9100000000001, "variant_id": 9200000000001, "quantity": 1,
-             "price": subtotal, "title": "Café de Colombia 1kg"}
+            {
+                "product_id": 9100000000001,
+                "variant_id": 9200000000001,
+                "quantity": 1,
+                "price": subtotal,
+                "title": "Café de Colombia 1kg",
+            }
         ],
         "refunds": refunds or [],
     }
