@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
+import pytest
 
 from connector.services.deliveries import list_deliveries
 from connector.store.models import Delivery
@@ -103,3 +106,40 @@ async def test_get_is_405(app_client: httpx.AsyncClient) -> None:
     answer = await app_client.get("/webhooks/shopify")
 
     assert answer.status_code == 405
+
+
+async def test_concurrent_deliveries_share_commits_and_each_is_stored_once(
+    app_client: httpx.AsyncClient,
+) -> None:
+    body = encode(order())
+    ids = [f"wh-burst-{n}" for n in range(40)] + ["wh-burst-0", "wh-burst-1"]
+
+    answers = await asyncio.gather(
+        *(
+            app_client.post(
+                "/webhooks/shopify", content=body, headers=signed_headers(body, "orders/paid", i)
+            )
+            for i in ids
+        )
+    )
+
+    assert [a.status_code for a in answers] == [200] * 42
+    assert sum(not a.json()["duplicate"] for a in answers) == 40
+    assert await Delivery.all().count() == 40
+
+
+async def test_a_failing_commit_answers_503_so_the_store_retries(
+    app_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(batch: object) -> set[tuple[str, str, str]]:
+        raise ConnectionError("database went away")
+
+    monkeypatch.setattr("connector.services.inbox.insert_deliveries", broken)
+    body = encode(order())
+
+    answer = await app_client.post(
+        "/webhooks/shopify", content=body, headers=signed_headers(body, "orders/paid", "wh-500")
+    )
+
+    assert answer.status_code == 503
+    assert answer.json() == {"error": "the delivery could not be stored; send it again"}

@@ -12,7 +12,7 @@ import pytest
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from connector.services import deliveries
-from connector.services.ingest import store_delivery
+from connector.services.inbox import store_delivery
 from connector.services.runtime import Runtime
 from connector.services.worker import HandlerContext, Worker, backoff_seconds
 from connector.store.models import Delivery, DeliveryAttempt, DeliveryStatus

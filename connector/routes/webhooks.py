@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -14,6 +16,7 @@ from platforms.registry import UnknownPlatform
 
 # App-wide signed webhooks; WooCommerce (per-shop secrets) gets its own route.
 APP_SIGNED = ("shopify", "sandbox")
+log = logging.getLogger("connector.webhooks")
 
 
 async def webhook(request: Request) -> Response:
@@ -31,6 +34,12 @@ async def webhook(request: Request) -> Response:
         return JSONResponse({"error": str(exc)}, status_code=404)
     except WebhookRejected as exc:
         return JSONResponse({"error": str(exc)}, status_code=exc.status)
+    except Exception:
+        # Not acknowledged, so the store delivers it again; nothing is lost.
+        log.exception("could not store a %s delivery", platform)
+        return JSONResponse(
+            {"error": "the delivery could not be stored; send it again"}, status_code=503
+        )
     return JSONResponse({"ok": True, "duplicate": not received.stored})
 
 

@@ -13,6 +13,7 @@ import httpx
 from connector.crypto import Vault
 from connector.errors import NotConfigured
 from connector.logs import SECRET_FILTER
+from connector.services.inbox import InboxWriter
 from connector.settings import Settings
 from platforms.base import PlatformAdapter
 from platforms.registry import build_adapter
@@ -45,6 +46,7 @@ class Runtime:
     http: httpx.AsyncClient
     clock: Callable[[], datetime] = utcnow
     vault: Vault = field(init=False)
+    inbox: InboxWriter = field(default_factory=InboxWriter, init=False)
     _adapters: dict[str, PlatformAdapter] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
