@@ -1,0 +1,86 @@
+"""No secret appears in logs or responses: install and webhook handling, captured and searched."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from connector.logs import install_secret_filter
+from connector.services.credentials import save_credentials
+from connector.services.handlers import build_worker
+from connector.services.runtime import Runtime
+from connector.store.models import Shop
+from platforms.base import StoreCredentials
+from tests.conftest import TEST_API_SECRET, TEST_KEY, TEST_PREVIOUS_SECRET
+from tests.support.shopify_payloads import SHOP, encode, order, signed_headers
+
+ACCESS = "shpat_live_0f9e8d7c6b5a4f3e2d1c0b9a"
+REFRESH = "shprt_live_a1b2c3d4e5f60718293a4b5c"
+
+
+class Capture(logging.Handler):
+    """Keeps every formatted record, from every logger, at every level."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+        if record.exc_text:
+            self.lines.append(record.exc_text)
+
+
+@pytest.fixture
+def captured() -> Iterator[Capture]:
+    install_secret_filter()
+    handler = Capture()
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield handler
+    root.removeHandler(handler)
+    root.setLevel(previous)
+
+
+def assert_clean(texts: list[str], secrets: list[str]) -> None:
+    blob = "\n".join(texts)
+    for secret in secrets:
+        assert secret not in blob, f"a secret leaked: {secret[:6]}…"
+
+
+async def test_webhook_handling_logs_and_answers_no_secret(
+    runtime: Runtime, app_client: httpx.AsyncClient, captured: Capture
+) -> None:
+    await save_credentials(
+        runtime,
+        StoreCredentials(platform="shopify", shop=SHOP, access_token=ACCESS, refresh_token=REFRESH),
+    )
+    body = encode(order())
+    answers = []
+    for headers in (
+        signed_headers(body, "orders/paid", "wh-leak-1"),
+        signed_headers(body, "orders/paid", "wh-leak-1"),
+        signed_headers(body, "orders/paid", "wh-leak-2", secret="wrong-secret-123456"),
+        signed_headers(body, "products/create", "wh-leak-3"),
+    ):
+        answers.append(await app_client.post("/webhooks/shopify", content=body, headers=headers))
+    logging.getLogger("connector.test").info("token in a message: %s and %s", ACCESS, REFRESH)
+
+    await build_worker(runtime).drain()
+
+    assert [a.status_code for a in answers] == [200, 200, 401, 200]
+    assert len(captured.lines) > 3  # the handling did log, so the search means something
+    assert "[redacted]" in "\n".join(captured.lines)
+    assert_clean(
+        captured.lines + [a.text for a in answers] + [str(dict(a.headers)) for a in answers],
+        [ACCESS, REFRESH, TEST_API_SECRET, TEST_PREVIOUS_SECRET, TEST_KEY],
+    )
+    shop = await Shop.get(domain=SHOP)
+    assert shop.access_token is not None
+    assert ACCESS not in shop.access_token
+    assert REFRESH not in (shop.refresh_token or "")
