@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 import httpx
 
 from connector.settings import Settings
-from platforms.base import OrderEvent, WebhookDelivery
+from platforms.base import (
+    CustomerSummary,
+    DiscountRef,
+    DiscountSpec,
+    Money,
+    OrderEvent,
+    StoreCredentials,
+    StoreCreditResult,
+    WebhookDelivery,
+)
+from platforms.shopify import customers, discounts, order_sync, subscriptions
+from platforms.shopify.graphql import AdminGraphQL
 from platforms.shopify.orders import parse_order
 from platforms.shopify.webhooks import verify_shopify_webhook
 
@@ -36,3 +49,51 @@ class ShopifyAdapter:
     def parse_order(self, shop: str, topic: str, payload: Mapping[str, Any]) -> OrderEvent:
         """An orders/* webhook body as an `OrderEvent`."""
         return parse_order(shop, topic, payload)
+
+    # --- Admin GraphQL operations: webhooks, discounts, customers, store credit, orders ---------
+    # (Token exchange and refresh live in their own block; these only need valid credentials.)
+
+    @cached_property
+    def graphql(self) -> AdminGraphQL:
+        """The Admin GraphQL client over the process's shared httpx client."""
+        return AdminGraphQL(self.http, self.settings.shopify.api_version)
+
+    async def register_webhooks(
+        self, creds: StoreCredentials, topics: Sequence[str], callback_url: str
+    ) -> list[str]:
+        """Shop-specific subscriptions at callback_url (privacy topics come from the app config)."""
+        return await subscriptions.register_webhooks(self.graphql, creds, topics, callback_url)
+
+    async def create_discount(self, creds: StoreCredentials, spec: DiscountSpec) -> DiscountRef:
+        """Create the discount code; a code that already exists is read back."""
+        return await discounts.create_discount(self.graphql, creds, spec)
+
+    async def disable_discount(self, creds: StoreCredentials, ref: DiscountRef) -> None:
+        """Deactivate the discount; already inactive or deleted is fine."""
+        await discounts.disable_discount(self.graphql, creds, ref)
+
+    async def find_discount(self, creds: StoreCredentials, code: str) -> DiscountRef | None:
+        """The discount with this code, or None."""
+        return await discounts.find_discount(self.graphql, creds, code)
+
+    async def customer_summary(
+        self, creds: StoreCredentials, *, customer_id: str | None, email: str | None
+    ) -> CustomerSummary:
+        """The customer's order count (`numberOfOrders`), by id or else by email."""
+        return await customers.customer_summary(
+            self.graphql, creds, customer_id=customer_id, email=email
+        )
+
+    async def credit_store_credit(
+        self, creds: StoreCredentials, customer_id: str, amount: Money
+    ) -> StoreCreditResult:
+        """Credit the customer's store-credit account."""
+        return await customers.credit_store_credit(self.graphql, creds, customer_id, amount)
+
+    def list_orders(
+        self, creds: StoreCredentials, updated_since: datetime
+    ) -> AsyncIterator[Mapping[str, Any]]:
+        """Orders updated since a time, in the webhook body's shape, for reconciliation."""
+        return order_sync.orders_updated_since(self.graphql, creds, updated_since)
+
+    # --- end of Admin GraphQL operations ----------------------------------------------------------

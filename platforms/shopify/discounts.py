@@ -1,0 +1,136 @@
+"""Referral discount codes on Shopify: create (idempotent by code), look up, deactivate."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from platforms.base import (
+    AlreadyExists,
+    DiscountKind,
+    DiscountRef,
+    DiscountSpec,
+    PlatformRejected,
+    StoreCredentials,
+)
+from platforms.shopify import queries
+from platforms.shopify.graphql import AdminGraphQL
+
+# Statuses in which a discount can still be used; deactivating sets endsAt, making it EXPIRED.
+_LIVE = ("ACTIVE", "SCHEDULED")
+
+
+def gid(resource: str, value: str) -> str:
+    """A Shopify global id for `value`, which may already be one."""
+    return value if value.startswith("gid://") else f"gid://shopify/{resource}/{value}"
+
+
+def iso_utc(moment: datetime) -> str:
+    """An aware datetime as ISO-8601 in UTC with a Z, as Shopify's DateTime scalar expects."""
+    if moment.tzinfo is None:
+        raise ValueError(f"a naive datetime is ambiguous: {moment!r}")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _context(spec: DiscountSpec) -> dict[str, Any]:
+    """Who may use the code; customers win over segments, and nobody named means everyone."""
+    if spec.customer_ids:
+        return {"customers": {"add": [gid("Customer", c) for c in spec.customer_ids]}}
+    if spec.customer_segment_ids:
+        return {"customerSegments": {"add": [gid("Segment", s) for s in spec.customer_segment_ids]}}
+    return {"all": "ALL"}
+
+
+def _value(spec: DiscountSpec) -> dict[str, Any]:
+    if spec.kind is DiscountKind.PERCENTAGE:
+        if not Decimal(0) < spec.value <= Decimal(100):
+            raise ValueError(f"a percentage must be in (0, 100], got {spec.value}")
+        # Shopify wants a Float fraction; going through the Decimal quotient's text keeps 12.5%
+        # as exactly 0.125 rather than a binary approximation of a float division.
+        return {"percentage": float(str(spec.value / Decimal(100)))}
+    return {"discountAmount": {"amount": str(spec.value), "appliesOnEachItem": False}}
+
+
+def discount_input(spec: DiscountSpec) -> dict[str, Any]:
+    """The DiscountCodeBasicInput (or DiscountCodeFreeShippingInput) for a spec."""
+    fields: dict[str, Any] = {
+        "title": spec.title,
+        "code": spec.code,
+        "startsAt": iso_utc(spec.starts_at),
+        "context": _context(spec),
+        "usageLimit": spec.usage_limit,
+        "appliesOncePerCustomer": spec.once_per_customer,
+        "combinesWith": {
+            "orderDiscounts": spec.combines_with_order,
+            "productDiscounts": spec.combines_with_product,
+            "shippingDiscounts": spec.combines_with_shipping,
+        },
+    }
+    if spec.ends_at is not None:
+        fields["endsAt"] = iso_utc(spec.ends_at)
+    if spec.minimum_subtotal is not None:
+        fields["minimumRequirement"] = {
+            "subtotal": {"greaterThanOrEqualToSubtotal": str(spec.minimum_subtotal)}
+        }
+    if spec.kind is DiscountKind.FREE_SHIPPING:
+        fields["destination"] = {"all": True}
+    else:
+        fields["customerGets"] = {"value": _value(spec), "items": {"all": True}}
+    return fields
+
+
+async def _node_by_code(
+    gql: AdminGraphQL, creds: StoreCredentials, code: str
+) -> dict[str, Any] | None:
+    data = await gql.query(creds, queries.CODE_DISCOUNT_NODE_BY_CODE, {"code": code})
+    node = data.get("codeDiscountNodeByCode")
+    return dict(node) if node else None
+
+
+async def find_discount(
+    gql: AdminGraphQL, creds: StoreCredentials, code: str
+) -> DiscountRef | None:
+    """The discount with this code, active or not, or None."""
+    node = await _node_by_code(gql, creds, code)
+    return DiscountRef(code=code, platform_id=str(node["id"])) if node else None
+
+
+async def create_discount(
+    gql: AdminGraphQL, creds: StoreCredentials, spec: DiscountSpec
+) -> DiscountRef:
+    """Create the code; if Shopify says the code is TAKEN, read the existing one back."""
+    free = spec.kind is DiscountKind.FREE_SHIPPING
+    document = (
+        queries.DISCOUNT_CODE_FREE_SHIPPING_CREATE if free else queries.DISCOUNT_CODE_BASIC_CREATE
+    )
+    root = "discountCodeFreeShippingCreate" if free else "discountCodeBasicCreate"
+    try:
+        payload = await gql.mutate(creds, document, {"input": discount_input(spec)}, root)
+    except AlreadyExists:
+        # Codes are deterministic, so an existing code is our earlier attempt that succeeded.
+        existing = await find_discount(gql, creds, spec.code)
+        if existing is None:
+            raise
+        return existing
+    node = payload.get("codeDiscountNode") or {}
+    if not node.get("id"):
+        raise PlatformRejected(f"{root} returned no discount", code="NO_PAYLOAD")
+    return DiscountRef(code=spec.code, platform_id=str(node["id"]))
+
+
+async def disable_discount(gql: AdminGraphQL, creds: StoreCredentials, ref: DiscountRef) -> None:
+    """Deactivate; a discount that is already inactive or gone counts as done."""
+    try:
+        await gql.mutate(
+            creds,
+            queries.DISCOUNT_CODE_DEACTIVATE,
+            {"id": ref.platform_id},
+            "discountCodeDeactivate",
+        )
+    except PlatformRejected:
+        node = await _node_by_code(gql, creds, ref.code)
+        status = ((node or {}).get("codeDiscount") or {}).get("status")
+        if node is None or (status is not None and status not in _LIVE):
+            return
+        raise

@@ -1,0 +1,170 @@
+"""Every Admin GraphQL document the Shopify adapter sends (API 2026-04).
+
+Module-level string constants only, so the test suite can find and validate each of them against
+Shopify's schema. Discounts use `context`, never the deprecated `customerSelection`; webhook
+subscriptions use `uri`, never the deprecated `callbackUrl`; customers' email comes from
+`defaultEmailAddress`, not the deprecated `Customer.email`.
+"""
+
+from __future__ import annotations
+
+# Shared by the discount mutations and the lookup, so a create and a read-back look alike.
+DISCOUNT_NODE_FIELDS = """
+fragment ReferralDiscountNode on DiscountCodeNode {
+  id
+  codeDiscount {
+    __typename
+    ... on DiscountCodeBasic { title status }
+    ... on DiscountCodeFreeShipping { title status }
+  }
+}
+"""
+
+DISCOUNT_CODE_BASIC_CREATE = (
+    """
+mutation ReferralDiscountCreate($input: DiscountCodeBasicInput!) {
+  discountCodeBasicCreate(basicCodeDiscount: $input) {
+    codeDiscountNode { ...ReferralDiscountNode }
+    userErrors { field code message }
+  }
+}
+"""
+    + DISCOUNT_NODE_FIELDS
+)
+
+DISCOUNT_CODE_FREE_SHIPPING_CREATE = (
+    """
+mutation ReferralFreeShippingCreate($input: DiscountCodeFreeShippingInput!) {
+  discountCodeFreeShippingCreate(freeShippingCodeDiscount: $input) {
+    codeDiscountNode { ...ReferralDiscountNode }
+    userErrors { field code message }
+  }
+}
+"""
+    + DISCOUNT_NODE_FIELDS
+)
+
+CODE_DISCOUNT_NODE_BY_CODE = (
+    """
+query ReferralDiscountByCode($code: String!) {
+  codeDiscountNodeByCode(code: $code) { ...ReferralDiscountNode }
+}
+"""
+    + DISCOUNT_NODE_FIELDS
+)
+
+DISCOUNT_CODE_DEACTIVATE = (
+    """
+mutation ReferralDiscountDeactivate($id: ID!) {
+  discountCodeDeactivate(id: $id) {
+    codeDiscountNode { ...ReferralDiscountNode }
+    userErrors { field code message }
+  }
+}
+"""
+    + DISCOUNT_NODE_FIELDS
+)
+
+CUSTOMER_ORDER_COUNT = """
+query ReferralCustomerById($id: ID!) {
+  customer(id: $id) {
+    id
+    numberOfOrders
+    defaultEmailAddress { emailAddress }
+  }
+}
+"""
+
+CUSTOMER_ORDER_COUNT_BY_EMAIL = """
+query ReferralCustomerByEmail($email: String!) {
+  customerByIdentifier(identifier: {emailAddress: $email}) {
+    id
+    numberOfOrders
+    defaultEmailAddress { emailAddress }
+  }
+}
+"""
+
+STORE_CREDIT_ACCOUNT_CREDIT = """
+mutation ReferralStoreCredit($id: ID!, $creditInput: StoreCreditAccountCreditInput!) {
+  storeCreditAccountCredit(id: $id, creditInput: $creditInput) {
+    storeCreditAccountTransaction {
+      id
+      amount { amount currencyCode }
+      balanceAfterTransaction { amount currencyCode }
+    }
+    userErrors { field code message }
+  }
+}
+"""
+
+# Sized so one page stays well under the 1,000-point single-query cost limit.
+ORDERS_UPDATED_SINCE = """
+query ReferralOrdersUpdatedSince($first: Int!, $after: String, $query: String!) {
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id
+      legacyResourceId
+      name
+      number
+      email
+      createdAt
+      updatedAt
+      cancelledAt
+      cancelReason
+      test
+      displayFinancialStatus
+      currencyCode
+      presentmentCurrencyCode
+      clientIp
+      discountCodes
+      customAttributes { key value }
+      subtotalPriceSet { shopMoney { amount currencyCode } }
+      totalPriceSet { shopMoney { amount currencyCode } }
+      customerJourneySummary {
+        lastVisit { landingPage referrerUrl referralCode }
+      }
+      customer {
+        id
+        legacyResourceId
+        defaultEmailAddress { emailAddress }
+      }
+      shippingAddress { address1 address2 city zip provinceCode countryCodeV2 }
+      lineItems(first: 20) {
+        nodes {
+          title
+          quantity
+          originalUnitPriceSet { shopMoney { amount } }
+          product { legacyResourceId }
+          variant { legacyResourceId }
+        }
+      }
+      refunds(first: 10) {
+        legacyResourceId
+        createdAt
+        transactions(first: 5) {
+          nodes { kind status amountSet { shopMoney { amount } } }
+        }
+      }
+    }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIPTIONS_AT = """
+query ReferralWebhookSubscriptions($uri: String!) {
+  webhookSubscriptions(first: 100, uri: $uri) {
+    nodes { id topic uri }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIPTION_CREATE = """
+mutation ReferralWebhookSubscribe($topic: WebhookSubscriptionTopic!, $sub: WebhookSubscriptionInput!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $sub) {
+    webhookSubscription { id topic uri }
+    userErrors { field message }
+  }
+}
+"""
