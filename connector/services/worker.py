@@ -144,7 +144,10 @@ class Worker:
                 if not rows:
                     raise LeaseLost(f"delivery {claim.delivery_id} was claimed by another worker")
                 await handler.apply(ctx, prepared, tx)
-                await self._record(tx, delivery, started, "done", None)
+                # shop/redact deletes every delivery of the shop, this one included; an attempt
+                # row would then point at a deleted delivery, so record it only if the row remains.
+                if await Delivery.exists(id=claim.delivery_id, using_db=tx):
+                    await self._record(tx, delivery, started, "done", None)
         except LeaseLost:
             log.warning("delivery %s: lease lost, left to its new owner", claim.delivery_id)
             return "lost"
