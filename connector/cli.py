@@ -131,6 +131,42 @@ async def cmd_deliveries(args: argparse.Namespace, settings: Settings) -> int:
     return await _with_db(settings, body)
 
 
+@command("privacy")
+async def cmd_privacy(args: argparse.Namespace, settings: Settings) -> int:
+    """List privacy requests, or show one with its data-request export."""
+    from connector.services import privacy
+
+    async def body() -> int:
+        if args.action == "list":
+            rows = await privacy.list_privacy_requests(
+                shop=args.shop, kind=args.kind, limit=args.limit
+            )
+            if args.json:
+                print(json.dumps([r.__dict__ for r in rows], default=str, indent=2))
+                return 0
+            table = Table("id", "kind", "shop", "customer", "received", "completed", "summary")
+            for r in rows:
+                table.add_row(
+                    str(r.id),
+                    r.kind,
+                    r.shop,
+                    r.customer_id or "",
+                    str(r.received_at),
+                    str(r.completed_at or ""),
+                    r.summary,
+                )
+            console.print(table)
+            return 0
+        found = await privacy.show_privacy_request(args.id)
+        if found is None:
+            console.print(f"[red]no privacy request with id {args.id}[/red]")
+            return 1
+        print(json.dumps(found, default=str, indent=2, ensure_ascii=False))
+        return 0
+
+    return await _with_db(settings, body)
+
+
 @command("generate-key")
 async def cmd_generate_key(args: argparse.Namespace, settings: Settings) -> int:
     """Print a new encryption key for CONNECTOR_ENCRYPTION_KEYS."""
@@ -198,6 +234,15 @@ def build_parser() -> argparse.ArgumentParser:
     dreplay.add_argument("ids", type=int, nargs="*")
     dreplay.add_argument("--dead", action="store_true", help="every dead-lettered delivery")
     dreplay.add_argument("--shop")
+    pv = sub.add_parser("privacy", help="see privacy requests and data-request exports")
+    psub = pv.add_subparsers(dest="action", required=True)
+    plist = psub.add_parser("list", help="kind, shop, customer id, dates and what was done")
+    plist.add_argument("--shop")
+    plist.add_argument("--kind", choices=["data_request", "customer_redact", "shop_redact"])
+    plist.add_argument("--limit", type=int, default=50)
+    plist.add_argument("--json", action="store_true")
+    pshow = psub.add_parser("show", help="one request with its export, to pass to the customer")
+    pshow.add_argument("id", type=int)
     sub.add_parser("generate-key", help="print a new encryption key")
     sub.add_parser("rotate-keys", help="re-encrypt stored secrets with the newest key")
     return parser
