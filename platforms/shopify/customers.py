@@ -8,7 +8,7 @@ from typing import Any
 from platforms.base import CustomerSummary, Money, StoreCredentials, StoreCreditResult
 from platforms.rest_orders import money, platform_id
 from platforms.shopify import queries
-from platforms.shopify.discounts import gid
+from platforms.shopify.encode import decimal_text, gid
 from platforms.shopify.graphql import AdminGraphQL
 
 
@@ -59,7 +59,7 @@ async def credit_store_credit(
     variables = {
         "id": gid("Customer", customer_id),
         "creditInput": {
-            "creditAmount": {"amount": str(amount.amount), "currencyCode": amount.currency}
+            "creditAmount": {"amount": decimal_text(amount.amount), "currencyCode": amount.currency}
         },
     }
     # Not idempotent at Shopify: a request that may have arrived is never repeated here.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,22 +14,11 @@ from platforms.base import (
     StoreCredentials,
 )
 from platforms.shopify import queries
+from platforms.shopify.encode import decimal_text, gid, iso_utc
 from platforms.shopify.graphql import AdminGraphQL
 
 # Statuses in which a discount can still be used; deactivating sets endsAt, making it EXPIRED.
 _LIVE = ("ACTIVE", "SCHEDULED")
-
-
-def gid(resource: str, value: str) -> str:
-    """A Shopify global id for `value`, which may already be one."""
-    return value if value.startswith("gid://") else f"gid://shopify/{resource}/{value}"
-
-
-def iso_utc(moment: datetime) -> str:
-    """An aware datetime as ISO-8601 in UTC with a Z, as Shopify's DateTime scalar expects."""
-    if moment.tzinfo is None:
-        raise ValueError(f"a naive datetime is ambiguous: {moment!r}")
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _context(spec: DiscountSpec) -> dict[str, Any]:
@@ -49,7 +37,7 @@ def _value(spec: DiscountSpec) -> dict[str, Any]:
         # Shopify wants a Float fraction; going through the Decimal quotient's text keeps 12.5%
         # as exactly 0.125 rather than a binary approximation of a float division.
         return {"percentage": float(str(spec.value / Decimal(100)))}
-    return {"discountAmount": {"amount": str(spec.value), "appliesOnEachItem": False}}
+    return {"discountAmount": {"amount": decimal_text(spec.value), "appliesOnEachItem": False}}
 
 
 def discount_input(spec: DiscountSpec) -> dict[str, Any]:
@@ -71,7 +59,7 @@ def discount_input(spec: DiscountSpec) -> dict[str, Any]:
         fields["endsAt"] = iso_utc(spec.ends_at)
     if spec.minimum_subtotal is not None:
         fields["minimumRequirement"] = {
-            "subtotal": {"greaterThanOrEqualToSubtotal": str(spec.minimum_subtotal)}
+            "subtotal": {"greaterThanOrEqualToSubtotal": decimal_text(spec.minimum_subtotal)}
         }
     if spec.kind is DiscountKind.FREE_SHIPPING:
         fields["destination"] = {"all": True}

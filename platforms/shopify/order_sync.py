@@ -12,7 +12,7 @@ from typing import Any
 
 from platforms.base import StoreCredentials
 from platforms.shopify import queries
-from platforms.shopify.discounts import iso_utc
+from platforms.shopify.encode import iso_utc
 from platforms.shopify.graphql import AdminGraphQL
 
 PAGE_SIZE = 20

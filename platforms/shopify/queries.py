@@ -1,7 +1,7 @@
 """Every Admin GraphQL document the Shopify adapter sends (API 2026-04).
 
-Module-level string constants only, so the test suite can find and validate each of them against
-Shopify's schema. Discounts use `context`, never the deprecated `customerSelection`; webhook
+Each document is a module-level string constant, so the test suite can find and validate every
+one against Shopify's schema. Discounts use `context`, never the deprecated `customerSelection`; webhook
 subscriptions use `uri`, never the deprecated `callbackUrl`; customers' email comes from
 `defaultEmailAddress`, not the deprecated `Customer.email`.
 """
@@ -20,46 +20,34 @@ fragment ReferralDiscountNode on DiscountCodeNode {
 }
 """
 
-DISCOUNT_CODE_BASIC_CREATE = (
-    """
-mutation ReferralDiscountCreate($input: DiscountCodeBasicInput!) {
-  discountCodeBasicCreate(basicCodeDiscount: $input) {
-    codeDiscountNode { ...ReferralDiscountNode }
-    userErrors { field code message }
-  }
-}
-"""
-    + DISCOUNT_NODE_FIELDS
+
+def _discount_mutation(signature: str, call: str) -> str:
+    """A discount mutation answering with the node (as the lookup reads it) and userErrors."""
+    return (
+        f"mutation {signature} {{\n  {call} {{\n"
+        "    codeDiscountNode { ...ReferralDiscountNode }\n"
+        "    userErrors { field code message }\n  }\n}\n" + DISCOUNT_NODE_FIELDS
+    )
+
+
+DISCOUNT_CODE_BASIC_CREATE = _discount_mutation(
+    "ReferralDiscountCreate($input: DiscountCodeBasicInput!)",
+    "discountCodeBasicCreate(basicCodeDiscount: $input)",
 )
 
-DISCOUNT_CODE_FREE_SHIPPING_CREATE = (
-    """
-mutation ReferralFreeShippingCreate($input: DiscountCodeFreeShippingInput!) {
-  discountCodeFreeShippingCreate(freeShippingCodeDiscount: $input) {
-    codeDiscountNode { ...ReferralDiscountNode }
-    userErrors { field code message }
-  }
-}
-"""
-    + DISCOUNT_NODE_FIELDS
+DISCOUNT_CODE_FREE_SHIPPING_CREATE = _discount_mutation(
+    "ReferralFreeShippingCreate($input: DiscountCodeFreeShippingInput!)",
+    "discountCodeFreeShippingCreate(freeShippingCodeDiscount: $input)",
+)
+
+DISCOUNT_CODE_DEACTIVATE = _discount_mutation(
+    "ReferralDiscountDeactivate($id: ID!)", "discountCodeDeactivate(id: $id)"
 )
 
 CODE_DISCOUNT_NODE_BY_CODE = (
     """
 query ReferralDiscountByCode($code: String!) {
   codeDiscountNodeByCode(code: $code) { ...ReferralDiscountNode }
-}
-"""
-    + DISCOUNT_NODE_FIELDS
-)
-
-DISCOUNT_CODE_DEACTIVATE = (
-    """
-mutation ReferralDiscountDeactivate($id: ID!) {
-  discountCodeDeactivate(id: $id) {
-    codeDiscountNode { ...ReferralDiscountNode }
-    userErrors { field code message }
-  }
 }
 """
     + DISCOUNT_NODE_FIELDS
