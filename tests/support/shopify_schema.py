@@ -192,8 +192,9 @@ def validate_operation(
 ) -> CheckedOperation:
     """Parse and validate `document` and coerce each variable to its declared type.
 
-    Raises InvalidOperation listing every problem (a syntax error, an unknown field, a missing
-    or mistyped variable, an undeclared variable, a deprecated field or input field).
+    `variables=None` checks the document alone; a mapping (even empty) is checked as the values
+    sent. Raises InvalidOperation listing every problem (a syntax error, an unknown field, a
+    missing or mistyped variable, an undeclared variable, a deprecated field or input field).
     """
     schema = admin_schema()
     try:
@@ -207,7 +208,9 @@ def validate_operation(
         problems.append("the document has no (single) operation to run")
     if problems or operation is None:
         raise InvalidOperation(problems, document)
-    given = dict(variables or {})
+    if variables is None:
+        return CheckedOperation(ast, operation, {})
+    given = dict(variables)
     coerced: dict[str, Any] = {}
     definitions = operation.variable_definitions or ()
     for definition in definitions:
