@@ -212,6 +212,7 @@ class AdminGraphQL:
                 return await self._attempt(creds, url, document, variables)
             except PlatformRateLimited as exc:
                 # A throttled request was not executed, so it is safe to repeat any operation.
+                failure: Exception = exc
                 wait = exc.retry_after
                 if attempt >= self.max_attempts or wait > self.max_wait:
                     raise
@@ -220,12 +221,15 @@ class AdminGraphQL:
                     idempotent or isinstance(exc, RequestNotSent)
                 ):
                     raise
+                failure = exc
                 wait = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
+            # Messages name the shop and the failure, never the request, so no token is logged.
             log.warning(
-                "shopify %s on %s: attempt %d failed; retry in %.2fs",
+                "shopify %s on %s: attempt %d failed (%s); retry in %.2fs",
                 name,
                 creds.shop,
                 attempt,
+                failure,
                 wait,
             )
             await self.sleep(wait)
