@@ -33,6 +33,9 @@ async def webhook(request: Request) -> Response:
     except UnknownPlatform as exc:
         return JSONResponse({"error": str(exc)}, status_code=404)
     except WebhookRejected as exc:
+        log.warning(
+            "rejected a %s webhook (%s): %s", platform, request.headers.get("x-shopify-topic"), exc
+        )
         return JSONResponse({"error": str(exc)}, status_code=exc.status)
     except Exception:
         # Not acknowledged, so the store delivers it again; nothing is lost.
