@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from connector.errors import NotConfigured
 from connector.settings import Settings
 from platforms.base import (
     CustomerSummary,
@@ -21,6 +22,7 @@ from platforms.base import (
     WebhookDelivery,
 )
 from platforms.shopify import customers, discounts, order_sync, subscriptions
+from platforms.shopify.auth import ShopifyAuth
 from platforms.shopify.graphql import AdminGraphQL
 from platforms.shopify.orders import parse_order
 from platforms.shopify.webhooks import verify_shopify_webhook
@@ -49,6 +51,39 @@ class ShopifyAdapter:
     def parse_order(self, shop: str, topic: str, payload: Mapping[str, Any]) -> OrderEvent:
         """An orders/* webhook body as an `OrderEvent`."""
         return parse_order(shop, topic, payload)
+
+    # --- Install and tokens (platforms/shopify/auth.py): token exchange, code grant, refresh -----
+
+    @cached_property
+    def auth(self) -> ShopifyAuth:
+        """The app's Shopify identity; NotConfigured until the key and secret are set."""
+        cfg = self.settings.shopify
+        if not cfg.configured or cfg.api_key is None:
+            raise NotConfigured("Shopify", "set SHOPIFY_API_KEY and SHOPIFY_API_SECRET")
+        return ShopifyAuth(
+            cfg.api_key, [s.reveal() for s in cfg.secrets], self.http,
+            expiring=cfg.expiring_offline_tokens,
+        )
+
+    async def refresh_credentials(
+        self, creds: StoreCredentials, *, now: datetime | None = None
+    ) -> StoreCredentials:
+        """Fresh credentials; the refresh token rotates. PlatformAuthError if revoked."""
+        return await self.auth.refresh(creds, now=now)
+
+    async def exchange_session_token(
+        self, id_token: str, *, now: datetime | None = None
+    ) -> StoreCredentials:
+        """Verify a session token and exchange it for the shop's offline token."""
+        return await self.auth.exchange_session_token(id_token, now=now)
+
+    async def exchange_code(
+        self, shop: str, code: str, *, now: datetime | None = None
+    ) -> StoreCredentials:
+        """Exchange an authorization code (non-embedded install) for the offline token."""
+        return await self.auth.exchange_code(shop, code, now=now)
+
+    # --- end of install and tokens ----------------------------------------------------------------
 
     # --- Admin GraphQL operations: webhooks, discounts, customers, store credit, orders ---------
     # (Token exchange and refresh live in their own block; these only need valid credentials.)

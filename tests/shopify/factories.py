@@ -1,0 +1,95 @@
+"""Builders for the Shopify install tests: session tokens, signed queries, token answers, shops."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+from jwt.warnings import InsecureKeyLengthWarning
+
+from connector.services.credentials import save_credentials
+from connector.services.runtime import Runtime
+from connector.store.models import Shop
+from platforms.base import StoreCredentials
+from platforms.shopify.auth import query_hmac
+from tests.conftest import TEST_API_KEY, TEST_API_SECRET
+
+SHOP = "referral-test.myshopify.com"
+TOKEN_URL = f"https://{SHOP}/admin/oauth/access_token"
+SCOPES = "read_customers,read_orders,write_discounts,write_store_credit_account_transactions"
+
+
+def session_token(
+    *,
+    shop: str = SHOP,
+    iss: str | None = None,
+    dest: str | None = None,
+    aud: str = TEST_API_KEY,
+    secret: str = TEST_API_SECRET,
+    expires_in: int = 60,
+) -> str:
+    """An App Bridge session token, HS256, timed by the wall clock (PyJWT verifies against it)."""
+    now = int(time.time())
+    claims = {
+        "iss": iss if iss is not None else f"https://{shop}/admin",
+        "dest": dest if dest is not None else f"https://{shop}",
+        "aud": aud,
+        "sub": "42",
+        "exp": now + expires_in,
+        "nbf": min(now, now + expires_in) - 60,
+        "iat": min(now, now + expires_in) - 60,
+        "jti": "5f1c0d6e-8a1b-4c2d-9e3f-0a1b2c3d4e5f",
+        "sid": "b6b4c7a2e9d8f7a6",
+    }
+    with warnings.catch_warnings():
+        # The suite's test secrets are shorter than PyJWT's recommended 32 bytes, on purpose.
+        warnings.simplefilter("ignore", InsecureKeyLengthWarning)
+        return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def signed_query(params: dict[str, str], secret: str = TEST_API_SECRET) -> dict[str, str]:
+    """`params` plus the hmac Shopify would add."""
+    return {**params, "hmac": query_hmac(params, secret)}
+
+
+def token_answer(
+    access: str = "shpat_exchanged_0001",
+    refresh: str = "shprt_refresh_0001",
+    *,
+    expires_in: int = 3600,
+    refresh_expires_in: int = 7_776_000,
+) -> dict[str, Any]:
+    """The token endpoint's JSON for an expiring offline token."""
+    return {
+        "access_token": access,
+        "scope": SCOPES,
+        "expires_in": expires_in,
+        "refresh_token": refresh,
+        "refresh_token_expires_in": refresh_expires_in,
+    }
+
+
+async def installed_shop(
+    runtime: Runtime,
+    *,
+    shop: str = SHOP,
+    access: str = "shpat_current_0001",
+    refresh: str | None = "shprt_current_0001",
+    expires_in: timedelta | None = timedelta(hours=1),
+    refresh_expires_in: timedelta = timedelta(days=90),
+) -> Shop:
+    """A shop installed now (by the runtime clock) with an expiring offline token."""
+    now: datetime = runtime.now()
+    creds = StoreCredentials(
+        platform="shopify",
+        shop=shop,
+        access_token=access,
+        scopes=tuple(SCOPES.split(",")),
+        expires_at=now + expires_in if expires_in is not None else None,
+        refresh_token=refresh,
+        refresh_token_expires_at=now + refresh_expires_in if refresh else None,
+    )
+    return await save_credentials(runtime, creds)
