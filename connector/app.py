@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute
 
 from connector.logs import setup_logging
 from connector.routes import health, webhooks
+from connector.routes import shopify_app as shopify_app_routes
 from connector.services.handlers import build_worker
 from connector.services.runtime import Runtime, make_http_client
 from connector.settings import Settings, load_settings
@@ -22,7 +23,7 @@ log = logging.getLogger("connector")
 
 def all_routes() -> list[BaseRoute]:
     """Every route of the app."""
-    return [*health.routes, *webhooks.routes]
+    return [*health.routes, *webhooks.routes, *shopify_app_routes.routes]
 
 
 def create_app(

@@ -1,0 +1,309 @@
+"""Shopify admin surfaces: the embedded App Home, the session-token guard for admin JSON
+endpoints, and the authorization-code install (`/auth`, `/auth/callback`) for non-embedded use.
+
+Every route answers 503 with what to set while Shopify is not configured.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import html
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from connector.errors import NotConfigured
+from connector.services import install
+from connector.services.install import OAUTH_CALLBACK_PATH
+from connector.services.runtime import Runtime
+from connector.settings import Settings
+from platforms.base import (
+    PlatformAuthError,
+    PlatformError,
+    PlatformRateLimited,
+    PlatformRejected,
+    PlatformUnavailable,
+)
+from platforms.shopify.adapter import ShopifyAdapter
+from platforms.shopify.auth import (
+    APP_BRIDGE_URL,
+    PATCH_ID_TOKEN_PATH,
+    Reply,
+    RequestRejected,
+    SessionRejected,
+    ShopifyAuth,
+    frame_ancestors,
+)
+from platforms.shopify.shops import InvalidShop, normalize_shop
+
+STATE_COOKIE = "shopify_app_state"
+STATE_MAX_AGE = 300
+Endpoint = Callable[[Request], Awaitable[Response]]
+SessionEndpoint = Callable[[Request, str], Awaitable[Response]]
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def _unconfigured(request: Request) -> JSONResponse | None:
+    if _runtime(request).settings.shopify.configured:
+        return None
+    error = NotConfigured("Shopify", "set SHOPIFY_API_KEY and SHOPIFY_API_SECRET")
+    return JSONResponse({"error": str(error)}, status_code=503)
+
+
+def shopify_configured(endpoint: Endpoint) -> Endpoint:
+    """Wrap an endpoint so it answers 503, saying what to set, while Shopify is not configured."""
+
+    @functools.wraps(endpoint)
+    async def guarded(request: Request) -> Response:
+        unconfigured = _unconfigured(request)
+        return unconfigured if unconfigured is not None else await endpoint(request)
+
+    return guarded
+
+
+def _auth(runtime: Runtime) -> ShopifyAuth:
+    adapter = runtime.adapter("shopify")
+    if not isinstance(adapter, ShopifyAdapter):
+        raise TypeError(f"the shopify adapter is {type(adapter).__name__}, not ShopifyAdapter")
+    return adapter.auth
+
+
+def _public_url(request: Request) -> str:
+    # Built on PUBLIC_URL, not the Host header: the bounce must come back to us behind proxies.
+    query = request.url.query
+    base = _runtime(request).settings.public_url + request.url.path
+    return f"{base}?{query}" if query else base
+
+
+def _send(reply: Reply) -> Response:
+    return Response(reply.body, status_code=reply.status, headers=dict(reply.headers))
+
+
+def _error(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+def _platform_failure(exc: PlatformError) -> JSONResponse:
+    """The answer when Shopify refused or failed a grant (the one place these map to HTTP)."""
+    if isinstance(exc, PlatformRateLimited):
+        response = _error(503, str(exc))
+        response.headers["Retry-After"] = f"{max(1, round(exc.retry_after))}"
+        return response
+    if isinstance(exc, PlatformUnavailable):
+        return _error(503, str(exc))
+    if isinstance(exc, PlatformAuthError):
+        return _error(403, str(exc))
+    if isinstance(exc, PlatformRejected):
+        return _error(502, str(exc))
+    return _error(500, str(exc))
+
+
+def _shop_param(request: Request) -> str | JSONResponse:
+    try:
+        return normalize_shop(request.query_params.get("shop", ""))
+    except InvalidShop:
+        return _error(400, "missing or invalid shop parameter: expected {name}.myshopify.com")
+
+
+# ---------------------------------------------------------------------------------------------
+# Session-token guard for admin JSON endpoints
+# ---------------------------------------------------------------------------------------------
+
+
+def verified_shop(request: Request) -> str:
+    """The shop of a verified `Authorization: Bearer <session token>`; else SessionRejected."""
+    auth = _auth(_runtime(request))
+    return auth.verify_bearer(request.headers.get("authorization"), _public_url(request)).shop
+
+
+def requires_session(endpoint: SessionEndpoint) -> Endpoint:
+    """Wrap an admin endpoint `(request, shop)`: 503 unconfigured, 401 (+ retry header) refused."""
+
+    @shopify_configured
+    @functools.wraps(endpoint)
+    async def guarded(request: Request) -> Response:
+        try:
+            shop = verified_shop(request)
+        except SessionRejected as exc:
+            return JSONResponse(
+                {"error": "invalid session token", "reason": exc.reason.value},
+                status_code=exc.status, headers=dict(exc.reply.headers),
+            )
+        return await endpoint(request, shop)
+
+    return guarded
+
+
+# ---------------------------------------------------------------------------------------------
+# App Home
+# ---------------------------------------------------------------------------------------------
+
+
+def _page(settings: Settings, shop: str, status: str) -> str:
+    e = html.escape
+    key = e(settings.shopify.api_key or "")
+    return (
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<meta name=\"shopify-api-key\" content=\"{key}\">\n"
+        f"<script src=\"{APP_BRIDGE_URL}\" data-api-key=\"{key}\"></script>\n"
+        f"<title>{e(settings.app_name)}</title>\n</head>\n<body>\n<main>\n"
+        f"<h1>{e(settings.app_name)}</h1>\n"
+        f"<p>Shop: <strong>{e(shop)}</strong></p>\n"
+        f"<p>Status: <strong data-status=\"{e(status)}\">{e(status)}</strong></p>\n"
+        "</main>\n</body>\n</html>\n"
+    )
+
+
+@shopify_configured
+async def app_home(request: Request) -> Response:
+    """The embedded admin page: verify the session token, install on first load, show status."""
+    runtime = _runtime(request)
+    check = _auth(runtime).verify_app_home(
+        method=request.method, url=_public_url(request), headers=dict(request.headers),
+        patch_path=PATCH_ID_TOKEN_PATH,
+    )
+    if check.session is None:
+        return _send(check.reply)
+    shop = check.session.shop
+    try:
+        outcome = await install.install_from_session(runtime, shop, check.session.token)
+    except SessionRejected:
+        # Shopify found the token stale: the bounce (document) or 401 + retry (fetch).
+        return _send(check.stale_reply or check.reply)
+    except PlatformError as exc:
+        failure = _platform_failure(exc)
+        failure.headers["Content-Security-Policy"] = frame_ancestors(shop)
+        return failure
+    headers = dict(check.reply.headers)
+    if "authorization" in request.headers:
+        return JSONResponse({"shop": shop, "status": outcome.status}, headers=headers)
+    return HTMLResponse(_page(runtime.settings, shop, outcome.status), headers=headers)
+
+
+@shopify_configured
+async def patch_id_token(request: Request) -> Response:
+    """The page where App Bridge fetches a fresh session token, then reloads the app."""
+    shop = _shop_param(request)
+    if isinstance(shop, JSONResponse):
+        return shop
+    reply = _auth(_runtime(request)).patch_id_token_page(_public_url(request))
+    response = _send(reply)
+    response.headers["Content-Security-Policy"] = frame_ancestors(shop)
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Authorization-code grant (non-embedded installs)
+# ---------------------------------------------------------------------------------------------
+
+
+def _state_serializer(settings: Settings) -> URLSafeSerializer:
+    # Keys derived from the app secrets (previous first: itsdangerous signs with the last).
+    keys = [
+        hmac.new(s.reveal().encode(), b"connector/shopify-oauth-state", hashlib.sha256).hexdigest()
+        for s in reversed(settings.shopify.secrets)
+    ]
+    return URLSafeSerializer(keys, salt="shopify-oauth-state")
+
+
+def _verified_query(request: Request) -> tuple[str, dict[str, str]] | JSONResponse:
+    """The shop and query of a request Shopify signed (400 bad shop, 401 bad signature)."""
+    shop = _shop_param(request)
+    if isinstance(shop, JSONResponse):
+        return shop
+    params = dict(request.query_params)
+    runtime = _runtime(request)
+    try:
+        _auth(runtime).verify_query(params, now=runtime.now())
+    except RequestRejected as exc:
+        return _error(exc.status, exc.detail, reason=exc.reason.value)
+    return shop, params
+
+
+@shopify_configured
+async def oauth_start(request: Request) -> Response:
+    """Start the authorization-code grant: remember a state nonce, send the merchant to Shopify."""
+    verified = _verified_query(request)
+    if isinstance(verified, JSONResponse):
+        return verified
+    shop, _ = verified
+    runtime = _runtime(request)
+    settings = runtime.settings
+    nonce = secrets.token_hex(32)
+    location = _auth(runtime).authorize_url(
+        shop, scopes=settings.shopify.scopes,
+        redirect_uri=settings.public_url + OAUTH_CALLBACK_PATH, state=nonce,
+    )
+    cookie = _state_serializer(settings).dumps(
+        {"state": nonce, "shop": shop, "iat": int(runtime.now().timestamp())}
+    )
+    response = RedirectResponse(location, status_code=302)
+    response.set_cookie(
+        STATE_COOKIE, cookie, max_age=STATE_MAX_AGE, path=OAUTH_CALLBACK_PATH,
+        secure=True, httponly=True, samesite="lax",
+    )
+    return response
+
+
+def _state_matches(request: Request, shop: str, state: str) -> bool:
+    runtime = _runtime(request)
+    raw = request.cookies.get(STATE_COOKIE)
+    if not raw or not state:
+        return False
+    try:
+        saved = _state_serializer(runtime.settings).loads(raw)
+    except BadSignature:
+        return False
+    if not isinstance(saved, dict):
+        return False
+    age = runtime.now().timestamp() - float(saved.get("iat", 0))
+    return (
+        0 <= age <= STATE_MAX_AGE
+        and saved.get("shop") == shop
+        and hmac.compare_digest(str(saved.get("state", "")).encode(), state.encode())
+    )
+
+
+@shopify_configured
+async def oauth_callback(request: Request) -> Response:
+    """Finish the grant: signed query, our state cookie, then the code for an offline token."""
+    verified = _verified_query(request)
+    if isinstance(verified, JSONResponse):
+        return verified
+    shop, params = verified
+    if not _state_matches(request, shop, params.get("state", "")):
+        return _error(403, "the OAuth state is missing, expired or does not match: start again")
+    code = params.get("code", "")
+    if not code:
+        return _error(400, "missing code parameter")
+    runtime = _runtime(request)
+    try:
+        await install.install_from_code(runtime, shop, code)
+    except PlatformError as exc:
+        return _platform_failure(exc)
+    api_key = runtime.settings.shopify.api_key or ""
+    response = RedirectResponse(f"https://{shop}/admin/apps/{api_key}", status_code=302)
+    response.delete_cookie(
+        STATE_COOKIE, path=OAUTH_CALLBACK_PATH, secure=True, httponly=True, samesite="lax"
+    )
+    return response
+
+
+routes = [
+    Route("/", app_home, methods=["GET"]),
+    Route("/app", app_home, methods=["GET"]),
+    Route(PATCH_ID_TOKEN_PATH, patch_id_token, methods=["GET"]),
+    Route("/auth", oauth_start, methods=["GET"]),
+    Route(OAUTH_CALLBACK_PATH, oauth_callback, methods=["GET"]),
+]
