@@ -190,6 +190,20 @@ async def cmd_rotate_keys(args: argparse.Namespace, settings: Settings) -> int:
     return await _with_db(settings, body)
 
 
+@command("shopify-config")
+async def cmd_shopify_config(args: argparse.Namespace, settings: Settings) -> int:
+    """Write shopify.app.toml (what `shopify app deploy` sends) from app.toml and settings."""
+    from pathlib import Path
+
+    from connector.services.shopify_config import write_shopify_config
+
+    path = write_shopify_config(settings, Path(args.output))
+    console.print(f"wrote {path}")
+    if not settings.shopify.api_key:
+        console.print("[yellow]client_id is a placeholder: set SHOPIFY_API_KEY, run again[/yellow]")
+    return 0
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -245,6 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     pshow.add_argument("id", type=int)
     sub.add_parser("generate-key", help="print a new encryption key")
     sub.add_parser("rotate-keys", help="re-encrypt stored secrets with the newest key")
+    sc = sub.add_parser("shopify-config", help="write shopify.app.toml for `shopify app deploy`")
+    sc.add_argument("--output", default="shopify.app.toml", help="where to write it")
     return parser
 
 
