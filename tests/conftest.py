@@ -147,3 +147,7 @@ async def app_client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
             transport=transport, base_url="https://connector.example.com"
         ) as client:
             yield client
+
+
+# Shared fixtures defined beside their support code.
+from tests.support.fake_shopify import fake_shopify  # noqa: E402, F401
