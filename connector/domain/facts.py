@@ -1,0 +1,143 @@
+"""The values the rules read: one order as facts, and what the service knows around it.
+
+Services translate the neutral `OrderEvent` into `OrderFacts` and load a `History` from storage
+and the store; the domain never fetches anything itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from connector.domain.money import Money
+from connector.domain.referral import LIVE_STATES, ReferralState
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """One order line: product, the collections it belongs to, quantity and unit price."""
+
+    product_id: str | None
+    quantity: int
+    price: Decimal
+    collection_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RefundFact:
+    """A refund already made on the order."""
+
+    refund_id: str
+    amount: Decimal
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """An order as the rules see it; amounts are exact Decimals in `currency`."""
+
+    shop: str
+    order_id: str
+    currency: str
+    subtotal: Decimal
+    total: Decimal
+    created_at: datetime
+    customer_id: str | None = None
+    email: str | None = None
+    refunded: Decimal = Decimal(0)
+    paid: bool = True
+    cancelled: bool = False
+    is_test: bool = False
+    discount_codes: tuple[str, ...] = ()
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    landing_ref: str | None = None
+    landing_at: datetime | None = None
+    ip_hash: str | None = None
+    user_agent_hash: str | None = None
+    shipping_address: Mapping[str, str] = field(default_factory=dict)
+    line_items: tuple[OrderLine, ...] = ()
+    refunds: tuple[RefundFact, ...] = ()
+
+    def money(self, amount: Decimal) -> Money:
+        """`amount` as Money in the order's currency."""
+        return Money(amount, self.currency)
+
+    @property
+    def fully_refunded(self) -> bool:
+        """True when refunds cover the whole order total."""
+        return self.total > 0 and self.refunded >= self.total
+
+
+@dataclass(frozen=True)
+class CodeOwner:
+    """Whose a friend code or share token is; partner codes name the partner's account."""
+
+    advocate_id: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A friend (by email) claimed an advocate's offer at `at` (e.g. on the share page)."""
+
+    advocate_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ReferralLookup:
+    """The known referral evidence: codes and share tokens by normalized code, claims by email."""
+
+    codes: Mapping[str, CodeOwner] = field(default_factory=dict)
+    claims: Mapping[str, tuple[Claim, ...]] = field(default_factory=dict)
+    param_names: tuple[str, ...] = ("ref", "referral_code", "referral", "ref_code")
+    touched_at_attribute: str = "referral_at"
+
+
+@dataclass(frozen=True)
+class AdvocateIdentity:
+    """What we know of an advocate, for self-referral, same-address and same-device checks."""
+
+    advocate_id: str
+    customer_id: str | None = None
+    email: str | None = None
+    shipping_addresses: tuple[Mapping[str, str], ...] = ()
+    ip_hashes: tuple[str, ...] = ()
+    user_agent_hashes: tuple[str, ...] = ()
+    name: str = ""
+    cause_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PriorReferral:
+    """One of the advocate's earlier referrals: for caps, tiers and velocity."""
+
+    order_id: str
+    at: datetime
+    state: ReferralState
+
+    @property
+    def counts(self) -> bool:
+        """True unless the referral was rejected or reversed."""
+        return self.state in LIVE_STATES
+
+
+@dataclass(frozen=True)
+class History:
+    """What the service knows around one order, loaded before the rules run."""
+
+    lookup: ReferralLookup = field(default_factory=ReferralLookup)
+    advocates: Mapping[str, AdvocateIdentity] = field(default_factory=dict)
+    referrals: Mapping[str, tuple[PriorReferral, ...]] = field(default_factory=dict)
+    friend_prior_orders: int | None = None
+    already_credited: bool = False
+    advocate_lifetime_points: Mapping[str, int] = field(default_factory=dict)
+
+    def identity(self, advocate_id: str) -> AdvocateIdentity:
+        """The advocate's identity, or a bare one when the service supplied none."""
+        return self.advocates.get(advocate_id, AdvocateIdentity(advocate_id))
+
+    def prior(self, advocate_id: str) -> tuple[PriorReferral, ...]:
+        """The advocate's earlier referrals that still count (not rejected or reversed)."""
+        return tuple(r for r in self.referrals.get(advocate_id, ()) if r.counts)

@@ -1,0 +1,53 @@
+"""The small enums a program configuration is written in: reward kinds, bases, sides, actions."""
+
+from __future__ import annotations
+
+import enum
+
+
+class RewardKind(enum.StrEnum):
+    """What a reward gives."""
+
+    PERCENTAGE_DISCOUNT = "percentage_discount"
+    FIXED_DISCOUNT = "fixed_amount_discount"
+    FREE_SHIPPING = "free_shipping"
+    STORE_CREDIT = "store_credit"
+    POINTS = "points"
+    CASH = "cash"
+    CHARITY_DONATION = "charity_donation"
+
+
+DISCOUNT_KINDS = frozenset(
+    {RewardKind.PERCENTAGE_DISCOUNT, RewardKind.FIXED_DISCOUNT, RewardKind.FREE_SHIPPING}
+)
+
+
+class Basis(enum.StrEnum):
+    """How a reward's value is read: flat, a percentage of the order, or per currency unit spent."""
+
+    FLAT = "flat"
+    PERCENT_OF_ORDER = "percent_of_order"
+    PER_UNIT_SPENT = "per_unit_spent"
+
+
+class RewardedSides(enum.StrEnum):
+    """Who is rewarded after the order: one side or both (two-sided)."""
+
+    ADVOCATE = "advocate"
+    FRIEND = "friend"
+    BOTH = "both"
+
+
+class FriendCodeMode(enum.StrEnum):
+    """One shared code per advocate (once per customer), or a unique single-use code per friend."""
+
+    SHARED = "shared"
+    UNIQUE = "unique"
+
+
+class CheckAction(enum.StrEnum):
+    """What a fraud check does when it matches."""
+
+    BLOCK = "block"
+    FLAG = "flag"
+    IGNORE = "ignore"

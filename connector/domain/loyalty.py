@@ -1,0 +1,178 @@
+"""Loyalty points: an append-only ledger, lots spent oldest first, expiry, VIP tiers, redemption.
+
+Entries are values and are never edited: a reversal is a new entry. The balance is the sum of
+the entries, and it always equals what is left in the lots (each positive entry is a lot;
+redemptions take from the oldest lots first, expiry and reversals from the lot they name).
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from connector.domain.money import Money
+from connector.domain.program import Loyalty, VipTier
+from connector.domain.reasons import Reason
+
+
+class EntryKind(enum.StrEnum):
+    """What a ledger entry records."""
+
+    EARN = "earn"
+    REDEEM = "redeem"
+    EXPIRE = "expire"
+    REVERSAL = "reversal"
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One signed movement of points; `ref` names the lot (expiry) or entry (reversal) it concerns."""
+
+    entry_id: str
+    kind: EntryKind
+    points: int
+    at: datetime
+    expires_at: datetime | None = None
+    ref: str | None = None
+    memo: str = ""
+
+
+@dataclass(frozen=True)
+class LedgerRefusal:
+    """A ledger operation that cannot be done, and why; the ledger is unchanged."""
+
+    reason: Reason
+    message: str
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """An account's points entries, in the order they were appended."""
+
+    account: str
+    entries: tuple[LedgerEntry, ...] = ()
+
+    @property
+    def balance(self) -> int:
+        """The sum of all entries."""
+        return sum(e.points for e in self.entries)
+
+    def find(self, entry_id: str) -> LedgerEntry | None:
+        """The entry with `entry_id`, if any."""
+        return next((e for e in self.entries if e.entry_id == entry_id), None)
+
+    def lots(self) -> dict[str, int]:
+        """Points left in each lot (positive entry), oldest first."""
+        left: dict[str, int] = {}
+        for entry in self.entries:
+            if entry.points > 0:
+                left[entry.entry_id] = entry.points
+            elif entry.ref is not None and entry.ref in left:
+                left[entry.ref] += entry.points
+            else:
+                _take_oldest(left, -entry.points)
+        return left
+
+    def lifetime_earned(self) -> int:
+        """Points ever earned, less earnings that were reversed: what VIP tiers count."""
+        earned = {e.entry_id for e in self.entries if e.kind is EntryKind.EARN}
+        return sum(
+            e.points
+            for e in self.entries
+            if e.kind is EntryKind.EARN or (e.kind is EntryKind.REVERSAL and e.ref in earned)
+        )
+
+    def _add(self, entry: LedgerEntry) -> Ledger:
+        return replace(self, entries=(*self.entries, entry))
+
+
+def _take_oldest(left: dict[str, int], points: int) -> None:
+    for lot_id, remaining in left.items():
+        if points <= 0:
+            return
+        taken = min(remaining, points)
+        left[lot_id] = remaining - taken
+        points -= taken
+
+
+def expiry_for(loyalty: Loyalty, earned_at: datetime) -> datetime | None:
+    """When points earned at `earned_at` expire under the program, or None if they never do."""
+    days = loyalty.points_expire_days
+    return None if days is None else earned_at + timedelta(days=days)
+
+
+def earn(
+    ledger: Ledger, entry_id: str, points: int, at: datetime, expires_at: datetime | None = None
+) -> Ledger:
+    """Append earned points as a new lot."""
+    if points <= 0:
+        raise ValueError(f"earned points must be positive, got {points}")
+    return ledger._add(LedgerEntry(entry_id, EntryKind.EARN, points, at, expires_at))
+
+
+def expire(ledger: Ledger, now: datetime) -> Ledger:
+    """Append an expiry entry for every lot past its expiry that still has points."""
+    expires = {e.entry_id: e.expires_at for e in ledger.entries if e.points > 0}
+    for lot_id, remaining in ledger.lots().items():
+        when = expires[lot_id]
+        if remaining > 0 and when is not None and when <= now:
+            entry = LedgerEntry(f"{lot_id}:expired", EntryKind.EXPIRE, -remaining, now, ref=lot_id)
+            ledger = ledger._add(entry)
+    return ledger
+
+
+def redeem(ledger: Ledger, entry_id: str, points: int, now: datetime) -> Ledger | LedgerRefusal:
+    """Spend points (after expiring what is due), oldest lots first; refuse if too few remain."""
+    if points <= 0:
+        raise ValueError(f"redeemed points must be positive, got {points}")
+    ledger = expire(ledger, now)
+    if points > ledger.balance:
+        return LedgerRefusal(
+            Reason.INSUFFICIENT_POINTS,
+            f"Cannot redeem {points} points: the balance is {ledger.balance}.",
+        )
+    return ledger._add(LedgerEntry(entry_id, EntryKind.REDEEM, -points, now))
+
+
+def reverse(ledger: Ledger, entry_id: str, at: datetime) -> Ledger | LedgerRefusal:
+    """Undo an earn (what is left of its lot) or a redemption (points come back as a new lot)."""
+    original = ledger.find(entry_id)
+    reversal_id = f"{entry_id}:reversal"
+    if original is None or original.kind not in (EntryKind.EARN, EntryKind.REDEEM):
+        return LedgerRefusal(Reason.NOTHING_TO_DO, f"No earn or redemption {entry_id} to reverse.")
+    if ledger.find(reversal_id) is not None:
+        return LedgerRefusal(Reason.NOTHING_TO_DO, f"Entry {entry_id} was already reversed.")
+    points = -original.points
+    if original.kind is EntryKind.EARN:
+        points = -ledger.lots().get(entry_id, 0)
+        if points == 0:
+            return LedgerRefusal(Reason.NOTHING_TO_DO, f"The points of {entry_id} are all spent.")
+    entry = LedgerEntry(reversal_id, EntryKind.REVERSAL, points, at, ref=entry_id)
+    return ledger._add(entry)
+
+
+def redeem_for_discount(
+    ledger: Ledger, entry_id: str, points: int, loyalty: Loyalty, currency: str, now: datetime
+) -> tuple[Ledger, Money] | LedgerRefusal:
+    """Spend points for a discount worth points / rate in the shop currency, cut to the minor unit."""
+    result = redeem(ledger, entry_id, points, now)
+    if isinstance(result, LedgerRefusal):
+        return result
+    value = Decimal(points) / Decimal(loyalty.points_per_currency_unit_redeemed)
+    return result, Money(value, currency).quantized()
+
+
+def vip_tier(loyalty: Loyalty, lifetime_points: int) -> VipTier | None:
+    """The highest VIP tier whose threshold `lifetime_points` reaches, if any."""
+    reached = [t for t in loyalty.vip_tiers if lifetime_points >= t.threshold]
+    return max(reached, key=lambda t: t.threshold, default=None)
+
+
+def points_for_order(loyalty: Loyalty, value: Money, lifetime_points: int = 0) -> int:
+    """Points an order of `value` earns: points per unit spent times the VIP multiplier, rounded down."""
+    tier = vip_tier(loyalty, lifetime_points)
+    multiplier = tier.multiplier if tier is not None else Decimal(1)
+    return max(math.floor(value.amount * loyalty.points_per_unit * multiplier), 0)
