@@ -22,8 +22,8 @@ from connector.settings import Settings, load_settings
 from connector.store import db as store_db
 
 TEST_API_KEY = "test-api-key-0123456789"
-TEST_API_SECRET = "hush-test-secret-5f3e2a1b9c"
-TEST_PREVIOUS_SECRET = "old-test-secret-a7d4c0e8"
+TEST_API_SECRET = "hush-test-secret-5f3e2a1b9c-7d6e5f4a3b2c1d0e"
+TEST_PREVIOUS_SECRET = "old-test-secret-a7d4c0e8-91b2c3d4e5f60718"
 TEST_KEY = Fernet.generate_key().decode()
 BACKEND = os.environ.get("CONNECTOR_TEST_DATABASE", "sqlite")
 PG_URL = os.environ.get("CONNECTOR_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")

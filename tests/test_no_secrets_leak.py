@@ -14,7 +14,7 @@ from connector.services.handlers import build_worker
 from connector.services.runtime import Runtime
 from connector.store.models import Shop
 from platforms.base import StoreCredentials
-from tests.conftest import TEST_API_SECRET, TEST_KEY, TEST_PREVIOUS_SECRET
+from tests.conftest import TEST_API_SECRET, TEST_KEY, TEST_PREVIOUS_SECRET, Clock
 from tests.support.shopify_payloads import SHOP, encode, order, signed_headers
 
 ACCESS = "shpat_live_0f9e8d7c6b5a4f3e2d1c0b9a"
@@ -87,3 +87,37 @@ async def test_webhook_handling_logs_and_answers_no_secret(
     assert shop.access_token is not None
     assert ACCESS not in shop.access_token
     assert REFRESH not in (shop.refresh_token or "")
+
+
+async def test_install_and_token_refresh_log_and_answer_no_secret(
+    runtime: Runtime, app_client: httpx.AsyncClient, captured: Capture, clock: Clock
+) -> None:
+    import respx
+
+    from connector.services.tokens import fresh_credentials
+    from tests.shopify.factories import TOKEN_URL, session_token, token_answer
+
+    exchanged, rotated = "shpat_exchanged_9a8b7c6d5e4f", "shprt_rotated_1a2b3c4d5e6f"
+    first_refresh = "shprt_first_0f1e2d3c4b5a"
+    token = session_token()
+    query = f"/?embedded=1&shop={SHOP}&id_token={token}"
+    with respx.mock:
+        respx.post(TOKEN_URL).respond(200, json=token_answer(exchanged, first_refresh))
+        install = await app_client.get(query)
+    clock.advance(minutes=58)
+    with respx.mock:
+        respx.post(TOKEN_URL).respond(200, json=token_answer(exchanged + "2", rotated))
+        await fresh_credentials(runtime, SHOP)
+    clock.advance(minutes=58)
+    with respx.mock:
+        respx.post(TOKEN_URL).respond(400, json={"error": "invalid_grant"})
+        with pytest.raises(Exception, match="re-authori"):
+            await fresh_credentials(runtime, SHOP)
+
+    assert install.status_code == 200
+    logged = "\n".join(captured.lines)
+    assert SHOP in logged  # install and refresh did log
+    assert_clean(
+        [*captured.lines, install.text, str(dict(install.headers))],
+        [exchanged, exchanged + "2", rotated, first_refresh, token, TEST_API_SECRET, TEST_KEY],
+    )
