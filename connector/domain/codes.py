@@ -17,13 +17,17 @@ import unicodedata
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 FALLBACK_PREFIX = "FRIEND"
 PREFIX_MAX = 8
+# Letters that Unicode does not decompose into an ASCII base letter.
+_FOLD = str.maketrans({"Æ": "AE", "æ": "ae", "Ø": "O", "ø": "o", "ß": "ss", "Œ": "OE",
+                       "œ": "oe", "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Þ": "TH", "þ": "th"})  # fmt: skip
 _DASHES = re.compile(r"[\u2010-\u2015\u2212_]")
 _NOT_CODE = re.compile(r"[^A-Z0-9-]")
 
 
 def ascii_prefix(name: str, limit: int = PREFIX_MAX) -> str:
     """The first word of `name` folded to upper-case ASCII letters and digits, cut to `limit`."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    decomposed = unicodedata.normalize("NFKD", name.translate(_FOLD))
+    folded = decomposed.encode("ascii", "ignore").decode("ascii")
     for word in folded.split():
         cleaned = re.sub(r"[^A-Za-z0-9]", "", word).upper()
         if cleaned:
