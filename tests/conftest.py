@@ -27,7 +27,18 @@ TEST_PREVIOUS_SECRET = "old-test-secret-a7d4c0e8-91b2c3d4e5f60718"
 TEST_KEY = Fernet.generate_key().decode()
 BACKEND = os.environ.get("CONNECTOR_TEST_DATABASE", "sqlite")
 PG_URL = os.environ.get("CONNECTOR_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
-TABLES = ("delivery_attempt", "delivery", "order_record", "privacy_request", "shop")
+
+
+def all_tables() -> list[str]:
+    """Every table of our models (not aerich's bookkeeping), for truncation between tests."""
+    from tortoise import Tortoise
+
+    apps = Tortoise.apps or {}
+    return sorted(
+        model._meta.db_table
+        for model in apps.get("models", {}).values()
+        if model._meta.db_table != "aerich"
+    )
 
 
 def on_postgres() -> bool:
@@ -97,7 +108,7 @@ async def db(settings: Settings) -> AsyncIterator[None]:
     if on_postgres():
         await store_db.init_db(settings.database_url)
         await store_db.conn().execute_script(
-            "TRUNCATE " + ", ".join(TABLES) + " RESTART IDENTITY CASCADE;"
+            "TRUNCATE " + ", ".join(all_tables()) + " RESTART IDENTITY CASCADE;"
         )
     else:
         await store_db.migrate(settings.database_url)

@@ -18,7 +18,7 @@ from connector.app import create_app
 from connector.services.runtime import Runtime
 from connector.settings import load_settings
 from connector.store import db as store_db
-from tests.conftest import TABLES, make_env, on_postgres
+from tests.conftest import all_tables, make_env, on_postgres
 from tests.support.shopify_payloads import SHOP, encode, order, signed_headers
 
 CONNECTOR = [sys.executable, "-m", "connector.cli"]
@@ -47,7 +47,7 @@ def cli_env(tmp_path: Path, database_url: str) -> dict[str, str]:
         if on_postgres():
             await store_db.init_db(database_url)
             await store_db.conn().execute_script(
-                "TRUNCATE " + ", ".join(TABLES) + " RESTART IDENTITY CASCADE;"
+                "TRUNCATE " + ", ".join(all_tables()) + " RESTART IDENTITY CASCADE;"
             )
             await store_db.close_db()
         else:

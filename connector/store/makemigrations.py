@@ -13,6 +13,8 @@ import argparse
 import asyncio
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -34,6 +36,8 @@ async def _generate(database_url: str, location: Path, name: str) -> Path | None
         if not before:
             await command._do_init(safe=True, offline=True)
         else:
+            # aerich wants an initialised Tortoise even offline; no connection is opened.
+            await Tortoise.init(config=tortoise_config(database_url))
             await command.init(offline=True)
             await command.migrate(name, no_input=True, offline=True)
     finally:
@@ -69,14 +73,43 @@ def _merge(sqlite_file: Path, pg_file: Path) -> str:
     return "\n".join(parts)
 
 
-async def make(name: str) -> Path | None:
+def _generate_in_subprocess(url: str, workdir: Path, name: str) -> Path | None:
+    # Tortoise keeps one global context per process, and aerich picks its SQL dialect from it,
+    # so each dialect is generated in a fresh interpreter.
+    out = (
+        subprocess.run(  # noqa: S603 - our own interpreter and module
+            [
+                sys.executable,
+                "-m",
+                "connector.store.makemigrations",
+                "--one",
+                url,
+                str(workdir),
+                name,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()
+    )
+    return Path(out[-1]) if out and out[-1] != "-" else None
+
+
+def make(name: str) -> Path | None:
     """Generate the merged migration; return its path, or None when nothing changed."""
     outputs = {}
     for label, url in (("sqlite", "sqlite://:memory:"), ("postgres", PG_URL)):
         workdir = Path(tempfile.mkdtemp(prefix=f"mig-{label}-"))
         if MIGRATIONS.exists():
-            shutil.copytree(MIGRATIONS, workdir, dirs_exist_ok=True)
-        outputs[label] = await _generate(url, workdir, name)
+            shutil.copytree(
+                MIGRATIONS,
+                workdir,
+                dirs_exist_ok=True,
+                ignore=shutil.ignore_patterns("__pycache__"),
+            )
+        outputs[label] = _generate_in_subprocess(url, workdir, name)
     if outputs["sqlite"] is None or outputs["postgres"] is None:
         return None
     target = MIGRATIONS / "models" / outputs["sqlite"].name
@@ -88,9 +121,17 @@ async def make(name: str) -> Path | None:
 def main() -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("name", help="a short name for the migration, e.g. add_referrals")
+    parser.add_argument(
+        "name", nargs="+", help="a short name for the migration, e.g. add_referrals"
+    )
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    path = asyncio.run(make(args.name))
+    if args.one:  # internal: URL WORKDIR NAME, one dialect, prints the file written or "-"
+        url, workdir, name = args.name
+        written = asyncio.run(_generate(url, Path(workdir), name))
+        print(written or "-")
+        return
+    path = make(args.name[0])
     print(f"wrote {path}" if path else "no changes detected")
 
 
