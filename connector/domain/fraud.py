@@ -106,6 +106,7 @@ def _disposable(order: OrderFacts, rules: Program) -> Finding:
 def _velocity(order: OrderFacts, rules: Program, history: History, advocate_id: str) -> Finding:
     fraud = rules.fraud
     since = order.created_at - timedelta(hours=fraud.velocity_hours)
+    # Every earlier referral counts here, rejected ones too: velocity is about attempts.
     earlier = history.referrals.get(advocate_id, ())
     count = 1 + sum(1 for r in earlier if since < r.at <= order.created_at)
     window = f"{fraud.velocity_hours} hours"

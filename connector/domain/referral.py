@@ -1,14 +1,12 @@
 """The referral state machine: pending -> approved -> rewarded, or -> rejected / -> reversed.
 
-    flagged --review_approved--> pending --hold_ended--> approved --rewards_issued--> rewarded
-       |                           |  ^                     |                           |
-       review_rejected            flag |                   cancel / refund        cancel / refund
-       v                           v                        v                           v
-    rejected  <----reject----  pending                   reversed  <------------------+
+    flagged  --review_approved-->  pending  --hold_ended-->  approved  --rewards_issued-->  rewarded
+    flagged  --review_rejected-->  rejected      pending --flag--> flagged, pending --reject--> rejected
+    pending | flagged | approved | rewarded  --cancel | refund-->  reversed
+    pending | flagged | approved | rewarded  --partial_refund-->   (same state; rewards recomputed)
 
-A cancel or refund in pending or flagged also reverses ("voids") the referral. A partial refund
-keeps the state (value-based rewards are recomputed). Rejected and reversed are final. Every
-transition carries the event that caused it, so the merchant can see why.
+Rejected and reversed are final. Every transition carries the event that caused it (kind, time,
+reason, actor), so the merchant can see why.
 """
 
 from __future__ import annotations

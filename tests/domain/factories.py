@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,12 +16,19 @@ from connector.domain.facts import (
     ReferralLookup,
 )
 from connector.domain.lifecycle import ExistingReferral
+from connector.domain.reasons import Finding, Reason
 from connector.domain.referral import ReferralState
 
 SHOP = "demo.myshopify.com"
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 ADVOCATE = "adv_ana"
 CODE = "ANA-7KQ4"
+
+
+def finding_for(findings: Iterable[Finding], reason: Reason) -> Finding:
+    """The one finding about `reason`."""
+    (found,) = [f for f in findings if f.reason is reason]
+    return found
 
 
 def order(**overrides: Any) -> OrderFacts:

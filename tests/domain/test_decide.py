@@ -24,7 +24,16 @@ from connector.domain.program import Caps
 from connector.domain.reasons import Reason, Verdict
 from connector.domain.referral import ReferralState
 from connector.domain.rewards import Side
-from tests.domain.factories import ADVOCATE, NOW, history, identity, lookup, order, prior
+from tests.domain.factories import (
+    ADVOCATE,
+    NOW,
+    finding_for,
+    history,
+    identity,
+    lookup,
+    order,
+    prior,
+)
 
 USD = "USD"
 
@@ -55,7 +64,7 @@ def test_tiered_program_pays_by_the_referral_number():
     sixth = decide(order(), TIERED, history(referrals={ADVOCATE: prior(5)}), NOW)
     assert fifth.rewards[0].money == Money.of("10.00", USD)
     assert sixth.rewards[0].money == Money.of("25.00", USD)
-    tier = next(f for f in sixth.findings if f.reason is Reason.TIER)
+    tier = finding_for(sixth.findings, Reason.TIER)
     assert tier.message == f"This is referral number 6 of advocate {ADVOCATE}: tier 2."
 
 
@@ -122,7 +131,7 @@ def test_contest_program_enters_orders_placed_in_the_window():
     assert decision.rewards[0].money == Money.of("5.00", USD)
     outside = decide(order(), CONTEST, history(), NOW)
     assert outside.contest_id is None
-    entry = next(f for f in outside.findings if f.reason is Reason.CONTEST_ENTRY)
+    entry = finding_for(outside.findings, Reason.CONTEST_ENTRY)
     assert entry.verdict is Verdict.IGNORED
 
 
@@ -151,7 +160,7 @@ def test_charity_program_donates_to_the_advocates_cause_or_the_default():
     )
     default = decide(order(), CHARITY, history(), NOW)
     assert default.rewards[0].cause_id == "trees"
-    cause = next(f for f in default.findings if f.reason is Reason.CHARITY_CAUSE)
+    cause = finding_for(default.findings, Reason.CHARITY_CAUSE)
     assert cause.message == "The donation goes to One Tree Planted (the program's default)."
 
 
@@ -188,7 +197,7 @@ def test_loyalty_program_gives_points_with_the_vip_multiplier():
         (Side.ADVOCATE, ADVOCATE, RewardKind.POINTS, None, 750, "base"),
         (Side.FRIEND, "cust_bo", RewardKind.POINTS, None, 160, "base"),
     ]
-    vip = next(f for f in decision.findings if f.reason is Reason.VIP_TIER)
+    vip = finding_for(decision.findings, Reason.VIP_TIER)
     assert vip.message == "VIP tier Gold multiplies the advocate's points by 1.5."
 
 

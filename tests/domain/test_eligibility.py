@@ -9,7 +9,7 @@ from connector.domain.presets import FIXED
 from connector.domain.program import Caps
 from connector.domain.reasons import Reason, Verdict
 from connector.domain.referral import ReferralState
-from tests.domain.factories import ADVOCATE, history, order, prior
+from tests.domain.factories import ADVOCATE, finding_for, history, order, prior
 
 LINES = (
     OrderLine("p-shoes", 1, Decimal("50.00"), ("c-sale",)),
@@ -51,7 +51,7 @@ def test_unpaid_test_cancelled_and_refunded_orders_are_blocked():
 
 def test_other_currency_is_blocked_and_amounts_are_not_compared():
     findings = check_order(order(currency="EUR"), FIXED, history(), ADVOCATE)
-    mismatch = next(f for f in findings if f.reason is Reason.CURRENCY_MISMATCH)
+    mismatch = finding_for(findings, Reason.CURRENCY_MISMATCH)
     assert mismatch.verdict is Verdict.BLOCK
     assert (
         mismatch.message
@@ -68,7 +68,7 @@ def test_minimum_subtotal_is_inclusive():
         is Verdict.PASS
     )
     below = check_order(order(subtotal=Decimal("24.99")), FIXED, history(), ADVOCATE)
-    finding = next(f for f in below if f.reason is Reason.BELOW_MINIMUM)
+    finding = finding_for(below, Reason.BELOW_MINIMUM)
     assert finding.verdict is Verdict.BLOCK
     assert finding.message == "The qualifying value 24.99 USD is below the minimum of 25.00 USD."
 
@@ -99,7 +99,7 @@ def test_returning_customers_are_blocked_only_when_the_store_can_tell():
         is Verdict.BLOCK
     )
     unknown = check_order(order(), FIXED, history(friend_prior_orders=None), ADVOCATE)
-    finding = next(f for f in unknown if f.reason is Reason.NOT_NEW_CUSTOMER)
+    finding = finding_for(unknown, Reason.NOT_NEW_CUSTOMER)
     assert (finding.verdict, finding.message) == (
         Verdict.PASS,
         "The store cannot tell earlier orders; treated as new.",

@@ -7,7 +7,7 @@ from connector.domain.fraud import check_fraud, normalize_address
 from connector.domain.presets import FIXED
 from connector.domain.program import CheckAction, FraudRules
 from connector.domain.reasons import Reason, Verdict
-from tests.domain.factories import ADVOCATE, history, identity, order, prior
+from tests.domain.factories import ADVOCATE, finding_for, history, identity, order, prior
 
 SUSPICIOUS = {
     "self_referral": (Reason.SELF_REFERRAL, {"customer_id": "cust_ana"}, {}),
@@ -42,11 +42,6 @@ def program_with(check: str, action: CheckAction):
     return replace(FIXED, fraud=replace(FraudRules(), **{check: action}))
 
 
-def verdict_of(findings, reason):
-    (finding,) = [f for f in findings if f.reason is reason]
-    return finding
-
-
 def test_a_clean_order_passes_every_check():
     findings = check_fraud(order(), FIXED, history(), ADVOCATE)
     assert [f.reason for f in findings] == [
@@ -67,7 +62,7 @@ def test_each_check_follows_its_configured_action(check, action):
     reason, order_changes, identity_changes = SUSPICIOUS[check]
     known = history(advocates={ADVOCATE: identity(**identity_changes)})
     findings = check_fraud(order(**order_changes), program_with(check, action), known, ADVOCATE)
-    finding = verdict_of(findings, reason)
+    finding = finding_for(findings, reason)
     assert finding.verdict is EXPECTED[action]
     assert finding.detail["action"] == str(action)
     others = [f for f in findings if f.reason is not reason]
@@ -79,7 +74,7 @@ def test_velocity_counts_referrals_within_the_hours(action):
     rules = replace(FraudRules(), velocity=action, velocity_max=3, velocity_hours=24)
     program = replace(FIXED, fraud=rules)
     busy = history(referrals={ADVOCATE: prior(3, every=timedelta(hours=5))})
-    finding = verdict_of(check_fraud(order(), program, busy, ADVOCATE), Reason.VELOCITY)
+    finding = finding_for(check_fraud(order(), program, busy, ADVOCATE), Reason.VELOCITY)
     assert finding.verdict is EXPECTED[action]
     assert finding.detail["count"] == "4"
 
@@ -87,13 +82,13 @@ def test_velocity_counts_referrals_within_the_hours(action):
 def test_velocity_ignores_referrals_older_than_the_window():
     program = replace(FIXED, fraud=replace(FraudRules(), velocity_max=3, velocity_hours=24))
     calm = history(referrals={ADVOCATE: prior(3, every=timedelta(hours=9))})
-    finding = verdict_of(check_fraud(order(), program, calm, ADVOCATE), Reason.VELOCITY)
+    finding = finding_for(check_fraud(order(), program, calm, ADVOCATE), Reason.VELOCITY)
     assert (finding.verdict, finding.detail["count"]) == (Verdict.PASS, "3")
 
 
 def test_messages_explain_the_match_and_the_consequence():
     findings = check_fraud(order(customer_id="cust_ana"), FIXED, history(), ADVOCATE)
-    assert verdict_of(findings, Reason.SELF_REFERRAL).message == (
+    assert finding_for(findings, Reason.SELF_REFERRAL).message == (
         f"The friend is advocate {ADVOCATE} themself (customer cust_ana). The referral is blocked."
     )
 
@@ -101,7 +96,7 @@ def test_messages_explain_the_match_and_the_consequence():
 def test_program_extra_disposable_domains_are_checked():
     program = replace(FIXED, fraud=replace(FraudRules(), disposable_domains=("burner.test",)))
     findings = check_fraud(order(email="bo@burner.test"), program, history(), ADVOCATE)
-    assert verdict_of(findings, Reason.DISPOSABLE_EMAIL).verdict is Verdict.FLAG
+    assert finding_for(findings, Reason.DISPOSABLE_EMAIL).verdict is Verdict.FLAG
 
 
 def test_missing_facts_never_match():

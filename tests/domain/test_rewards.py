@@ -13,6 +13,12 @@ def rule(kind, value="0", basis=Basis.FLAT, **extra):
     return RewardRule(kind, Decimal(value), basis, **extra)
 
 
+def planned(reward_rule, value=USD80, side=Side.ADVOCATE):
+    return plan(
+        shop=SHOP, order_id="1001", side=side, beneficiary="b", rule=reward_rule, value=value
+    )
+
+
 def test_flat_amounts_by_kind():
     assert amounts(rule(RewardKind.STORE_CREDIT, "10"), USD80) == (
         Money.of("10.00", "USD"),
@@ -63,48 +69,20 @@ def test_idempotency_key_is_deterministic_and_separates_its_parts():
 
 
 def test_a_plan_carries_usage_limit_expiry_and_key():
-    discount = plan(
-        shop=SHOP,
-        order_id="1001",
-        side=Side.ADVOCATE,
-        beneficiary="adv",
-        rule=rule(RewardKind.FIXED_DISCOUNT, "5", expires_days=30),
-        value=USD80,
-    )
+    discount = planned(rule(RewardKind.FIXED_DISCOUNT, "5", expires_days=30))
     assert (discount.usage_limit, discount.expires_days, discount.money) == (
         1,
         30,
         Money.of("5.00", "USD"),
     )
     assert discount.describe() == "5.00 USD fixed amount discount"
-    credit = plan(
-        shop=SHOP,
-        order_id="1001",
-        side=Side.ADVOCATE,
-        beneficiary="adv",
-        rule=rule(RewardKind.STORE_CREDIT, "5"),
-        value=USD80,
-    )
+    credit = planned(rule(RewardKind.STORE_CREDIT, "5"))
     assert credit.usage_limit is None
 
 
 def test_recompute_changes_value_based_rewards_only():
-    value_based = plan(
-        shop=SHOP,
-        order_id="1",
-        side=Side.ADVOCATE,
-        beneficiary="a",
-        rule=rule(RewardKind.STORE_CREDIT, "10", Basis.PERCENT_OF_ORDER),
-        value=USD80,
-    )
-    flat = plan(
-        shop=SHOP,
-        order_id="1",
-        side=Side.ADVOCATE,
-        beneficiary="a",
-        rule=rule(RewardKind.STORE_CREDIT, "10"),
-        value=USD80,
-    )
+    value_based = planned(rule(RewardKind.STORE_CREDIT, "10", Basis.PERCENT_OF_ORDER))
+    flat = planned(rule(RewardKind.STORE_CREDIT, "10"))
     half = Money.of("40.00", "USD")
     assert recompute(value_based, half).money == Money.of("4.00", "USD")
     assert recompute(value_based, half).idempotency_key == value_based.idempotency_key
@@ -112,22 +90,8 @@ def test_recompute_changes_value_based_rewards_only():
 
 
 def test_zero_rewards_are_nothing_but_free_shipping_is_something():
-    zero = plan(
-        shop=SHOP,
-        order_id="1",
-        side=Side.FRIEND,
-        beneficiary="f",
-        rule=rule(RewardKind.POINTS, "1", Basis.PER_UNIT_SPENT),
-        value=Money.zero("USD"),
-    )
+    zero = planned(rule(RewardKind.POINTS, "1", Basis.PER_UNIT_SPENT), value=Money.zero("USD"))
     assert is_nothing(zero)
-    shipping = plan(
-        shop=SHOP,
-        order_id="1",
-        side=Side.FRIEND,
-        beneficiary="f",
-        rule=rule(RewardKind.FREE_SHIPPING),
-        value=USD80,
-    )
+    shipping = planned(rule(RewardKind.FREE_SHIPPING), side=Side.FRIEND)
     assert not is_nothing(shipping)
     assert shipping.describe() == "free shipping"
