@@ -309,6 +309,10 @@ class PlatformAdapter(Protocol):
         """Credit a customer's store-credit account; PlatformRejected where unsupported."""
         ...
 
+    async def new_customer_segment(self, creds: StoreCredentials) -> str | None:
+        """A customer segment of people with no orders (found or created), or None if unsupported."""
+        ...
+
     def list_orders(
         self, creds: StoreCredentials, updated_since: datetime
     ) -> AsyncIterator[Mapping[str, Any]]:

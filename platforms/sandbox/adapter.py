@@ -95,6 +95,7 @@ class SandboxShop:
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     store_credit: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     webhooks: dict[tuple[str, str], str] = field(default_factory=dict)
+    new_customer_segment: str | None = None
 
     def next_id(self, prefix: str) -> str:
         """A fresh id like `discount-3`, unique within the shop."""
@@ -287,6 +288,13 @@ class SandboxAdapter:
             amount=amount,
             balance_after=Money(store.store_credit[key], amount.currency),
         )
+
+    async def new_customer_segment(self, creds: StoreCredentials) -> str | None:
+        """The sandbox's one segment of customers with no orders, made on first use."""
+        store = self._store(creds)
+        if store.new_customer_segment is None:
+            store.new_customer_segment = store.next_id("segment")
+        return store.new_customer_segment
 
     async def list_orders(
         self, creds: StoreCredentials, updated_since: datetime

@@ -21,7 +21,7 @@ from platforms.base import (
     StoreCreditResult,
     WebhookDelivery,
 )
-from platforms.shopify import customers, discounts, order_sync, subscriptions
+from platforms.shopify import customers, discounts, order_sync, segments, subscriptions
 from platforms.shopify.auth import ShopifyAuth
 from platforms.shopify.graphql import AdminGraphQL
 from platforms.shopify.orders import parse_order
@@ -124,6 +124,10 @@ class ShopifyAdapter:
     ) -> StoreCreditResult:
         """Credit the customer's store-credit account."""
         return await customers.credit_store_credit(self.graphql, creds, customer_id, amount)
+
+    async def new_customer_segment(self, creds: StoreCredentials) -> str | None:
+        """Our segment of customers with no orders, for friend codes restricted to new customers."""
+        return await segments.new_customer_segment(self.graphql, creds)
 
     def list_orders(
         self, creds: StoreCredentials, updated_since: datetime

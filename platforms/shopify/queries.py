@@ -156,3 +156,22 @@ mutation ReferralWebhookSubscribe($topic: WebhookSubscriptionTopic!, $sub: Webho
   }
 }
 """
+
+# Customer segments, to restrict friend codes to new customers (`context.customerSegments`).
+SEGMENTS = """
+query ReferralSegments($first: Int!, $after: String) {
+  segments(first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id name query }
+  }
+}
+"""
+
+SEGMENT_CREATE = """
+mutation ReferralSegmentCreate($name: String!, $query: String!) {
+  segmentCreate(name: $name, query: $query) {
+    segment { id name query }
+    userErrors { field message }
+  }
+}
+"""

@@ -418,3 +418,18 @@ async def test_register_webhooks_returns_one_id_per_topic_and_reuses_them(harnes
     assert len(first) == 2
     assert len(set(first)) == 2
     assert again == first
+
+
+# -- customer segments ------------------------------------------------------------------------
+
+
+SEGMENT_PLATFORMS = ("sandbox", "shopify")  # the others answer None: no customer segments
+
+
+async def test_new_customer_segment_is_made_once_and_found_again(harness: Harness) -> None:
+    first = await harness.adapter.new_customer_segment(harness.creds)
+
+    again = await harness.adapter.new_customer_segment(harness.creds)
+
+    assert again == first
+    assert (first is not None) == (harness.platform in SEGMENT_PLATFORMS)

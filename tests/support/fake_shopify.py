@@ -154,6 +154,7 @@ class FakeShopify:
         self.orders: list[dict[str, Any]] = []
         self.store_credit: dict[tuple[str, str], Decimal] = {}
         self.webhooks: list[dict[str, Any]] = []
+        self.segments: list[dict[str, Any]] = []
         self.calls: list[Call] = []
         self.invalid: list[InvalidOperation] = []
         self._scripted: list[Answer] = []
@@ -330,6 +331,8 @@ class FakeShopify:
             "orders": self._orders,
             "webhookSubscriptions": self._webhook_subscriptions,
             "webhookSubscriptionCreate": self._webhook_create,
+            "segments": self._segments,
+            "segmentCreate": self._segment_create,
         }
 
     def _discount_by_code(self, _info: Any, code: str) -> dict[str, Any] | None:
@@ -489,6 +492,35 @@ class FakeShopify:
         }
         self.webhooks.append(subscription)
         return {"webhookSubscription": subscription, "userErrors": []}
+
+    def add_segment(self, name: str, query: str) -> str:
+        """A customer segment that already exists in the store; returns its id."""
+        segment = {"id": f"gid://shopify/Segment/{next(self._ids)}", "name": name, "query": query}
+        self.segments.append(segment)
+        return str(segment["id"])
+
+    def _segments(
+        self, _info: Any, first: int | None = None, after: str | None = None, **_: Any
+    ) -> dict[str, Any]:
+        start = _index(after)
+        page = self.segments[start : start + (first or 50)]
+        end = start + len(page)
+        return {
+            "nodes": page,
+            "pageInfo": {
+                "hasNextPage": end < len(self.segments),
+                "hasPreviousPage": start > 0,
+                "startCursor": _cursor(start + 1) if page else None,
+                "endCursor": _cursor(end) if page else None,
+            },
+        }
+
+    def _segment_create(self, _info: Any, name: str, query: str) -> dict[str, Any]:
+        if any(s["name"] == name for s in self.segments):
+            errors = [{"field": ["name"], "message": "Name has already been taken"}]
+            return {"segment": None, "userErrors": errors}
+        self.add_segment(name, query)
+        return {"segment": self.segments[-1], "userErrors": []}
 
 
 @contextmanager
