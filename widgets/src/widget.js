@@ -323,7 +323,8 @@
 
   function root() {
     var sh = w.Shopify;
-    return cfg.root || (sh && sh.routes && sh.routes.root) || "/";
+    // Liquid's routes.root_url is "/fr" on a translated store; paths are appended after a "/".
+    return (cfg.root || (sh && sh.routes && sh.routes.root) || "/").replace(/\/?$/, "/");
   }
 
   function days() {
