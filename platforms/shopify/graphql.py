@@ -21,10 +21,8 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -37,18 +35,21 @@ from platforms.base import (
     PlatformUnavailable,
     StoreCredentials,
 )
+from platforms.retrying import (
+    RequestNotSent,
+    RetryPolicy,
+    Sleep,
+    lenient_json,
+    retry_after_seconds,
+    with_retries,
+)
 from platforms.shopify.shops import InvalidShop, normalize_shop
 
 log = logging.getLogger(__name__)
 
-Sleep = Callable[[float], Awaitable[None]]
 _OPERATION = re.compile(r"\b(query|mutation)\s+(\w+)")
 # Used when Shopify throttles without saying for how long (no cost data, no Retry-After).
 _DEFAULT_THROTTLE_WAIT = 1.0
-
-
-class RequestNotSent(PlatformUnavailable):
-    """The request never reached Shopify (connect failure, pool timeout): safe to retry anything."""
 
 
 @contextmanager
@@ -64,21 +65,6 @@ def shopify_errors(shop: str) -> Iterator[None]:
         raise PlatformUnavailable(f"network error talking to {shop}: {type(exc).__name__}") from exc
     except json.JSONDecodeError as exc:
         raise PlatformUnavailable(f"{shop} answered with a body that is not JSON") from exc
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """A Retry-After header (seconds or an HTTP date) as seconds from now."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def throttle_wait(body: Mapping[str, Any]) -> float | None:
@@ -204,35 +190,15 @@ class AdminGraphQL:
         read timeout) is raised at once: running it twice could, say, credit a customer twice.
         """
         url = self.endpoint(creds.shop)
-        name = operation_name(document)
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return await self._attempt(creds, url, document, variables)
-            except PlatformRateLimited as exc:
-                # A throttled request was not executed, so it is safe to repeat any operation.
-                failure: Exception = exc
-                wait = exc.retry_after
-                if attempt >= self.max_attempts or wait > self.max_wait:
-                    raise
-            except PlatformUnavailable as exc:
-                if attempt >= self.max_attempts or not (
-                    idempotent or isinstance(exc, RequestNotSent)
-                ):
-                    raise
-                failure = exc
-                wait = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
-            # Messages name the shop and the failure, never the request, so no token is logged.
-            log.warning(
-                "shopify %s on %s: attempt %d failed (%s); retry in %.2fs",
-                name,
-                creds.shop,
-                attempt,
-                failure,
-                wait,
-            )
-            await self.sleep(wait)
+        policy = RetryPolicy(self.max_attempts, self.backoff_base, self.backoff_max, self.max_wait)
+        return await with_retries(
+            lambda: self._attempt(creds, url, document, variables),
+            policy=policy,
+            sleep=self.sleep,
+            idempotent=idempotent,
+            label=f"shopify {operation_name(document)} on {creds.shop}",
+            log=log,
+        )
 
     async def mutate(
         self,
@@ -267,13 +233,5 @@ class AdminGraphQL:
             response = await self.http.post(
                 url, headers=headers, json={"query": document, "variables": dict(variables or {})}
             )
-            body = response.json() if response.is_success else _lenient_json(response)
+            body = response.json() if response.is_success else lenient_json(response)
         return raise_for_response(creds.shop, response, body)
-
-
-def _lenient_json(response: httpx.Response) -> Any:
-    """An error answer's JSON if it has any; proxies and Shopify's edge answer errors in HTML."""
-    try:
-        return response.json()
-    except ValueError:
-        return None
