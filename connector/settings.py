@@ -12,6 +12,8 @@ Environment variables:
     CONNECTOR_CONFIG                      path of app.toml (default: ./app.toml, else the packaged one)
     CONNECTOR_WORKER                      "in-process" (default) or "external"
     CONNECTOR_LOG_LEVEL                   INFO by default
+    CONNECTOR_ALLOW_PRIVATE_STORE_URLS    "true" lets a WooCommerce store URL resolve to a loopback,
+                                          private or link-local address (development only; off)
 """
 
 from __future__ import annotations
@@ -94,10 +96,37 @@ class ShopifySettings:
 
     def handler_for(self, topic: str) -> str | None:
         """The handler name configured for a webhook topic, if any."""
-        for hook in self.webhooks:
-            if hook.topic == topic:
-                return hook.handler
-        return None
+        return handler_in(self.webhooks, topic)
+
+
+def handler_in(webhooks: tuple[WebhookTopic, ...], topic: str) -> str | None:
+    """The handler name a list of subscriptions configures for `topic`, if any."""
+    for hook in webhooks:
+        if hook.topic == topic:
+            return hook.handler
+    return None
+
+
+@dataclass(frozen=True)
+class WooCommerceSettings:
+    """WooCommerce: the order webhooks each connected store gets, and connection limits."""
+
+    webhooks: tuple[WebhookTopic, ...] = ()
+    # Development only: let a store URL resolve to loopback, private or link-local addresses.
+    allow_private_store_urls: bool = False
+    # How long a merchant has to approve the key on their store after starting to connect.
+    connect_state_seconds: int = 900
+    # How often disabled webhooks are re-enabled (WooCommerce disables one after failures).
+    webhook_check_seconds: float = 900.0
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """The topics every connected store is subscribed to."""
+        return tuple(hook.topic for hook in self.webhooks)
+
+    def handler_for(self, topic: str) -> str | None:
+        """The handler name configured for a webhook topic, if any."""
+        return handler_in(self.webhooks, topic)
 
 
 @dataclass(frozen=True)
@@ -129,6 +158,7 @@ class Settings:
     shopify: ShopifySettings
     worker: WorkerSettings
     program_defaults: Mapping[str, Any]
+    woocommerce: WooCommerceSettings = field(default_factory=WooCommerceSettings)
     log_level: str = "INFO"
     config_path: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -196,6 +226,28 @@ def _encryption_keys(
     return keys, key_path
 
 
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = env.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def _woocommerce(config: Mapping[str, Any], env: Mapping[str, str], path: Path) -> WooCommerceSettings:
+    woo = dict(config.get("woocommerce", {}))
+    try:
+        webhooks = tuple(WebhookTopic(**hook) for hook in woo.pop("webhooks", []))
+        return WooCommerceSettings(
+            webhooks=webhooks,
+            allow_private_store_urls=_flag(env, "CONNECTOR_ALLOW_PRIVATE_STORE_URLS"),
+            **woo,
+        )
+    except TypeError as exc:
+        raise ConfigError(f"{path}: the [woocommerce] section is malformed: {exc}") from exc
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read app.toml and the environment into one `Settings`."""
     env = os.environ if env is None else env
@@ -248,6 +300,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         generated_key_path=generated,
         shopify=shopify,
         worker=worker,
+        woocommerce=_woocommerce(config, env, config_path),
         program_defaults=config.get("program", {}).get("defaults", {}),
         log_level=env.get("CONNECTOR_LOG_LEVEL", "INFO").upper(),
         config_path=config_path,

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 ADAPTERS: dict[str, str] = {
     "shopify": "platforms.shopify.adapter:ShopifyAdapter",
     "sandbox": "platforms.sandbox.adapter:SandboxAdapter",
+    "woocommerce": "platforms.woocommerce.adapter:WooCommerceAdapter",
 }
 
 

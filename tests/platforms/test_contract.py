@@ -30,9 +30,12 @@ from platforms.base import (
 )
 from platforms.sandbox.adapter import SandboxAdapter, order_payload, signed_headers
 from platforms.shopify.adapter import ShopifyAdapter
+from platforms.woocommerce.adapter import WooCommerceAdapter
 from tests.conftest import TEST_API_SECRET, make_env
 from tests.support import shopify_payloads
+from tests.support import woocommerce_payloads as woo
 from tests.support.fake_shopify import FakeShopify, installed_fake
+from tests.support.fake_woocommerce import FakeWooCommerce, installed_woo, resolve_public
 
 BIG_ORDER_ID = 820982911946154508  # > 2**53: a float would change it
 BIG_CUSTOMER_ID = 7700112233445566771
@@ -49,6 +52,7 @@ class Harness(Protocol):
     order_topic: str  # the platform's name for "an order was paid"
     signature_header: str
     supports_store_credit: bool
+    webhook_topics: list[str]  # two order topics in the platform's own names
 
     def signed_webhook(self, body: bytes, delivery_id: str) -> dict[str, str]:
         """Headers of a genuine order webhook delivery carrying `body`."""
@@ -79,6 +83,7 @@ class SandboxHarness:
     signature_header = "X-Sandbox-Signature"
     supports_store_credit = True
     secrets: ClassVar[list[str]] = ["sandbox-contract-secret"]
+    webhook_topics: ClassVar[list[str]] = ["orders/paid", "orders/updated"]
 
     def __init__(self) -> None:
         self.adapter = SandboxAdapter()
@@ -136,6 +141,7 @@ class ShopifyHarness:
     signature_header = "X-Shopify-Hmac-Sha256"
     supports_store_credit = True
     secrets: ClassVar[list[str]] = [TEST_API_SECRET]
+    webhook_topics: ClassVar[list[str]] = ["orders/paid", "orders/updated"]
 
     def __init__(self, fake: FakeShopify, adapter: ShopifyAdapter) -> None:
         self.fake = fake
@@ -176,7 +182,69 @@ class ShopifyHarness:
         return self.fake.discounts[code.casefold()].status == "ACTIVE"
 
 
-HARNESSES: dict[str, Any] = {"sandbox": SandboxHarness, "shopify": ShopifyHarness}
+class WooCommerceHarness:
+    """WooCommerce's adapter against the fake REST store (coupon bodies schema-checked)."""
+
+    platform = "woocommerce"
+    order_topic = "order.updated"
+    signature_header = "X-WC-Webhook-Signature"
+    supports_store_credit = False
+    secrets: ClassVar[list[str]] = [woo.WEBHOOK_SECRET]
+    webhook_topics: ClassVar[list[str]] = ["order.created", "order.updated"]
+
+    def __init__(self, fake: FakeWooCommerce, adapter: WooCommerceAdapter) -> None:
+        self.fake = fake
+        self.adapter = adapter
+        self.creds = StoreCredentials(
+            platform="woocommerce",
+            shop=woo.SHOP,
+            access_token=woo.CONSUMER_KEY,
+            extra={
+                "consumer_secret": woo.CONSUMER_SECRET,
+                "home_url": woo.HOME,
+                "webhook_secret": woo.WEBHOOK_SECRET,
+            },
+        )
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, tmp_path: Path) -> AsyncIterator[WooCommerceHarness]:
+        """A harness for one test: the fake routed, names resolving to a public address."""
+        settings = load_settings(make_env(tmp_path, "sqlite://:memory:"))
+        with installed_woo() as fake:
+            async with httpx.AsyncClient() as http:
+                adapter = WooCommerceAdapter(
+                    settings, http, resolve=resolve_public, clock=lambda: fake.now
+                )
+                yield cls(fake, adapter)
+
+    def signed_webhook(self, body: bytes, delivery_id: str) -> dict[str, str]:
+        """Headers WooCommerce sends, signed with the shop's webhook secret."""
+        return woo.signed_headers(body, topic=self.order_topic, delivery_id=delivery_id)
+
+    def order_payload(self, order_id: int, *, customer_id: int, total: str) -> dict[str, Any]:
+        """The documented REST order shape, paid (processing with date_paid)."""
+        return woo.order(order_id, customer_id=customer_id, total=total)
+
+    def seed_customer(self, email: str, orders: int) -> str:
+        """A registered customer with paid orders."""
+        return self.fake.add_customer(email, orders=orders)
+
+    def seed_order(self, order_id: int, updated_at: datetime, total: str) -> None:
+        """A guest order last modified at `updated_at`."""
+        modified = updated_at.astimezone(UTC).replace(tzinfo=None).isoformat()
+        self.fake.add_order(order_id, total=total, email="o@example.org", modified=modified)
+
+    def discount_is_active(self, code: str) -> bool:
+        """Whether the fake store would accept the coupon now."""
+        return self.fake.coupon_is_active(code)
+
+
+HARNESSES: dict[str, Any] = {
+    "sandbox": SandboxHarness,
+    "shopify": ShopifyHarness,
+    "woocommerce": WooCommerceHarness,
+}
 
 
 @pytest.fixture(params=list(HARNESSES))
@@ -409,7 +477,7 @@ async def test_store_credit_for_an_unknown_customer_is_rejected(harness: Harness
 
 
 async def test_register_webhooks_returns_one_id_per_topic_and_reuses_them(harness: Harness) -> None:
-    topics = ["orders/paid", "orders/updated"]
+    topics = harness.webhook_topics
     url = f"https://connector.example.com/webhooks/{harness.platform}"
 
     first = await harness.adapter.register_webhooks(harness.creds, topics, url)

@@ -1,0 +1,122 @@
+"""Referral discount codes as WooCommerce coupons: the payload, create (idempotent by code),
+look up, and clawback.
+
+WooCommerce stores codes lower-cased (`REF-ANA-10` comes back as `ref-ana-10`) and answers a
+second coupon with the same code, in any case, with 400 `woocommerce_rest_coupon_code_already_exists`;
+so codes are sent and compared lower-case. Coupons restrict buyers by email only (there is no
+customer-id restriction), and `date_expires_gmt` is accepted but ignored on write, so expiry is
+sent as `date_expires` with an explicit UTC offset. A clawed-back coupon is deleted for good
+(`force=true`; without it the coupon would only move to the trash).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from decimal import Decimal
+from typing import Any
+
+from platforms.base import (
+    AlreadyExists,
+    DiscountKind,
+    DiscountRef,
+    DiscountSpec,
+    PlatformRejected,
+    StoreCredentials,
+)
+from platforms.woocommerce.rest import NotFound, WooREST
+
+# Tags our coupons so a merchant (or we) can tell them from the store's own.
+META_KEY = "_referral_connector"
+
+
+def amount_text(value: Decimal) -> str:
+    """A Decimal as WooCommerce's amount string: plain digits, never a float or `1E+1`."""
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise ValueError(f"not a finite Decimal: {value!r}")
+    return format(value, "f")
+
+
+def _discount(spec: DiscountSpec) -> dict[str, Any]:
+    if spec.kind is DiscountKind.PERCENTAGE:
+        if not Decimal(0) < spec.value <= Decimal(100):
+            raise ValueError(f"a percentage must be in (0, 100], got {spec.value}")
+        return {"discount_type": "percent", "amount": amount_text(spec.value)}
+    if spec.kind is DiscountKind.FREE_SHIPPING:
+        # Free shipping is a flag on a coupon worth nothing else.
+        return {"discount_type": "fixed_cart", "amount": "0", "free_shipping": True}
+    if spec.value <= 0:
+        raise ValueError(f"a fixed amount must be positive, got {spec.value}")
+    return {"discount_type": "fixed_cart", "amount": amount_text(spec.value)}
+
+
+def coupon_payload(spec: DiscountSpec) -> dict[str, Any]:
+    """The POST /coupons body for a spec."""
+    if spec.customer_ids and not spec.emails:
+        # Without an email the coupon would be open to anyone who learns the code.
+        raise PlatformRejected(
+            "WooCommerce restricts coupons by email only: name the customer's email",
+            code="EMAIL_REQUIRED",
+        )
+    payload: dict[str, Any] = {
+        "code": spec.code.lower(),
+        "description": spec.title,
+        "status": "publish",
+        **_discount(spec),
+        "individual_use": spec.individual_use,
+        "email_restrictions": [e.strip().lower() for e in spec.emails],
+        "meta_data": [{"key": META_KEY, "value": "1"}],
+    }
+    # The limits are integers, never null, in the store's schema: "no limit" is leaving them out.
+    if spec.usage_limit is not None:
+        payload["usage_limit"] = spec.usage_limit
+    if spec.once_per_customer:
+        payload["usage_limit_per_user"] = 1
+    if spec.ends_at is not None:
+        if spec.ends_at.tzinfo is None:
+            raise ValueError(f"a naive datetime is ambiguous: {spec.ends_at!r}")
+        payload["date_expires"] = spec.ends_at.astimezone(UTC).isoformat(timespec="seconds")
+    if spec.minimum_subtotal is not None:
+        payload["minimum_amount"] = amount_text(spec.minimum_subtotal)
+    return payload
+
+
+async def find_discount(rest: WooREST, creds: StoreCredentials, code: str) -> DiscountRef | None:
+    """The coupon with this code (compared lower-case), or None."""
+    wanted = code.lower()
+    answer = await rest.request(creds, "GET", "/coupons", params={"code": wanted})
+    for coupon in answer.body if isinstance(answer.body, list) else ():
+        if isinstance(coupon, dict) and str(coupon.get("code", "")).lower() == wanted:
+            return DiscountRef(code=code, platform_id=str(coupon["id"]))
+    return None
+
+
+async def create_discount(
+    rest: WooREST, creds: StoreCredentials, spec: DiscountSpec
+) -> DiscountRef:
+    """Create the coupon; if the code already exists, read the existing one back."""
+    try:
+        answer = await rest.request(creds, "POST", "/coupons", json_body=coupon_payload(spec))
+    except AlreadyExists:
+        # Codes are deterministic, so an existing code is our earlier attempt that succeeded.
+        existing = await find_discount(rest, creds, spec.code)
+        if existing is None:
+            raise
+        return existing
+    body = answer.body if isinstance(answer.body, dict) else {}
+    if not body.get("id"):
+        raise PlatformRejected("POST /coupons returned no coupon", code="NO_PAYLOAD")
+    return DiscountRef(code=spec.code, platform_id=str(body["id"]))
+
+
+async def disable_discount(rest: WooREST, creds: StoreCredentials, ref: DiscountRef) -> None:
+    """Delete the coupon for good; a coupon that is already gone counts as done."""
+    coupon_id = ref.platform_id if ref.platform_id.isdigit() else None
+    if coupon_id is None:
+        found = await find_discount(rest, creds, ref.code)
+        if found is None:
+            return
+        coupon_id = found.platform_id
+    try:
+        await rest.request(creds, "DELETE", f"/coupons/{coupon_id}", params={"force": "true"})
+    except NotFound:
+        return

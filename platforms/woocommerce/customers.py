@@ -1,0 +1,84 @@
+"""Is this a first order? WooCommerce counts registered customers and guests separately.
+
+Guests are not customers (`GET /customers?email=` does not find them; their orders have
+`customer_id` 0), so a buyer's orders are those of the registered customer, if any, plus guest
+orders whose billing email is exactly theirs. The orders search is a fuzzy text search, so each
+hit's billing email is compared here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from platforms.base import CustomerSummary, StoreCredentials
+from platforms.woocommerce.rest import NotFound, WooREST
+
+# Orders that make someone a customer: paid, awaiting payment confirmation, or refunded later.
+COUNTED_STATUSES = "processing,completed,on-hold,refunded"
+
+
+def _same_email(a: Any, b: str) -> bool:
+    return isinstance(a, str) and a.strip().casefold() == b.strip().casefold()
+
+
+async def _customer_by_id(
+    rest: WooREST, creds: StoreCredentials, customer_id: str
+) -> Mapping[str, Any] | None:
+    try:
+        answer = await rest.request(creds, "GET", f"/customers/{int(customer_id)}")
+    except NotFound:
+        return None
+    return answer.body if isinstance(answer.body, Mapping) else None
+
+
+async def _customer_by_email(
+    rest: WooREST, creds: StoreCredentials, email: str
+) -> Mapping[str, Any] | None:
+    # role=all: a customer who is also, say, a shop manager still counts.
+    answer = await rest.request(creds, "GET", "/customers", params={"email": email, "role": "all"})
+    for customer in answer.body if isinstance(answer.body, list) else ():
+        if isinstance(customer, Mapping) and _same_email(customer.get("email"), email):
+            return customer
+    return None
+
+
+async def _registered_orders(rest: WooREST, creds: StoreCredentials, customer_id: str) -> int:
+    params = {"customer": customer_id, "status": COUNTED_STATUSES, "per_page": "1"}
+    answer = await rest.request(creds, "GET", "/orders", params=params)
+    if answer.total is not None:
+        return answer.total
+    return len(answer.body) if isinstance(answer.body, list) else 0
+
+
+async def _guest_orders(rest: WooREST, creds: StoreCredentials, email: str) -> int:
+    count = 0
+    async for order in rest.paginate(
+        creds, "/orders", {"search": email, "status": COUNTED_STATUSES}
+    ):
+        billing = order.get("billing") or {}
+        if not order.get("customer_id") and _same_email(billing.get("email"), email):
+            count += 1
+    return count
+
+
+async def customer_summary(
+    rest: WooREST, creds: StoreCredentials, *, customer_id: str | None, email: str | None
+) -> CustomerSummary:
+    """Orders placed by the buyer: as a registered customer (by id, else email), and as a guest."""
+    if not customer_id and not email:
+        raise ValueError("customer_summary needs a customer id or an email")
+    customer = await _customer_by_id(rest, creds, customer_id) if customer_id else None
+    if customer is None and email:
+        customer = await _customer_by_email(rest, creds, email)
+    address = (str(customer.get("email") or "") if customer else "") or email
+    count = 0
+    if customer is not None:
+        count += await _registered_orders(rest, creds, str(customer["id"]))
+    if address:
+        count += await _guest_orders(rest, creds, address)
+    return CustomerSummary(
+        customer_id=str(customer["id"]) if customer is not None else None,
+        email=address,
+        order_count=count,
+    )
