@@ -10,19 +10,42 @@ Shopify's topics). The registry that lists the sources is `connector.services.pr
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from connector.services.redaction import CustomerIdentity, mentions, personal_fields, scrub
-from connector.store.models import Delivery, DeliveryAttempt, OrderRecord, PrivacyRequest, Shop
+from connector.domain.emails import normalize_email
+from connector.services.redaction import (
+    REDACTED,
+    CustomerIdentity,
+    mentions,
+    personal_fields,
+    scrub,
+)
+from connector.store.models import (
+    Advocate,
+    Delivery,
+    DeliveryAttempt,
+    DiscountCode,
+    OfferClaim,
+    OrderRecord,
+    PrivacyRequest,
+    Referral,
+    Reward,
+    Shop,
+)
 
 _BATCH = 200
+# An advocate erased by customers/redact: unlinked from the person, its code no longer credits.
+REDACTED_ADVOCATE = "redacted"
 
 
 class CustomerDataSource(Protocol):
@@ -55,10 +78,56 @@ async def _shop_ids(shop_domain: str, db: BaseDBAsyncClient | None) -> list[int]
     return [shop.id for shop in await Shop.filter(domain=shop_domain).only("id").using_db(db)]
 
 
-class OrderRecords:
-    """order_record: the shopper's orders, matched by customer id, email (any case) or order id."""
+class ShopperRows:
+    """A table naming the shopper in plain columns: matched by `terms`, unlinked by `cleared`."""
 
-    _EXPORTED = (
+    model: type[Model]
+    key: str  # what the export calls the rows
+    exported: tuple[str, ...]
+    cleared: Mapping[str, Any]  # the values that unlink a row from the shopper
+
+    def terms(self, identity: CustomerIdentity) -> list[Q]:
+        """The conditions under which a row is about the shopper (any one suffices)."""
+        raise NotImplementedError
+
+    async def _matching(
+        self, shop_domain: str, identity: CustomerIdentity, db: BaseDBAsyncClient | None
+    ) -> QuerySet[Model] | None:
+        terms = self.terms(identity)
+        shop_ids = await _shop_ids(shop_domain, db)
+        if not terms or not shop_ids:
+            return None
+        return self.model.filter(Q(*terms, join_type="OR"), shop_id__in=shop_ids).using_db(db)
+
+    async def collect(self, shop_domain: str, identity: CustomerIdentity) -> dict[str, Any]:
+        """The shopper's rows, with every column we export."""
+        query = await self._matching(shop_domain, identity, None)
+        rows = await query.order_by("id") if query is not None else []
+        return {self.key: [{f: _json_value(getattr(r, f)) for f in self.exported} for r in rows]}
+
+    async def erase(
+        self, shop_domain: str, identity: CustomerIdentity, tx: BaseDBAsyncClient, now: datetime
+    ) -> int:
+        """Unlink the rows from the shopper; what is not personal (ids, amounts) stays."""
+        query = await self._matching(shop_domain, identity, tx)
+        return await query.update(**self.cleared) if query is not None else 0
+
+    async def erase_shop(self, shop_domain: str, tx: BaseDBAsyncClient) -> int:
+        """Delete the shop's rows (explicitly: not every backend is sure to cascade)."""
+        shop_ids = await _shop_ids(shop_domain, tx)
+        return await self.model.filter(shop_id__in=shop_ids).using_db(tx).delete()
+
+
+class OrderRecords(ShopperRows):
+    """order_record: the shopper's orders, matched by customer id, email (any case) or order id.
+
+    Erasing unlinks the orders from the shopper (email and customer id); amounts stay for
+    accounting.
+    """
+
+    model = OrderRecord
+    key = "orders"
+    exported = (
         "order_id",
         "order_name",
         "customer_id",
@@ -75,10 +144,10 @@ class OrderRecords:
         "order_updated_at",
         "first_seen_at",
     )
+    cleared = MappingProxyType({"email": None, "customer_id": None})
 
-    async def _matching(
-        self, shop_domain: str, identity: CustomerIdentity, db: BaseDBAsyncClient | None
-    ) -> QuerySet[OrderRecord] | None:
+    def terms(self, identity: CustomerIdentity) -> list[Q]:
+        """By customer id, email in any case, or one of the named orders."""
         terms = []
         if identity.customer_id:
             terms.append(Q(customer_id=identity.customer_id))
@@ -86,28 +155,7 @@ class OrderRecords:
             terms.append(Q(email__iexact=identity.email))
         if identity.order_ids:
             terms.append(Q(order_id__in=sorted(identity.order_ids)))
-        shop_ids = await _shop_ids(shop_domain, db)
-        if not terms or not shop_ids:
-            return None
-        return OrderRecord.filter(Q(*terms, join_type="OR"), shop_id__in=shop_ids).using_db(db)
-
-    async def collect(self, shop_domain: str, identity: CustomerIdentity) -> dict[str, Any]:
-        """The shopper's order records, every column we keep."""
-        query = await self._matching(shop_domain, identity, None)
-        rows = await query.order_by("id") if query is not None else []
-        return {"orders": [{f: _json_value(getattr(r, f)) for f in self._EXPORTED} for r in rows]}
-
-    async def erase(
-        self, shop_domain: str, identity: CustomerIdentity, tx: BaseDBAsyncClient, now: datetime
-    ) -> int:
-        """Unlink the orders from the shopper (email and customer id); amounts stay for accounting."""
-        query = await self._matching(shop_domain, identity, tx)
-        return await query.update(email=None, customer_id=None) if query is not None else 0
-
-    async def erase_shop(self, shop_domain: str, tx: BaseDBAsyncClient) -> int:
-        """Delete the shop's orders (explicitly: not every backend is sure to cascade)."""
-        shop_ids = await _shop_ids(shop_domain, tx)
-        return await OrderRecord.filter(shop_id__in=shop_ids).using_db(tx).delete()
+        return terms
 
 
 def _body(delivery: Delivery) -> Any:
@@ -231,3 +279,163 @@ class PrivacyRequests:
     async def erase_shop(self, shop_domain: str, tx: BaseDBAsyncClient) -> int:
         """Delete every privacy request of the domain."""
         return await PrivacyRequest.filter(shop_domain=shop_domain).using_db(tx).delete()
+
+
+# -- the referral engine: advocates, their codes and claims, referrals, rewards ---------------
+
+
+def _normalized(identity: CustomerIdentity) -> str | None:
+    return normalize_email(identity.email) if identity.email else None
+
+
+def _masked(value: Any, identity: CustomerIdentity) -> Any:
+    """`value` with the shopper's email (as given and normalized) and customer id masked in
+    every string, at any depth: what stays is the decision, not who it was about."""
+    words = [re.escape(w) for w in (identity.email, _normalized(identity)) if w]
+    if identity.customer_id:
+        words.append(rf"(?<!\d){re.escape(identity.customer_id)}(?!\d)")
+    if not words:
+        return value
+    pattern = re.compile("|".join(words), re.IGNORECASE)
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, str):
+            return pattern.sub(REDACTED, identity.mask(node))
+        if isinstance(node, Mapping):
+            return {key: walk(item) for key, item in node.items()}
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    return walk(value)
+
+
+class Advocates(ShopperRows):
+    """advocate: the shopper as an advocate, matched by customer id or email (either form).
+
+    Erasing keeps the row (its code and referrals stay consistent) but unlinks it from the
+    person and stops it: a redacted advocate's code no longer credits anyone.
+    """
+
+    model = Advocate
+    key = "advocates"
+    exported = (
+        "id", "kind", "name", "email", "customer_id", "friend_code", "status", "charity_cause",
+        "locale", "created_at",
+    )  # fmt: skip
+    cleared = MappingProxyType(
+        {
+            "email": None,
+            "email_normalized": None,
+            "customer_id": None,
+            "name": "",
+            "status": REDACTED_ADVOCATE,
+        }
+    )
+
+    def terms(self, identity: CustomerIdentity) -> list[Q]:
+        """By customer id, email in any case, or normalized email."""
+        terms = []
+        if identity.customer_id:
+            terms.append(Q(customer_id=identity.customer_id))
+        if identity.email:
+            terms.append(Q(email__iexact=identity.email))
+            terms.append(Q(email_normalized=_normalized(identity)))
+        return terms
+
+
+class DiscountCodes(ShopperRows):
+    """discount_code: single-use friend codes made for the shopper's email."""
+
+    model = DiscountCode
+    key = "codes"
+    exported = ("code", "purpose", "status", "friend_email_normalized", "created_at")
+    cleared = MappingProxyType({"friend_email_normalized": None})
+
+    def terms(self, identity: CustomerIdentity) -> list[Q]:
+        """By the normalized email the code was made for."""
+        email = _normalized(identity)
+        return [Q(friend_email_normalized=email)] if email else []
+
+
+class OfferClaims(ShopperRows):
+    """offer_claim: offers the shopper claimed by email; a claim is nothing but that, so erasing
+    deletes it (their later orders are no longer attributed by email)."""
+
+    model = OfferClaim
+    key = "claims"
+    exported = ("advocate_id", "email_normalized", "claimed_at")
+    cleared = MappingProxyType({})
+
+    def terms(self, identity: CustomerIdentity) -> list[Q]:
+        """By normalized email."""
+        email = _normalized(identity)
+        return [Q(email_normalized=email)] if email else []
+
+    async def erase(
+        self, shop_domain: str, identity: CustomerIdentity, tx: BaseDBAsyncClient, now: datetime
+    ) -> int:
+        """Delete the shopper's claims."""
+        query = await self._matching(shop_domain, identity, tx)
+        return await query.delete() if query is not None else 0
+
+
+class Referrals(ShopperRows):
+    """referral: orders the shopper placed as a friend, by customer id, email or order id.
+
+    Erasing unlinks the friend and masks them inside the stored evidence, findings and reward
+    plans; states, amounts and the reasons stay, so the advocate's history still adds up.
+    """
+
+    model = Referral
+    key = "referrals"
+    exported = (
+        "id", "order_id", "state", "state_reason", "friend_customer_id", "friend_email",
+        "currency", "order_total", "refunded", "winning_signal", "evidence", "findings",
+        "created_at",
+    )  # fmt: skip
+    cleared = MappingProxyType({"friend_email": None, "friend_customer_id": None})
+    _MASKED = ("evidence", "findings", "reward_plans")
+
+    def terms(self, identity: CustomerIdentity) -> list[Q]:
+        """By the friend's customer id or email (any case), or one of the named orders."""
+        terms = []
+        if identity.customer_id:
+            terms.append(Q(friend_customer_id=identity.customer_id))
+        if identity.email:
+            terms.append(Q(friend_email__iexact=identity.email))
+        if identity.order_ids:
+            terms.append(Q(order_id__in=sorted(identity.order_ids)))
+        return terms
+
+    async def erase(
+        self, shop_domain: str, identity: CustomerIdentity, tx: BaseDBAsyncClient, now: datetime
+    ) -> int:
+        """Unlink each referral and mask the shopper in its stored JSON."""
+        query = await self._matching(shop_domain, identity, tx)
+        rows = await query.order_by("id") if query is not None else []
+        for row in rows:
+            masked = {name: _masked(getattr(row, name), identity) for name in self._MASKED}
+            await Referral.filter(id=row.id).using_db(tx).update(**self.cleared, **masked)
+        return len(rows)
+
+
+class Rewards(ShopperRows):
+    """reward: rewards addressed to the shopper (as advocate or friend)."""
+
+    model = Reward
+    key = "rewards"
+    exported = (
+        "id", "side", "kind", "amount", "currency", "points", "code", "status",
+        "recipient_customer_id", "recipient_email", "created_at",
+    )  # fmt: skip
+    cleared = MappingProxyType({"recipient_email": None, "recipient_customer_id": None})
+
+    def terms(self, identity: CustomerIdentity) -> list[Q]:
+        """By the recipient's customer id or email (any case)."""
+        terms = []
+        if identity.customer_id:
+            terms.append(Q(recipient_customer_id=identity.customer_id))
+        if identity.email:
+            terms.append(Q(recipient_email__iexact=identity.email))
+        return terms

@@ -18,14 +18,30 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
 from connector.services.customer_data import (
+    Advocates,
     CustomerDataSource,
     Deliveries,
+    DiscountCodes,
+    OfferClaims,
     OrderRecords,
     PrivacyRequests,
+    Referrals,
+    Rewards,
 )
 from connector.services.redaction import CustomerIdentity
 from connector.services.worker import FatalDeliveryError, HandlerContext
-from connector.store.models import Delivery, OrderRecord, PrivacyRequest, Shop, ShopStatus
+from connector.store.models import (
+    Advocate,
+    Delivery,
+    DiscountCode,
+    OfferClaim,
+    OrderRecord,
+    PrivacyRequest,
+    Referral,
+    Reward,
+    Shop,
+    ShopStatus,
+)
 
 log = logging.getLogger("connector.privacy")
 
@@ -34,6 +50,12 @@ DATA_SOURCES: dict[type[Model], CustomerDataSource] = {
     OrderRecord: OrderRecords(),
     Delivery: Deliveries(),
     PrivacyRequest: PrivacyRequests(),
+    # The referral engine, children before parents so shop/redact counts what each held.
+    Reward: Rewards(),
+    Referral: Referrals(),
+    OfferClaim: OfferClaims(),
+    DiscountCode: DiscountCodes(),
+    Advocate: Advocates(),
 }
 
 

@@ -30,6 +30,19 @@ class DeliveryStatus(enum.StrEnum):
     DEAD = "dead"
 
 
+class RewardStatus(enum.StrEnum):
+    """Where a reward stands; the referral service and the reward outbox share these words."""
+
+    PENDING = "pending"  # to issue: the outbox job picks it up
+    ISSUED = "issued"  # exists in the store (a discount code, store credit)
+    RECORDED = "recorded"  # nothing to create in a store (points, cash, charity)
+    FAILED = "failed"  # refused or out of tries: a person must look
+    PAID = "paid"  # cash or a donation paid out by a person
+    DEACTIVATE_PENDING = "deactivate_pending"  # a refund: the outbox takes it back
+    DEACTIVATED = "deactivated"  # taken back, or stopped before it reached the store
+    CLAWBACK = "clawback"  # used, or cannot be taken back: recorded as owed
+
+
 class Shop(Model):
     """One installed store: platform, domain, encrypted credentials, status."""
 
@@ -164,3 +177,265 @@ class PrivacyRequest(Model):
 
     class Meta:
         table = "privacy_request"
+
+
+# ---------------------------------------------------------------------------------------------
+# The referral engine: programs, advocates, codes, referrals, rewards (the outbox) and ledgers.
+# ---------------------------------------------------------------------------------------------
+
+
+class ProgramVersion(Model):
+    """One saved version of a shop's program configuration; the highest is the live one."""
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="program_versions", on_delete=fields.CASCADE
+    )
+    version = fields.IntField()
+    config: dict[str, Any] = fields.JSONField()  # connector.domain.program.program_to_dict
+    created_at = fields.DatetimeField()
+    created_by = fields.CharField(max_length=255, default="system")
+    note = fields.TextField(default="")
+
+    PII_FIELDS = ()
+
+    class Meta:
+        table = "program_version"
+        unique_together = (("shop", "version"),)
+
+
+class Advocate(Model):
+    """A shopper (or partner brand) who refers friends, with a personal share link and code."""
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="advocates", on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=16, default="customer")  # customer | partner
+    email = fields.CharField(max_length=320, null=True)
+    email_normalized = fields.CharField(max_length=320, null=True)
+    customer_id = fields.CharField(max_length=64, null=True)
+    name = fields.CharField(max_length=255, default="")
+    partner_name = fields.CharField(max_length=255, null=True)
+    # For a partner: the program's `Partner.account_id`, which the rules credit (one per shop).
+    partner_account = fields.CharField(max_length=64, null=True)
+    charity_cause = fields.CharField(max_length=128, null=True)
+    friend_code = fields.CharField(max_length=64)
+    # Random, unguessable: the share link carries it; knowing it reveals nothing private.
+    share_token = fields.CharField(max_length=64, unique=True)
+    status = fields.CharField(max_length=16, default="active")  # active | blocked
+    locale = fields.CharField(max_length=16, null=True)
+    created_at = fields.DatetimeField()
+
+    PII_FIELDS = ("email", "email_normalized", "name", "customer_id")
+
+    class Meta:
+        table = "advocate"
+        unique_together = (
+            ("shop", "friend_code"),
+            ("shop", "email_normalized"),
+            ("shop", "customer_id"),
+            ("shop", "partner_account"),
+        )
+
+
+class DiscountCode(Model):
+    """A discount code we own in the store: a friend code, or a reward code. The code is the key."""
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="discount_codes", on_delete=fields.CASCADE
+    )
+    advocate: fields.ForeignKeyNullableRelation[Advocate] = fields.ForeignKeyField(
+        "models.Advocate", related_name="codes", null=True, on_delete=fields.CASCADE
+    )
+    code = fields.CharField(max_length=64)  # normalized (upper case)
+    purpose = fields.CharField(max_length=16)  # friend | friend_single | reward
+    status = fields.CharField(max_length=16, default="pending")  # pending | active | disabled
+    platform_id = fields.CharField(max_length=255, null=True)
+    # For a unique single-use friend code: the friend it was issued to.
+    friend_email_normalized = fields.CharField(max_length=320, null=True)
+    last_error = fields.TextField(null=True)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    PII_FIELDS = ("friend_email_normalized",)
+
+    class Meta:
+        table = "discount_code"
+        unique_together = (("shop", "code"),)
+
+
+class OfferClaim(Model):
+    """A friend who claimed an advocate's offer by email (attribution signal 4)."""
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="claims", on_delete=fields.CASCADE
+    )
+    advocate: fields.ForeignKeyRelation[Advocate] = fields.ForeignKeyField(
+        "models.Advocate", related_name="claims", on_delete=fields.CASCADE
+    )
+    email_normalized = fields.CharField(max_length=320)
+    claimed_at = fields.DatetimeField()
+
+    PII_FIELDS = ("email_normalized",)
+
+    class Meta:
+        table = "offer_claim"
+        unique_together = (("shop", "advocate", "email_normalized"),)
+
+
+class Referral(Model):
+    """Advocate + friend + what qualified it; a state machine. One per qualifying key, by constraint."""
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="referrals", on_delete=fields.CASCADE
+    )
+    advocate: fields.ForeignKeyRelation[Advocate] = fields.ForeignKeyField(
+        "models.Advocate", related_name="referrals", on_delete=fields.CASCADE
+    )
+    # The idempotency key of the credit: "order:{id}" or "signup:{friend}" (milestones).
+    qualifying_key = fields.CharField(max_length=255)
+    order_id = fields.CharField(max_length=64, null=True)
+    stage = fields.CharField(max_length=32, default="purchase")
+    friend_customer_id = fields.CharField(max_length=64, null=True)
+    friend_email = fields.CharField(max_length=320, null=True)
+    state = fields.CharField(max_length=16)
+    state_reason = fields.CharField(max_length=64, null=True)
+    program_version = fields.IntField()
+    hold_until = fields.DatetimeField(null=True)
+    currency = fields.CharField(max_length=3)
+    order_subtotal = fields.DecimalField(max_digits=14, decimal_places=4, default=0)
+    order_total = fields.DecimalField(max_digits=14, decimal_places=4, default=0)
+    refunded = fields.DecimalField(max_digits=14, decimal_places=4, default=0)
+    winning_signal = fields.CharField(max_length=32, null=True)
+    evidence: list[dict[str, Any]] = fields.JSONField(default=list)
+    findings: list[dict[str, Any]] = fields.JSONField(default=list)
+    # The rewards it earns (encoded domain RewardPlans, beneficiaries included), kept from the
+    # decision until approval writes Reward rows; a partial refund recomputes them.
+    reward_plans: list[dict[str, Any]] = fields.JSONField(default=list)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    PII_FIELDS = ("friend_email", "friend_customer_id", "evidence", "findings", "reward_plans")
+
+    class Meta:
+        table = "referral"
+        unique_together = (("shop", "qualifying_key"),)
+        indexes = (("shop", "state"), ("state", "hold_until"))
+
+
+class ReferralEvent(Model):
+    """One recorded transition of a referral, with what caused it (delivery, job or person)."""
+
+    id = fields.BigIntField(primary_key=True)
+    referral: fields.ForeignKeyRelation[Referral] = fields.ForeignKeyField(
+        "models.Referral", related_name="events", on_delete=fields.CASCADE
+    )
+    from_state = fields.CharField(max_length=16, null=True)
+    to_state = fields.CharField(max_length=16)
+    event = fields.CharField(max_length=32)
+    reason = fields.CharField(max_length=64, null=True)
+    cause_kind = fields.CharField(max_length=16)  # delivery | job | person
+    cause_ref = fields.CharField(max_length=255)  # delivery id, job name, or who decided
+    note = fields.TextField(default="")
+    at = fields.DatetimeField()
+
+    PII_FIELDS = ()
+
+    class Meta:
+        table = "referral_event"
+
+
+class Reward(Model):
+    """What one side receives. Also the outbox: issuing happens later, outside any transaction."""
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="rewards", on_delete=fields.CASCADE
+    )
+    referral: fields.ForeignKeyNullableRelation[Referral] = fields.ForeignKeyField(
+        "models.Referral", related_name="rewards", null=True, on_delete=fields.CASCADE
+    )
+    advocate: fields.ForeignKeyNullableRelation[Advocate] = fields.ForeignKeyField(
+        "models.Advocate", related_name="rewards", null=True, on_delete=fields.CASCADE
+    )
+    # Deterministic: the same decision always yields the same key, so a retry cannot double it.
+    idempotency_key = fields.CharField(max_length=255)
+    side = fields.CharField(max_length=16)  # advocate | friend | partner
+    kind = fields.CharField(max_length=32)  # connector.domain.kinds.RewardKind
+    amount = fields.DecimalField(max_digits=14, decimal_places=4, null=True)
+    currency = fields.CharField(max_length=3, null=True)
+    points = fields.BigIntField(null=True)
+    # Who receives it in the store (customer id) or by email; charity cause; partner account.
+    recipient_customer_id = fields.CharField(max_length=64, null=True)
+    recipient_email = fields.CharField(max_length=320, null=True)
+    charity_cause = fields.CharField(max_length=128, null=True)
+    code = fields.CharField(max_length=64, null=True)
+    platform_ref = fields.CharField(max_length=255, null=True)
+    # RewardStatus: pending -> issued | recorded | failed; a refund: -> deactivate_pending ->
+    # deactivated | clawback (a reward that never reached the store goes straight to deactivated).
+    status = fields.CharField(max_length=24, default=RewardStatus.PENDING.value)
+    reason = fields.CharField(max_length=64, null=True)
+    expires_at = fields.DatetimeField(null=True)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField(null=True)
+    lease_token = fields.CharField(max_length=64, null=True)
+    lease_until = fields.DatetimeField(null=True)
+    last_error = fields.TextField(null=True)
+    issued_at = fields.DatetimeField(null=True)
+    # When an order used the reward's code: a used reward is clawed back, not deactivated.
+    used_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    PII_FIELDS = ("recipient_email", "recipient_customer_id")
+
+    class Meta:
+        table = "reward"
+        unique_together = (("shop", "idempotency_key"),)
+        indexes = (("status", "next_attempt_at"),)
+
+
+class LedgerEntry(Model):
+    """An append-only points or credit entry; a reversal is a new entry, never an edit."""
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="ledger", on_delete=fields.CASCADE
+    )
+    advocate: fields.ForeignKeyRelation[Advocate] = fields.ForeignKeyField(
+        "models.Advocate", related_name="ledger", on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=16)  # earn | redeem | expire | reverse | adjust
+    points = fields.BigIntField()  # signed
+    reference = fields.CharField(max_length=255, default="")
+    idempotency_key = fields.CharField(max_length=255)
+    expires_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField()
+
+    PII_FIELDS = ()
+
+    class Meta:
+        table = "ledger_entry"
+        unique_together = (("shop", "idempotency_key"),)
+
+
+class SyncState(Model):
+    """Reconciliation progress per shop: orders updated up to here have been fed to the inbox."""
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.OneToOneRelation[Shop] = fields.OneToOneField(
+        "models.Shop", related_name="sync_state", on_delete=fields.CASCADE
+    )
+    synced_until = fields.DatetimeField(null=True)
+    last_run_at = fields.DatetimeField(null=True)
+    last_error = fields.TextField(null=True)
+    orders_fed = fields.BigIntField(default=0)
+
+    PII_FIELDS = ()
+
+    class Meta:
+        table = "sync_state"
