@@ -439,3 +439,43 @@ class SyncState(Model):
 
     class Meta:
         table = "sync_state"
+
+
+# ---------------------------------------------------------------------------------------------
+# The storefront: rate-limit counters shared by every web process, and referral-link visits.
+# ---------------------------------------------------------------------------------------------
+
+
+class RateLimitCounter(Model):
+    """Hits of one rate-limit subject in one fixed window (services.ratelimit)."""
+
+    id = fields.BigIntField(primary_key=True)
+    # A keyed hash of (action, scope, IP or shop): the table never holds a raw IP address.
+    subject = fields.CharField(max_length=64)
+    window_start = fields.BigIntField()  # epoch seconds
+    hits = fields.IntField(default=0)
+    expires_at = fields.BigIntField(db_index=True)  # epoch seconds; purged after
+
+    PII_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        table = "rate_limit"
+        unique_together = (("subject", "window_start"),)
+
+
+class LinkClick(Model):
+    """One visit through an advocate's link: counted for the advocate, nothing kept of the visitor."""
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="link_clicks", on_delete=fields.CASCADE
+    )
+    advocate: fields.ForeignKeyRelation[Advocate] = fields.ForeignKeyField(
+        "models.Advocate", related_name="link_clicks", on_delete=fields.CASCADE
+    )
+    clicked_at = fields.DatetimeField()
+
+    PII_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        table = "link_click"
