@@ -479,3 +479,48 @@ class LinkClick(Model):
 
     class Meta:
         table = "link_click"
+
+
+# ---------------------------------------------------------------------------------------------
+# WooCommerce: one-time connect states, and each connected store's opaque webhook key.
+# ---------------------------------------------------------------------------------------------
+
+
+class WooCommerceConnectState(Model):
+    """A one-time state sent to a store's /wc-auth/v1/authorize, spent by the key callback."""
+
+    id = fields.BigIntField(primary_key=True)
+    # SHA-256 of the state's random nonce: the nonce itself is never stored.
+    digest = fields.CharField(max_length=64, unique=True)
+    store_url = fields.CharField(max_length=500)  # the home URL the store's REST index reported
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    # The shop the keys connected, for the return page.
+    shop: fields.ForeignKeyNullableRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="woocommerce_states", null=True, on_delete=fields.CASCADE
+    )
+
+    PII_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        table = "woocommerce_connect_state"
+
+
+class WooCommerceLink(Model):
+    """A connected store's webhook key (`/webhooks/woocommerce/{key}`) and its webhooks."""
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.OneToOneRelation[Shop] = fields.OneToOneField(
+        "models.Shop", related_name="woocommerce_link", on_delete=fields.CASCADE
+    )
+    # Random and unguessable; identifies the shop on its webhook URL (never the domain).
+    key = fields.CharField(max_length=64, unique=True)
+    webhook_ids: list[str] = fields.JSONField(default=list)
+    webhooks_checked_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField()
+
+    PII_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        table = "woocommerce_link"
