@@ -33,7 +33,8 @@ def all_tables() -> list[str]:
     """Every table of our models (not aerich's bookkeeping), for truncation between tests."""
     from tortoise import Tortoise
 
-    apps = Tortoise.apps or {}
+    # Tortoise 1.x keeps an `Apps` object (mapping-like, no .get) once initialised.
+    apps = dict(Tortoise.apps.items()) if Tortoise.apps else {}
     return sorted(
         model._meta.db_table
         for model in apps.get("models", {}).values()
