@@ -142,20 +142,32 @@ class WooCommerceAdapter:
         self, creds: StoreCredentials, topics: Sequence[str], callback_url: str
     ) -> list[str]:
         """One active webhook per topic at callback_url, signed with the shop's secret."""
-        secret = creds.extra.get("webhook_secret")
-        if not secret:
-            raise PlatformRejected(f"{creds.shop} has no webhook secret", code="NO_WEBHOOK_SECRET")
+        secret = self._webhook_secret(creds)
         return await subscriptions.register_webhooks(
             self.rest, creds, topics, callback_url, secret=secret, name=self.settings.app_name
         )
 
-    async def list_webhooks(self, creds: StoreCredentials) -> list[Mapping[str, Any]]:
-        """Every webhook of the store (id, topic, status, delivery_url ...)."""
-        return await subscriptions.list_webhooks(self.rest, creds)
+    @staticmethod
+    def _webhook_secret(creds: StoreCredentials) -> str:
+        secret = creds.extra.get("webhook_secret")
+        if not secret:
+            raise PlatformRejected(f"{creds.shop} has no webhook secret", code="NO_WEBHOOK_SECRET")
+        return secret
 
-    async def delete_webhooks(self, creds: StoreCredentials, ids: Sequence[str]) -> None:
-        """Delete these webhooks; ones already gone are fine."""
-        await subscriptions.delete_webhooks(self.rest, creds, ids)
+    async def replace_webhooks(
+        self, creds: StoreCredentials, topics: Sequence[str], callback_url: str, owned_prefix: str
+    ) -> list[str]:
+        """As register_webhooks, and delete our other webhooks (delivery URL under the prefix)."""
+        secret = self._webhook_secret(creds)
+        return await subscriptions.register_webhooks(
+            self.rest,
+            creds,
+            topics,
+            callback_url,
+            secret=secret,
+            name=self.settings.app_name,
+            replace_prefix=owned_prefix,
+        )
 
     async def reactivate_webhooks(
         self, creds: StoreCredentials, delivery_url_prefix: str

@@ -27,11 +27,14 @@ async def register_webhooks(
     *,
     secret: str,
     name: str,
+    replace_prefix: str | None = None,
 ) -> list[str]:
     """One active webhook per topic at delivery_url, signed with `secret`; return their ids.
 
     A webhook that already exists for (topic, delivery_url) is reused, with the secret set
-    again and re-activated, so connecting twice never duplicates deliveries.
+    again and re-activated, so connecting twice never duplicates deliveries. With
+    `replace_prefix`, every other webhook whose delivery URL starts with it (ours, from an
+    earlier connection or topic list) is deleted.
     """
     existing = await list_webhooks(rest, creds)
     ids = []
@@ -65,6 +68,13 @@ async def register_webhooks(
                 raise PlatformRejected("POST /webhooks returned no webhook", code="NO_PAYLOAD")
             hook_id = str(created["id"])
         ids.append(hook_id)
+    if replace_prefix is not None:
+        stale = [
+            str(w["id"])
+            for w in existing
+            if str(w.get("delivery_url", "")).startswith(replace_prefix) and str(w["id"]) not in ids
+        ]
+        await delete_webhooks(rest, creds, stale)
     return ids
 
 

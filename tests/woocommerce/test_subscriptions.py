@@ -81,15 +81,22 @@ async def test_a_webhook_disabled_after_failures_is_reenabled(
     assert fake_woo.calls[-1].body == {"status": "active"}
 
 
-async def test_delete_is_forced_and_a_missing_webhook_is_fine(
+async def test_replacing_deletes_our_other_webhooks_and_keeps_the_merchants(
     adapter: WooCommerceAdapter, creds: StoreCredentials, fake_woo: FakeWooCommerce
 ) -> None:
-    hook = fake_woo.add_webhook("order.updated", URL)
+    old = fake_woo.add_webhook(
+        "order.updated", "https://connector.example.com/webhooks/woocommerce/old"
+    )
+    theirs = fake_woo.add_webhook("order.updated", "https://crm.example/hook")
 
-    await adapter.delete_webhooks(creds, [str(hook), "424242"])
+    ids = await adapter.replace_webhooks(
+        creds, ["order.updated"], URL, "https://connector.example.com/webhooks/woocommerce/"
+    )
 
-    assert fake_woo.webhooks == {}
-    assert [c.params for c in fake_woo.calls] == [{"force": "true"}, {"force": "true"}]
+    assert sorted(fake_woo.webhooks) == sorted([theirs, int(ids[0])])
+    assert fake_woo.webhooks[int(ids[0])]["delivery_url"] == URL
+    deletes = [c for c in fake_woo.calls if c.method == "DELETE"]
+    assert [(c.path, c.params) for c in deletes] == [(f"/webhooks/{old}", {"force": "true"})]
 
 
 async def test_an_invalid_topic_is_the_store_refusal(
