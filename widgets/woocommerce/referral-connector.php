@@ -1,0 +1,193 @@
+<?php
+/**
+ * Plugin Name:       Referral Connector
+ * Description:       Shows the referral widget on your store and records referrals on orders. Connect the store from your Referral Connector first.
+ * Version:           0.1.0
+ * Requires at least: 6.3
+ * Requires PHP:      7.4
+ * Requires Plugins:  woocommerce
+ * License:           MIT
+ * Text Domain:       referral-connector
+ *
+ * What it does, and nothing more:
+ * - loads the widget's loader script from the connector, naming this shop and carrying a token
+ *   signed here for the signed-in customer (the widget never decides who the shopper is);
+ * - at checkout, classic or block, copies the referral the widget kept in the first-party
+ *   `rw_ref` cookie into the order's meta, where the connector reads it from the order webhook;
+ * - a settings page (linked from the plugins list) for the connector's address.
+ *
+ * The token key is the secret of this store's webhook to the connector, which the connector set
+ * when the store was connected; it never has to be copied by hand and never leaves the server.
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+const REFCONN_OPTION      = 'referral_connector_url';
+const REFCONN_COOKIE      = 'rw_ref';
+const REFCONN_META_REF    = '_referral_connector_ref';
+const REFCONN_TOKEN_HOURS = 12;
+
+/** The connector's base URL as configured, without a trailing slash ('' when not set). */
+function refconn_connector_url() {
+	return untrailingslashit( (string) get_option( REFCONN_OPTION, '' ) );
+}
+
+/** This store's name at the connector: host, a non-default port, and a sub-directory, lower-case. */
+function refconn_shop_name() {
+	$parts = wp_parse_url( home_url() );
+	$host  = rtrim( isset( $parts['host'] ) ? $parts['host'] : '', '.' );
+	$port  = isset( $parts['port'] ) && ! in_array( (int) $parts['port'], array( 80, 443 ), true ) ? ':' . $parts['port'] : '';
+	$path  = isset( $parts['path'] ) ? rtrim( $parts['path'], '/' ) : '';
+	return strtolower( $host . $port . $path );
+}
+
+/** The secret of our webhook to the connector, or '' when the store is not connected. */
+function refconn_signing_key( $connector ) {
+	if ( '' === $connector || ! class_exists( 'WC_Data_Store' ) ) {
+		return '';
+	}
+	$prefix = $connector . '/webhooks/woocommerce/';
+	foreach ( WC_Data_Store::load( 'webhook' )->search_webhooks( array( 'limit' => -1 ) ) as $id ) {
+		$webhook = wc_get_webhook( $id );
+		if ( $webhook && 0 === strpos( $webhook->get_delivery_url(), $prefix ) ) {
+			return (string) $webhook->get_secret();
+		}
+	}
+	return '';
+}
+
+/** A token naming this shop and the signed-in customer (null for a guest), valid for hours. */
+function refconn_token( $key, $shop, $customer_id, $now ) {
+	$claims  = array(
+		'shop'     => $shop,
+		'customer' => $customer_id ? (string) $customer_id : null,
+		'exp'      => $now + REFCONN_TOKEN_HOURS * 3600,
+	);
+	$payload = rtrim( strtr( base64_encode( wp_json_encode( $claims ) ), '+/', '-_' ), '=' );
+	return 'v1.' . $payload . '.' . hash_hmac( 'sha256', 'v1.' . $payload, $key );
+}
+
+/** The referral the widget kept in its cookie, if it looks like one. */
+function refconn_cookie_referral() {
+	if ( empty( $_COOKIE[ REFCONN_COOKIE ] ) ) {
+		return '';
+	}
+	$ref = sanitize_text_field( wp_unslash( $_COOKIE[ REFCONN_COOKIE ] ) );
+	return preg_match( '/^[A-Za-z0-9_-]{1,64}$/', $ref ) ? $ref : '';
+}
+
+/** Copy the referral into the order being placed (classic and block checkout alike). */
+function refconn_record_referral( $order ) {
+	$ref = refconn_cookie_referral();
+	if ( '' !== $ref && $order instanceof WC_Order ) {
+		$order->update_meta_data( REFCONN_META_REF, $ref );
+	}
+}
+// Classic checkout: the order is saved right after this action.
+add_action( 'woocommerce_checkout_create_order', 'refconn_record_referral', 10, 1 );
+// Block checkout (Store API): the draft order is saved after this action.
+add_action( 'woocommerce_store_api_checkout_update_order_meta', 'refconn_record_referral', 10, 1 );
+
+add_action(
+	'wp_enqueue_scripts',
+	function () {
+		$connector = refconn_connector_url();
+		if ( '' === $connector || is_admin() ) {
+			return;
+		}
+		wp_enqueue_script( 'referral-connector', $connector . '/storefront/widget/loader.js', array(), null, array( 'strategy' => 'async', 'in_footer' => true ) );
+	}
+);
+
+// The loader reads its settings from data attributes of its own script tag.
+add_filter(
+	'script_loader_tag',
+	function ( $tag, $handle ) {
+		if ( 'referral-connector' !== $handle ) {
+			return $tag;
+		}
+		$key = refconn_signing_key( refconn_connector_url() );
+		if ( '' === $key ) {
+			return ''; // not connected yet: no widget rather than one that cannot sign in
+		}
+		$shop  = refconn_shop_name();
+		$attrs = array(
+			'data-platform'  => 'woocommerce',
+			'data-shop'      => $shop,
+			'data-token'     => refconn_token( $key, $shop, get_current_user_id(), time() ),
+			'data-cart'      => 'woocommerce',
+			'data-root'      => (string) wp_parse_url( home_url( '/' ), PHP_URL_PATH ),
+			'data-store-api' => rest_url( 'wc/store/v1/' ),
+		);
+		$html = '';
+		foreach ( $attrs as $name => $value ) {
+			$html .= ' ' . $name . '="' . esc_attr( $value ) . '"';
+		}
+		return '<referral-widget></referral-widget>' . str_replace( ' src=', $html . ' src=', $tag );
+	},
+	10,
+	2
+);
+
+// Settings: the connector's address, under Settings and linked from the plugins list.
+add_action(
+	'admin_init',
+	function () {
+		register_setting(
+			'referral_connector',
+			REFCONN_OPTION,
+			array(
+				'type'              => 'string',
+				'sanitize_callback' => function ( $value ) {
+					$url = esc_url_raw( trim( (string) $value ), array( 'https' ) );
+					return untrailingslashit( $url );
+				},
+			)
+		);
+	}
+);
+
+add_action(
+	'admin_menu',
+	function () {
+		add_options_page( __( 'Referral Connector', 'referral-connector' ), __( 'Referral Connector', 'referral-connector' ), 'manage_options', 'referral-connector', 'refconn_settings_page' );
+	}
+);
+
+/** The settings page: the connector URL, and whether this store is connected to it. */
+function refconn_settings_page() {
+	$connector = refconn_connector_url();
+	$connected = '' !== refconn_signing_key( $connector );
+	echo '<div class="wrap"><h1>' . esc_html__( 'Referral Connector', 'referral-connector' ) . '</h1>';
+	echo '<form method="post" action="options.php">';
+	settings_fields( 'referral_connector' );
+	echo '<table class="form-table"><tr><th scope="row"><label for="refconn-url">' . esc_html__( 'Connector URL', 'referral-connector' ) . '</label></th>';
+	echo '<td><input id="refconn-url" class="regular-text" type="url" name="' . esc_attr( REFCONN_OPTION ) . '" value="' . esc_attr( $connector ) . '" placeholder="https://referrals.example.com"></td></tr></table>';
+	submit_button();
+	echo '</form><p>';
+	if ( $connected ) {
+		esc_html_e( 'Connected: the widget is shown on your store.', 'referral-connector' );
+	} else {
+		esc_html_e( 'Not connected yet: connect this store from the connector\'s /woocommerce/connect page.', 'referral-connector' );
+	}
+	echo '</p></div>';
+}
+
+add_filter(
+	'plugin_action_links_' . plugin_basename( __FILE__ ),
+	function ( $links ) {
+		$url = admin_url( 'options-general.php?page=referral-connector' );
+		array_unshift( $links, '<a href="' . esc_url( $url ) . '">' . esc_html__( 'Settings', 'referral-connector' ) . '</a>' );
+		return $links;
+	}
+);
+
+add_action(
+	'before_woocommerce_init',
+	function () {
+		if ( class_exists( '\Automattic\WooCommerce\Utilities\FeaturesUtil' ) ) {
+			\Automattic\WooCommerce\Utilities\FeaturesUtil::declare_compatibility( 'custom_order_tables', __FILE__, true );
+			\Automattic\WooCommerce\Utilities\FeaturesUtil::declare_compatibility( 'cart_checkout_blocks', __FILE__, true );
+		}
+	}
+);
