@@ -155,14 +155,21 @@ def ping(webhook_id: int = 7) -> tuple[dict[str, str], bytes]:
     return headers, f"webhook_id={webhook_id}".encode()
 
 
-def key_callback(state: str, *, key_id: int = 3, permissions: str = "read_write") -> bytes:
+def key_callback(
+    state: str,
+    *,
+    key_id: int = 3,
+    permissions: str = "read_write",
+    consumer_key: str = CONSUMER_KEY,
+    consumer_secret: str = CONSUMER_SECRET,
+) -> bytes:
     """The JSON WooCommerce POSTs to callback_url once the merchant approves."""
     return encode(
         {
             "key_id": key_id,
             "user_id": state,
-            "consumer_key": CONSUMER_KEY,
-            "consumer_secret": CONSUMER_SECRET,
+            "consumer_key": consumer_key,
+            "consumer_secret": consumer_secret,
             "key_permissions": permissions,
         }
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from connector.services.runtime import Runtime
 from connector.settings import Settings, load_settings
 from platforms.base import StoreCredentials
 from platforms.woocommerce.adapter import WooCommerceAdapter
@@ -65,6 +66,17 @@ async def adapter(
         yield WooCommerceAdapter(
             woo_settings, http, resolve=resolve_public, sleep=sleeps, clock=lambda: fake_woo.now
         )
+
+
+@pytest.fixture
+def woo_runtime(runtime: Runtime, fake_woo: FakeWooCommerce, sleeps: Sleeps) -> Runtime:
+    """The test runtime, its WooCommerce adapter resolving publicly and on the fake's clock."""
+    adapter = runtime.adapter("woocommerce")
+    assert isinstance(adapter, WooCommerceAdapter)
+    adapter.rest.resolve = resolve_public
+    adapter.rest.clock = lambda: fake_woo.now
+    adapter.rest.sleep = sleeps
+    return runtime
 
 
 @pytest.fixture

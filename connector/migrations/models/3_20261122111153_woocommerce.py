@@ -36,7 +36,7 @@ COMMENT ON TABLE "woocommerce_link" IS 'A connected store''s webhook key (`/webh
     "expires_at" TIMESTAMP NOT NULL,
     "used_at" TIMESTAMP,
     "shop_id" INT REFERENCES "shop" ("id") ON DELETE CASCADE
-) /* A one-time state sent to a store's \/wc-auth\/v1\/authorize, spent by the key callback. */;
+) /* A one-time state sent to a store's /wc-auth/v1/authorize, spent by the key callback. */;
         CREATE TABLE IF NOT EXISTS "woocommerce_link" (
     "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     "key" VARCHAR(64) NOT NULL UNIQUE,
@@ -44,7 +44,7 @@ COMMENT ON TABLE "woocommerce_link" IS 'A connected store''s webhook key (`/webh
     "webhooks_checked_at" TIMESTAMP,
     "created_at" TIMESTAMP NOT NULL,
     "shop_id" INT NOT NULL UNIQUE REFERENCES "shop" ("id") ON DELETE CASCADE
-) /* A connected store's webhook key (`\/webhooks\/woocommerce\/{key}`) and its webhooks. */;"""
+) /* A connected store's webhook key (`/webhooks/woocommerce/{key}`) and its webhooks. */;"""
 
 
 async def downgrade(db: BaseDBAsyncClient) -> str:
