@@ -2,7 +2,7 @@
 // Include with <script async src="{base}/widget/loader.js" data-...></script>. Calls made before
 // it runs need the one-line stub: window.ReferralWidget = window.ReferralWidget ||
 //   function () { (ReferralWidget.q = ReferralWidget.q || []).push(arguments) };
-// The server replaces __VERSION__ with the widget's content hash, so the widget URL is immutable.
+// The server writes the widget's content hash into its URL below, so that URL is immutable.
 (function (w, d) {
   try {
     var f = w.ReferralWidget;

@@ -43,7 +43,13 @@
       o.signal = c.signal;
       setTimeout(function () { c.abort(); }, 8000);
     }
-    return fetch(cfg.base + "/api/" + path, o).then(function (r) {
+    var url = cfg.base + "/api/" + path;
+    // Token calls name the shop in the URL, so that even a CORS preflight knows whose it is.
+    if (cfg.token) {
+      url += (path.indexOf("?") < 0 ? "?" : "&") + "platform=" + encodeURIComponent(cfg.platform) +
+        "&shop=" + encodeURIComponent(cfg.shop);
+    }
+    return fetch(url, o).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (j) {
         if (r.ok) return j;
         j.status = r.status;
@@ -130,6 +136,21 @@
     return s;
   }
 
+  // Floating parts live in the top layer (the Popover API) where browsers have it: no theme
+  // z-index can cover them, and a transform or opacity on the page's <body> cannot move them.
+  function show(el, on) {
+    el.hidden = !on;
+    if (!el.showPopover || !el.hasAttribute("popover") || !el.isConnected) return;
+    try {
+      if (on !== el.matches(":popover-open")) {
+        if (on) el.showPopover();
+        else el.hidePopover();
+      }
+    } catch (e) {
+      // an older engine: the fixed position in the stylesheet still places it
+    }
+  }
+
   function drawAll(bannerOnly) {
     views.forEach(function (v) { v.draw(bannerOnly); });
   }
@@ -190,7 +211,7 @@
     S.busy = true;
     S.err = "";
     drawAll();
-    api("join", email ? { email: email } : {}).then(function (j) {
+    api("join", { email: email, locale: S.conf.locale }).then(function (j) {
       S.me = j;
       v.want = "copy";
     }, function (e) {
@@ -216,7 +237,7 @@
       ["sms", "sms:?&body=" + e(t("share_sms", vars))],
     ].map(function (s) {
       return h("a", {
-        class: "s " + s[0], href: s[1], "data-k": s[0],
+        class: "s s-" + s[0], href: s[1], "data-k": s[0],
         target: s[2] ? "_blank" : null, rel: s[2] ? "noopener noreferrer" : null,
       }, [t(s[0])]);
     });
@@ -286,7 +307,7 @@
   function banner(v) {
     var l = S.land;
     var b = v.bn;
-    b.hidden = !l || l.closed || views[0] !== v;
+    show(b, !!l && !l.closed && views[0] === v);
     if (b.hidden) return;
     var text = t("banner", { offer: offer(l.offer) });
     if (l.applied) text += " " + t("banner_applied", { code: l.code });
@@ -518,9 +539,10 @@
       var inline = (v.inl = v.hasAttribute("inline"));
       var sr = (v.sr = v.attachShadow({ mode: "open" }));
       var left = /left/.test(v.getAttribute("position") || cfg.position || "");
-      v.bn = h("section", { class: "bn", "aria-labelledby": "rw-bt", hidden: true });
+      var top = inline ? null : "manual";
+      v.bn = h("section", { class: "bn", "aria-labelledby": "rw-bt", hidden: true, popover: top });
       v.btn = inline ? null : h("button", {
-        type: "button", class: "ln", "aria-haspopup": "dialog", "aria-expanded": "false",
+        type: "button", class: "ln", "aria-haspopup": "dialog", "aria-expanded": "false", popover: top,
         "aria-controls": "rw-p", "data-k": "launcher", onclick: function () { v.toggle(!v.open); },
       });
       v.x = inline ? null : h("button", {
@@ -530,7 +552,7 @@
       v.bd = h("div", { class: "bd" });
       v.live = h("p", { class: "sr", "aria-live": "polite" });
       v.pn = h("div", inline ? { class: "pn", role: "region", "aria-labelledby": "rw-t" }
-        : { class: "pn", id: "rw-p", role: "dialog", "aria-modal": "true", "aria-labelledby": "rw-t" },
+        : { class: "pn", id: "rw-p", role: "dialog", "aria-modal": "true", "aria-labelledby": "rw-t", popover: top },
       [v.x, v.ttl, v.bd, v.live]);
       v.box = h("div", { class: "rw" + (inline ? " in" : "") + (left ? " left" : ""), part: "root" },
         [v.bn, v.btn, v.pn]);
@@ -555,8 +577,9 @@
         v.btn.append(icon(GIFT), t("launcher"));
         v.btn.setAttribute("aria-expanded", String(!!v.open));
         v.x.setAttribute("aria-label", t("close"));
+        show(v.btn, true);
       }
-      v.pn.hidden = !v.inl && !v.open;
+      show(v.pn, v.inl || !!v.open);
       v.bd.textContent = "";
       v.bd.append(S.me ? joined(v) : joinForm(v));
       var target = want && v.sr.querySelector('[data-k="' + want + '"]');
@@ -574,8 +597,12 @@
         return;
       }
       (v.pn.querySelector("input:not([readonly]),.pri") || v.x).focus();
-      // A signed-in customer joins by opening the widget: no form to fill.
-      if (S.conf.customer && !S.me) join(v);
+      // A signed-in customer joins by opening the widget: no form to fill; a member sees
+      // fresh numbers each time.
+      if (S.conf.customer) {
+        if (S.me) refresh();
+        else join(v);
+      }
     }
 
     say(message) {
@@ -619,27 +646,29 @@
     "button{cursor:pointer}",
     ":focus-visible{outline:3px solid var(--rw-focus,#1a56db);outline-offset:2px}",
     ".i{display:inline-flex}",
+    // The Popover API's own styles (inset, margin, border, colours) would move and repaint these.
+    ".ln,.pn,.bn{inset:auto;margin:0;border:0;overflow:visible;color:inherit}",
     ".ln{position:fixed;z-index:2147483000;bottom:20px;right:20px;display:inline-flex;align-items:center;gap:8px;",
     "padding:12px 18px;border:0;border-radius:999px;font-weight:600;box-shadow:0 4px 16px rgba(0,0,0,.25);",
     "background:var(--rw-accent,#0b5c63);color:var(--rw-on-accent,#fff)}",
     ".pn{position:fixed;z-index:2147483001;bottom:80px;right:20px;width:380px;max-width:calc(100vw - 24px);",
     "max-height:calc(100vh - 100px);overflow:auto;padding:20px;border-radius:var(--rw-radius,14px);",
-    "background:var(--rw-bg,#fff);box-shadow:0 12px 40px rgba(0,0,0,.3)}",
+    "background:var(--rw-bg,#fff);color:var(--rw-text,#1c1c1c);box-shadow:0 12px 40px rgba(0,0,0,.3)}",
     ".left .ln,.left .pn{right:auto;left:20px}",
     ".in .pn{position:static;width:auto;max-width:none;max-height:none;box-shadow:none;border:1px solid #c8c8c8}",
     "h2{margin:0 36px 8px 0;font-size:19px;line-height:1.25;font-weight:700}",
     "h3{margin:16px 0 6px;font-size:15px;font-weight:700}",
     "p{margin:0 0 10px}",
     "label,.lbl{display:block;margin:12px 0 4px;font-weight:600}",
-    ".row{display:flex;gap:8px}",
-    "input{flex:1;min-width:0;padding:9px 10px;border:1px solid #767676;border-radius:8px;background:#fff;color:#1c1c1c}",
+    ".row{display:flex;flex-wrap:wrap;gap:8px}",
+    "input{flex:1 1 160px;min-width:0;padding:9px 10px;border:1px solid #767676;border-radius:8px;background:#fff;color:#1c1c1c}",
     ".pri,.s{display:inline-flex;align-items:center;justify-content:center;padding:9px 14px;border-radius:8px;",
     "border:2px solid var(--rw-accent,#0b5c63);font-weight:600;text-decoration:none}",
     ".pri{background:var(--rw-accent,#0b5c63);color:var(--rw-on-accent,#fff)}",
     ".pri[disabled]{opacity:.7;cursor:progress}",
     ".s{background:#fff;color:var(--rw-accent,#0b5c63);padding:7px 10px;font-size:14px}",
     ".sh{display:flex;flex-wrap:wrap;gap:6px}",
-    ".s.whatsapp{background:#075e54;border-color:#075e54;color:#fff;order:-1}",
+    ".s-whatsapp{background:#075e54;border-color:#075e54;color:#fff;order:-1}",
     ".code strong{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:16px;letter-spacing:.5px}",
     ".x{position:absolute;top:12px;right:12px;display:inline-flex;padding:6px;border:0;border-radius:8px;background:transparent;color:inherit}",
     ".err{color:#b3261e;font-weight:600;margin:6px 0 0}",
@@ -651,7 +680,7 @@
     ".tag{font-size:13px;color:#555}",
     ".rc{font-family:ui-monospace,Menlo,Consolas,monospace;width:100%}",
     "time{font-size:13px;color:#555}",
-    ".bn{position:fixed;z-index:2147483002;top:0;left:0;right:0;padding:12px 52px 12px 16px;",
+    ".bn{position:fixed;z-index:2147483002;top:0;left:0;right:0;width:auto;padding:12px 52px 12px 16px;",
     "background:var(--rw-banner,#fff3c4);color:#1c1c1c;box-shadow:0 2px 10px rgba(0,0,0,.2);text-align:center}",
     ".bn p{margin:0;font-weight:600}",
     ".bn form{justify-content:center;margin-top:8px}",
