@@ -1,4 +1,4 @@
-"""Retrying a store call, shared by the adapters' HTTP clients.
+"""Retrying a store call, and httpx's failures as ours: shared by the adapters' HTTP clients.
 
 A rate limit waits as long as the store asks (up to `max_wait`; longer is handed back to the
 worker). A transient failure waits with exponential backoff, but only when repeating the request
@@ -7,8 +7,10 @@ is safe: the call is idempotent, or the request surely never reached the store (
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -24,6 +26,21 @@ Sleep = Callable[[float], Awaitable[None]]
 
 class RequestNotSent(PlatformUnavailable):
     """The request never reached the store (connect failure, pool timeout): safe to retry anything."""
+
+
+@contextmanager
+def transport_errors(shop: str) -> Iterator[None]:
+    """Translate httpx's exceptions (and an unreadable JSON body) into `platforms.base` errors."""
+    try:
+        yield
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        raise RequestNotSent(f"could not reach {shop}: {type(exc).__name__}") from exc
+    except httpx.TimeoutException as exc:
+        raise PlatformUnavailable(f"{shop} timed out: {type(exc).__name__}") from exc
+    except httpx.TransportError as exc:
+        raise PlatformUnavailable(f"network error talking to {shop}: {type(exc).__name__}") from exc
+    except json.JSONDecodeError as exc:
+        raise PlatformUnavailable(f"{shop} answered with a body that is not JSON") from exc
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,7 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -36,11 +35,11 @@ from platforms.base import (
     StoreCredentials,
 )
 from platforms.retrying import (
-    RequestNotSent,
     RetryPolicy,
     Sleep,
     lenient_json,
     retry_after_seconds,
+    transport_errors,
     with_retries,
 )
 from platforms.shopify.shops import InvalidShop, normalize_shop
@@ -50,21 +49,6 @@ log = logging.getLogger(__name__)
 _OPERATION = re.compile(r"\b(query|mutation)\s+(\w+)")
 # Used when Shopify throttles without saying for how long (no cost data, no Retry-After).
 _DEFAULT_THROTTLE_WAIT = 1.0
-
-
-@contextmanager
-def shopify_errors(shop: str) -> Iterator[None]:
-    """Translate httpx's exceptions (and an unreadable body) into `platforms.base` errors."""
-    try:
-        yield
-    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-        raise RequestNotSent(f"could not reach {shop}: {type(exc).__name__}") from exc
-    except httpx.TimeoutException as exc:
-        raise PlatformUnavailable(f"{shop} timed out: {type(exc).__name__}") from exc
-    except httpx.TransportError as exc:
-        raise PlatformUnavailable(f"network error talking to {shop}: {type(exc).__name__}") from exc
-    except json.JSONDecodeError as exc:
-        raise PlatformUnavailable(f"{shop} answered with a body that is not JSON") from exc
 
 
 def throttle_wait(body: Mapping[str, Any]) -> float | None:
@@ -229,7 +213,7 @@ class AdminGraphQL:
             "Content-Type": "application/json",
             "Accept": "application/json",
         }
-        with shopify_errors(creds.shop):
+        with transport_errors(creds.shop):
             response = await self.http.post(
                 url, headers=headers, json={"query": document, "variables": dict(variables or {})}
             )

@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import html
-import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -46,11 +45,11 @@ from platforms.base import (
     StoreCredentials,
 )
 from platforms.retrying import (
-    RequestNotSent,
     RetryPolicy,
     Sleep,
     lenient_json,
     retry_after_seconds,
+    transport_errors,
     with_retries,
 )
 from platforms.woocommerce import oauth1
@@ -125,19 +124,12 @@ def _failure(shop: str, response: httpx.Response) -> Exception:
 
 @contextmanager
 def woo_errors(shop: str) -> Iterator[None]:
-    """Translate httpx's exceptions and WooCommerce's error answers into `platforms.base` errors."""
+    """Translate WooCommerce's error answers and httpx's exceptions into `platforms.base` errors."""
     try:
-        yield
+        with transport_errors(shop):
+            yield
     except WooAnswerError as exc:
         raise _failure(shop, exc.response) from exc
-    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-        raise RequestNotSent(f"could not reach {shop}: {type(exc).__name__}") from exc
-    except httpx.TimeoutException as exc:
-        raise PlatformUnavailable(f"{shop} timed out: {type(exc).__name__}") from exc
-    except httpx.TransportError as exc:
-        raise PlatformUnavailable(f"network error talking to {shop}: {type(exc).__name__}") from exc
-    except json.JSONDecodeError as exc:
-        raise PlatformUnavailable(f"{shop} answered with a body that is not JSON") from exc
 
 
 def home_url(creds: StoreCredentials) -> str:
