@@ -29,6 +29,13 @@ async def begin(runtime: Runtime, typed: str = "store.example") -> str:
     return dict(parse_qsl(urlsplit(location).query))["user_id"]
 
 
+async def connected_store(runtime: Runtime) -> None:
+    """The whole connect: start, the store posts the key, the merchant comes back."""
+    state = await begin(runtime)
+    await connect.accept_keys(runtime, woo.key_callback(state))
+    await connect.finish(runtime, state)
+
+
 async def test_start_sends_the_merchant_to_authorize_with_a_stored_one_time_state(
     woo_runtime: Runtime, fake_woo: FakeWooCommerce
 ) -> None:
@@ -172,9 +179,7 @@ async def test_finish_creates_the_order_webhooks_with_the_shop_secret(
 async def test_reconnecting_replaces_the_keys_the_secret_and_stale_webhooks(
     woo_runtime: Runtime, fake_woo: FakeWooCommerce
 ) -> None:
-    first = await begin(woo_runtime)
-    await connect.accept_keys(woo_runtime, woo.key_callback(first))
-    await connect.finish(woo_runtime, first)
+    await connected_store(woo_runtime)
     shop = await Shop.get(domain="store.example")
     old_secret = credentials_of(woo_runtime, shop).extra["webhook_secret"]
     old_ids = (await WooCommerceLink.get(shop_id=shop.id)).webhook_ids
@@ -222,9 +227,7 @@ async def test_finish_for_a_state_that_brought_no_keys_is_refused(
 async def test_the_periodic_check_reenables_webhooks_disabled_after_failures(
     woo_runtime: Runtime, fake_woo: FakeWooCommerce
 ) -> None:
-    state = await begin(woo_runtime)
-    await connect.accept_keys(woo_runtime, woo.key_callback(state))
-    await connect.finish(woo_runtime, state)
+    await connected_store(woo_runtime)
     disabled = sorted(fake_woo.webhooks)[1]
     fake_woo.webhooks[disabled]["status"] = "disabled"
 
