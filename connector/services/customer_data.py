@@ -416,7 +416,7 @@ class Referrals(ShopperRows):
         rows = await query.order_by("id") if query is not None else []
         for row in rows:
             masked = {name: _masked(getattr(row, name), identity) for name in self._MASKED}
-            await Referral.filter(id=row.id).using_db(tx).update(**self.cleared, **masked)
+            await Referral.filter(id=row.pk).using_db(tx).update(**self.cleared, **masked)
         return len(rows)
 
 
