@@ -41,6 +41,10 @@ def build_worker(runtime: Runtime) -> Worker:
 
 def periodic_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]]:
     """Jobs the worker runs on a schedule: name -> (interval seconds, job)."""
+    from connector.services.referrals import approve_due_referrals
     from connector.services.tokens import refresh_expiring_tokens
 
-    return {"refresh_expiring_tokens": (60.0, refresh_expiring_tokens)}
+    return {
+        "refresh_expiring_tokens": (60.0, refresh_expiring_tokens),
+        "approve_due_referrals": (60.0, approve_due_referrals),
+    }

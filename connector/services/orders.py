@@ -1,36 +1,56 @@
-"""Order deliveries: parse into an `OrderEvent` and keep the newest state of each order."""
+"""Order deliveries: keep the newest state of each order, and credit or change its referral."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from connector.services.referral_records import Cause
+from connector.services.referrals import PreparedOrder, apply_order, prepare_order
 from connector.services.worker import FatalDeliveryError, HandlerContext
 from connector.store.models import OrderRecord, Shop
 from platforms.base import OrderEvent
 
 
-class OrderEventHandler:
-    """orders/create|paid|updated|cancelled: record the order; stale payloads never win."""
+@dataclass(frozen=True)
+class PreparedOrderEvent:
+    """The parsed order and, for an installed shop, what its referral judgement needs."""
 
-    async def prepare(self, ctx: HandlerContext) -> OrderEvent:
-        """Parse the payload through the platform's adapter."""
+    event: OrderEvent
+    referral: PreparedOrder | None
+
+
+class OrderEventHandler:
+    """orders/create|paid|updated|cancelled: record the order (stale payloads never win) and
+    credit its referral, or apply a cancel or refund to it, in the same transaction."""
+
+    async def prepare(self, ctx: HandlerContext) -> PreparedOrderEvent:
+        """Parse the payload; load the program and evidence, asking the store only if needed."""
         delivery = ctx.delivery
         payload = ctx.payload()
         if not isinstance(payload, dict):
             raise FatalDeliveryError("order payload is not a JSON object")
         adapter = ctx.runtime.adapter(delivery.platform)
-        return adapter.parse_order(delivery.shop_domain, delivery.topic, payload)
+        event = adapter.parse_order(delivery.shop_domain, delivery.topic, payload)
+        shop = await Shop.get_or_none(platform=event.platform, domain=event.shop)
+        if shop is None:
+            return PreparedOrderEvent(event, None)
+        return PreparedOrderEvent(event, await prepare_order(ctx.runtime, shop, event))
 
     async def apply(self, ctx: HandlerContext, prepared: Any, tx: BaseDBAsyncClient) -> None:
-        """Upsert the order record unless we already hold a newer version."""
-        event: OrderEvent = prepared
+        """Upsert the order record unless we hold a newer version; then the referral logic."""
+        ready: PreparedOrderEvent = prepared
+        event = ready.event
         shop = await Shop.get_or_none(platform=event.platform, domain=event.shop, using_db=tx)
         if shop is None:
             # An order for a shop that is not installed (e.g. after uninstall): nothing to credit.
             return
-        await record_order(event, shop, ctx.delivery.id, tx)
+        record = await record_order(event, shop, ctx.delivery.id, tx)
+        if ready.referral is not None:
+            cause = Cause.delivery(ctx.delivery.id)
+            await apply_order(ctx.runtime, shop, event, record, ready.referral, cause, tx)
 
 
 async def record_order(

@@ -1,0 +1,467 @@
+"""Referrals: credit an order at most once, follow its cancels and refunds, the hold and reviews.
+
+The order handler calls `prepare_order` outside any transaction (the store is asked whether the
+friend is a new customer only when the order carries evidence for a known advocate) and then
+`apply_order` in the transaction that marks the delivery done. A referral is keyed by
+`order:{id}`, unique per shop: a duplicate or concurrent delivery of the same order fails that
+insert inside a savepoint and applies its change to the referral that won instead.
+
+After the hold, `approve_due_referrals` (a periodic job) approves each pending referral and
+writes its Reward rows (status pending, the plans' idempotency keys) in one transaction; the
+reward outbox issues them. A cancel or refund voids a referral still in its hold; afterwards its
+rewards are taken back: one that never reached the store is deactivated at once, others become
+`deactivate_pending` for the outbox (or `clawback` when already used). A partial refund
+recomputes value-based rewards; what an issued reward now exceeds is recorded as owed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from connector.domain.attribution import attribute
+from connector.domain.codes import normalize_code
+from connector.domain.decide import decide
+from connector.domain.decision import AdjustmentAction, Decision, Outcome, RewardAdjustment
+from connector.domain.facts import OrderFacts, ReferralLookup
+from connector.domain.lifecycle import on_hold_expired, on_order_change
+from connector.domain.reasons import Reason
+from connector.domain.referral import FINAL_STATES, EventKind, ReferralState, Refusal, Transition
+from connector.domain.rewards import RewardPlan, Side
+from connector.services.advocates import PARTNER, domain_id
+from connector.services.programs import LiveProgram, ensure_saved, live_program, program_version
+from connector.services.referral_inputs import load_history, load_lookup, order_facts
+from connector.services.referral_records import (
+    CREATED,
+    LIVE_REWARD,
+    Cause,
+    ReferralNotFound,
+    evidence_json,
+    existing_referral,
+    finding_json,
+    move,
+    plans_json,
+    record_event,
+)
+from connector.services.runtime import Runtime
+from connector.services.savepoints import savepoint
+from connector.services.tokens import fresh_credentials
+from connector.store.models import Advocate, OrderRecord, Referral, Reward, RewardStatus, Shop
+from platforms.base import OrderEvent
+
+log = logging.getLogger("connector.referrals")
+
+APPROVE_JOB = "approve_due_referrals"
+BATCH = 100
+MAX_BATCHES = 20
+DEFAULT_STAGE = "purchase"
+SUPERSEDED = "superseded"
+_CREATES = frozenset({Outcome.CREDIT_PENDING, Outcome.FLAG_FOR_REVIEW, Outcome.REJECT})
+_CHANGE_EVENT = {
+    Reason.CANCELLED: EventKind.CANCEL,
+    Reason.REFUNDED: EventKind.REFUND,
+    Reason.BELOW_MINIMUM: EventKind.REFUND,
+    Reason.PARTIAL_REFUND: EventKind.PARTIAL_REFUND,
+}
+
+
+def order_key(order_id: str) -> str:
+    """The qualifying key of an order's referral: one credit per order."""
+    return f"order:{order_id}"
+
+
+@dataclass(frozen=True)
+class PreparedOrder:
+    """What `apply_order` needs, gathered before its transaction (store calls included)."""
+
+    live: LiveProgram
+    lookup: ReferralLookup
+    advocate_rows: Mapping[str, int]
+    prior_orders: int | None
+
+
+async def prepare_order(runtime: Runtime, shop: Shop, event: OrderEvent) -> PreparedOrder:
+    """Load the program and the evidence; ask the store about the friend only if it matters.
+
+    PlatformUnavailable / PlatformRateLimited from the store propagate: the worker retries.
+    """
+    record = await OrderRecord.get_or_none(shop_id=shop.id, order_id=event.order_id)
+    facts = order_facts(event, record)
+    live = await live_program(runtime, shop)
+    lookup, rows = await load_lookup(shop, facts)
+    prior: int | None = None
+    credited = await Referral.exists(shop_id=shop.id, qualifying_key=order_key(event.order_id))
+    if not credited and facts.paid and live.program.new_customers_only:
+        window = live.program.attribution_window_days
+        if attribute(facts, lookup, window, runtime.now()).advocate_id is not None:
+            prior = await friend_prior_orders(runtime, shop, facts)
+    return PreparedOrder(live, lookup, rows, prior)
+
+
+async def friend_prior_orders(runtime: Runtime, shop: Shop, order: OrderFacts) -> int | None:
+    """How many orders the friend placed before this one, by the store's count; None if unknown."""
+    if not order.customer_id and not order.email:
+        return None
+    creds = await fresh_credentials(runtime, shop)
+    summary = await runtime.adapter(shop.platform).customer_summary(
+        creds, customer_id=order.customer_id, email=order.email
+    )
+    # The store counts this order too: it exists before its webhook is sent.
+    return max(summary.order_count - 1, 0)
+
+
+async def _locked(db: BaseDBAsyncClient, **where: Any) -> Referral | None:
+    """The referral matching `where`, locked for the rest of the transaction (PostgreSQL)."""
+    return await Referral.filter(**where).using_db(db).select_for_update().first()
+
+
+async def apply_order(
+    runtime: Runtime,
+    shop: Shop,
+    event: OrderEvent,
+    record: OrderRecord,
+    prepared: PreparedOrder,
+    cause: Cause,
+    tx: BaseDBAsyncClient,
+) -> Decision | None:
+    """Credit the order or change its referral, in the delivery's transaction; the decision made."""
+    facts = order_facts(event, record)
+    now = runtime.now()
+    await _mark_used(shop, facts, tx, now)
+    key = order_key(event.order_id)
+    referral = await _locked(tx, shop_id=shop.id, qualifying_key=key)
+    if referral is not None:
+        return await _order_changed(runtime, shop, referral, facts, cause, tx)
+    history = await load_history(
+        shop.id, prepared.lookup, prepared.advocate_rows.values(), prepared.prior_orders, tx
+    )
+    decision = decide(facts, prepared.live.program, history, now)
+    if decision.outcome not in _CREATES or decision.advocate_id is None:
+        return decision
+    await ensure_saved(runtime, shop, prepared.live, tx)
+    try:
+        async with savepoint(tx) as point:
+            referral = await Referral.create(
+                **_referral_values(decision, facts, key, now),
+                shop_id=shop.id,
+                advocate_id=prepared.advocate_rows[decision.advocate_id],
+                using_db=point,
+            )
+    except IntegrityError:
+        # Another delivery of this order credited it first: apply our news to that referral.
+        referral = await _locked(tx, shop_id=shop.id, qualifying_key=key)
+        if referral is None:
+            raise
+        return await _order_changed(runtime, shop, referral, facts, cause, tx)
+    await record_event(referral, None, CREATED, decision.reason, cause, now, tx)
+    log.info(
+        "shop %s: order %s -> referral %s %s (%s)",
+        shop.domain, facts.order_id, referral.id, referral.state, decision.reason,
+    )  # fmt: skip
+    return decision
+
+
+async def _mark_used(shop: Shop, order: OrderFacts, db: BaseDBAsyncClient, now: datetime) -> None:
+    """A paid order that used a reward's code used the reward: a refund then claws it back."""
+    codes = {normalize_code(code) for code in order.discount_codes}
+    if codes and order.paid and not order.cancelled:
+        await (
+            Reward.filter(shop_id=shop.id, code__in=codes, used_at__isnull=True)
+            .using_db(db)
+            .update(used_at=now)
+        )
+
+
+def _referral_values(
+    decision: Decision, facts: OrderFacts, key: str, now: datetime
+) -> dict[str, Any]:
+    assert decision.state is not None
+    attribution = decision.attribution
+    signal = attribution.signal if attribution is not None else None
+    stage = next((f.detail["stage"] for f in decision.findings if "stage" in f.detail), None)
+    return {
+        "qualifying_key": key,
+        "order_id": facts.order_id,
+        "stage": (stage or DEFAULT_STAGE)[:32],
+        "friend_customer_id": facts.customer_id,
+        "friend_email": facts.email,
+        "state": decision.state.value,
+        "state_reason": decision.reason.value if decision.reason is not None else None,
+        "program_version": decision.program_version,
+        "hold_until": decision.hold_until,
+        "currency": facts.currency,
+        "order_subtotal": facts.subtotal,
+        "order_total": facts.total,
+        "refunded": facts.refunded,
+        "winning_signal": signal.name.lower() if signal is not None else None,
+        "evidence": [evidence_json(e) for e in attribution.evidence] if attribution else [],
+        "findings": [finding_json(f) for f in decision.findings],
+        "reward_plans": plans_json(decision.rewards),
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+async def _order_changed(
+    runtime: Runtime,
+    shop: Shop,
+    referral: Referral,
+    facts: OrderFacts,
+    cause: Cause,
+    tx: BaseDBAsyncClient,
+) -> Decision | None:
+    """A later state of a credited order: a cancel or (partial) refund changes the referral."""
+    if ReferralState(referral.state) in FINAL_STATES:
+        return None
+    if facts.refunded == referral.refunded and not facts.cancelled:
+        return None  # the same news again (a duplicate, or an update that changes nothing here)
+    advocate = await Advocate.get(id=referral.advocate_id, using_db=tx)  # type: ignore[attr-defined]
+    program = await program_version(shop.id, referral.program_version, tx)
+    rows = await Reward.filter(referral_id=referral.id).using_db(tx).select_for_update()
+    current = existing_referral(referral, shop.domain, domain_id(advocate), rows)
+    now = runtime.now()
+    decision = on_order_change(facts, current, program, now)
+    referral.refunded = facts.refunded
+    referral.updated_at = now
+    if decision.outcome is Outcome.RECOMPUTE:
+        referral.reward_plans = plans_json(decision.rewards)
+    await referral.save(using_db=tx, update_fields=["refunded", "reward_plans", "updated_at"])
+    if decision.outcome is Outcome.IGNORE or decision.reason is None:
+        return decision
+    await _adjust_rewards(shop, rows, decision, tx, now)
+    note = " ".join(a.note for a in decision.adjustments)
+    kind = _CHANGE_EVENT[decision.reason]
+    await move(referral, kind, decision.reason, cause, now, tx, note)
+    return decision
+
+
+def _reward_amounts(plan: RewardPlan) -> dict[str, Any]:
+    """The amount columns of a Reward: money in its currency, a percentage (no currency), points."""
+    if plan.money is not None:
+        return {"amount": plan.money.amount, "currency": plan.money.currency, "points": None}
+    return {"amount": plan.percent, "currency": None, "points": plan.points}
+
+
+async def _untouched(row: Reward, db: BaseDBAsyncClient, **values: Any) -> bool:
+    """Change a reward the outbox has never tried (so nothing of it is in a store); False if it has."""
+    changed = await (
+        Reward.filter(id=row.id, status=RewardStatus.PENDING, lease_token__isnull=True, attempts=0)
+        .using_db(db)
+        .update(**values)
+    )
+    return bool(changed)
+
+
+async def _adjust_rewards(
+    shop: Shop,
+    rows: list[Reward],
+    decision: Decision,
+    db: BaseDBAsyncClient,
+    now: datetime,
+) -> None:
+    by_key = {r.idempotency_key: r for r in rows}
+    lowered = {p.idempotency_key: p for p in decision.rewards}
+    for change in decision.adjustments:
+        row = by_key.get(change.idempotency_key)
+        if row is None:
+            continue  # approved but not written yet cannot happen: rows come with approval
+        if change.reason is Reason.PARTIAL_REFUND:
+            await _lower(shop, row, lowered[change.idempotency_key], change, db, now)
+        else:
+            await _take_back(shop, row, change, db, now)
+
+
+async def _take_back(
+    shop: Shop, row: Reward, change: RewardAdjustment, db: BaseDBAsyncClient, now: datetime
+) -> None:
+    reason = change.reason.value
+    never_sent = change.action is AdjustmentAction.DEACTIVATE and await _untouched(
+        row, db, status=RewardStatus.DEACTIVATED, reason=reason, updated_at=now
+    )
+    if not never_sent:
+        status = (
+            RewardStatus.DEACTIVATE_PENDING
+            if change.action is AdjustmentAction.DEACTIVATE
+            else RewardStatus.CLAWBACK
+        )
+        await (
+            Reward.filter(id=row.id, status__in=LIVE_REWARD)
+            .using_db(db)
+            .update(status=status, reason=reason, next_attempt_at=now, updated_at=now)
+        )
+    # What partial refunds recorded as owed is part of the whole reward now taken back.
+    await (
+        Reward.filter(
+            shop_id=shop.id,
+            idempotency_key__startswith=f"{row.idempotency_key}:partial:",
+            status=RewardStatus.CLAWBACK,
+        )
+        .using_db(db)
+        .update(status=RewardStatus.DEACTIVATED, reason=SUPERSEDED, updated_at=now)
+    )
+
+
+async def _lower(
+    shop: Shop,
+    row: Reward,
+    plan: RewardPlan,
+    change: RewardAdjustment,
+    db: BaseDBAsyncClient,
+    now: datetime,
+) -> None:
+    """A partial refund lowered a value-based reward: lower it, or record the excess as owed."""
+    if await _untouched(row, db, **_reward_amounts(plan), updated_at=now):
+        return
+    # It may be in the store already, which cannot be lowered: the difference is owed back.
+    new_value = plan.money.amount if plan.money is not None else plan.points
+    values = {
+        "shop_id": shop.id,
+        "referral_id": row.referral_id,  # type: ignore[attr-defined]
+        "advocate_id": row.advocate_id,  # type: ignore[attr-defined]
+        "idempotency_key": f"{row.idempotency_key}:partial:{new_value}",
+        "side": row.side,
+        "kind": row.kind,
+        "amount": change.money.amount if change.money is not None else None,
+        "currency": change.money.currency if change.money is not None else None,
+        "points": change.points,
+        "recipient_customer_id": row.recipient_customer_id,
+        "recipient_email": row.recipient_email,
+        "status": RewardStatus.CLAWBACK,
+        "reason": change.reason.value,
+        "created_at": now,
+        "updated_at": now,
+    }
+    try:
+        async with savepoint(db) as point:
+            await Reward.create(using_db=point, **values)
+    except IntegrityError:
+        pass  # recorded by an earlier delivery of the same refund
+
+
+# -- the hold ---------------------------------------------------------------------------------
+
+
+async def approve_due_referrals(runtime: Runtime) -> int:
+    """Approve every pending referral whose hold has ended, writing its rewards; return how many."""
+    approved = 0
+    for _ in range(MAX_BATCHES):
+        due = await (
+            Referral.filter(state=ReferralState.PENDING.value, hold_until__lte=runtime.now())
+            .order_by("hold_until", "id")
+            .limit(BATCH)
+            .only("id")
+        )
+        done = [await _approve_one(runtime, row.id) for row in due]
+        approved += sum(done)
+        if len(due) < BATCH or not any(done):
+            break
+    return approved
+
+
+async def _approve_one(runtime: Runtime, referral_id: int) -> bool:
+    now = runtime.now()
+    cause = Cause.job(APPROVE_JOB)
+    async with in_transaction() as tx:
+        referral = await _locked(tx, id=referral_id)
+        if referral is None:
+            return False
+        advocate = await Advocate.get(id=referral.advocate_id, using_db=tx)  # type: ignore[attr-defined]
+        shop = await Shop.get(id=referral.shop_id, using_db=tx)  # type: ignore[attr-defined]
+        current = existing_referral(referral, shop.domain, domain_id(advocate), ())
+        decision = on_hold_expired(current, now)
+        if decision.outcome is not Outcome.APPROVE:
+            return False  # another worker got here first, or it changed since it was listed
+        for plan in decision.rewards:
+            await _write_reward(referral, advocate, plan, tx, now)
+        assert decision.reason is not None
+        await move(referral, EventKind.HOLD_ENDED, decision.reason, cause, now, tx)
+        if not decision.rewards:
+            note = "The referral earns no reward to issue."
+            await move(
+                referral, EventKind.REWARDS_ISSUED, Reason.REWARDS_ISSUED, cause, now, tx, note
+            )
+    return True
+
+
+async def _write_reward(
+    referral: Referral, advocate: Advocate, plan: RewardPlan, db: BaseDBAsyncClient, now: datetime
+) -> None:
+    """One pending Reward for the outbox; its key makes writing it twice a no-op."""
+    if plan.side is Side.ADVOCATE:
+        side = "partner" if advocate.kind == PARTNER else plan.side.value
+        who = {
+            "advocate_id": advocate.id,
+            "recipient_customer_id": advocate.customer_id,
+            "recipient_email": advocate.email,
+        }
+    else:
+        side = plan.side.value
+        who = {
+            "advocate_id": None,
+            "recipient_customer_id": referral.friend_customer_id,
+            "recipient_email": referral.friend_email,
+        }
+    expires = now + timedelta(days=plan.expires_days) if plan.expires_days else None
+    try:
+        async with savepoint(db) as point:
+            await Reward.create(
+                shop_id=referral.shop_id,  # type: ignore[attr-defined]
+                referral_id=referral.id,
+                idempotency_key=plan.idempotency_key,
+                side=side,
+                kind=plan.kind.value,
+                **_reward_amounts(plan),
+                **who,
+                charity_cause=plan.cause_id,
+                status=RewardStatus.PENDING,
+                expires_at=expires,
+                next_attempt_at=now,
+                created_at=now,
+                updated_at=now,
+                using_db=point,
+            )
+    except IntegrityError:
+        pass  # written already (the key is unique per shop)
+
+
+# -- the review queue -------------------------------------------------------------------------
+
+
+async def approve_referral(
+    runtime: Runtime, shop: Shop, referral_id: int, actor: str, note: str = ""
+) -> Transition | Refusal:
+    """A person approves a flagged referral: it goes back to pending for the rest of its hold."""
+    return await _review(runtime, shop, referral_id, actor, note, approve=True)
+
+
+async def reject_referral(
+    runtime: Runtime, shop: Shop, referral_id: int, actor: str, note: str = ""
+) -> Transition | Refusal:
+    """A person rejects a flagged (or still pending) referral; nothing is issued for it."""
+    return await _review(runtime, shop, referral_id, actor, note, approve=False)
+
+
+async def _review(
+    runtime: Runtime, shop: Shop, referral_id: int, actor: str, note: str, *, approve: bool
+) -> Transition | Refusal:
+    who = actor.strip()
+    if not who:
+        raise ValueError("a review must name who decided")
+    async with in_transaction() as tx:
+        referral = await _locked(tx, id=referral_id, shop_id=shop.id)
+        if referral is None:
+            raise ReferralNotFound(f"{shop.domain} has no referral {referral_id}")
+        if approve:
+            kind, reason = EventKind.REVIEW_APPROVED, Reason.REVIEW_APPROVED
+        elif referral.state == ReferralState.PENDING.value:
+            kind, reason = EventKind.REJECT, Reason.REVIEW_REJECTED
+        else:
+            kind, reason = EventKind.REVIEW_REJECTED, Reason.REVIEW_REJECTED
+        return await move(referral, kind, reason, Cause.person(who), runtime.now(), tx, note)
