@@ -15,7 +15,7 @@ from connector.domain.attribution import Attribution, Signal
 from connector.domain.decision import Decision, Outcome
 from connector.domain.explain import explain
 from connector.domain.reasons import Reason
-from connector.domain.referral import ReferralState
+from connector.domain.referral import FINAL_STATES, ReferralState
 from connector.services.advocates import domain_id
 from connector.services.referral_records import (
     ReferralNotFound,
@@ -130,6 +130,7 @@ def stored_decision(
 ) -> Decision:
     """The decision as stored on the referral, for `explain`."""
     state = ReferralState(referral.state)
+    final = state in FINAL_STATES
     outcome = _OUTCOME.get(state, Outcome.REVERSE if issued else Outcome.VOID)
     evidence = tuple(evidence_from_json(e) for e in referral.evidence)
     signal = Signal[referral.winning_signal.upper()] if referral.winning_signal else None
@@ -143,8 +144,9 @@ def stored_decision(
         advocate_id=advocate_id,
         program_version=referral.program_version,
         state=state,
-        hold_until=referral.hold_until,
-        rewards=plans_from_json(referral.reward_plans),
+        # A rejected or reversed referral earns nothing any more: show neither plans nor hold.
+        hold_until=None if final else referral.hold_until,
+        rewards=() if final else plans_from_json(referral.reward_plans),
         attribution=attribution if evidence else None,
         findings=tuple(finding_from_json(f) for f in referral.findings),
     )
