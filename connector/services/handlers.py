@@ -13,6 +13,7 @@ from connector.services.privacy import (
     ShopRedactHandler,
 )
 from connector.services.runtime import Runtime
+from connector.services.woocommerce_connect import check_webhooks
 from connector.services.worker import Handler, Worker
 
 
@@ -31,12 +32,17 @@ def build_handlers() -> dict[str, Handler]:
 def build_worker(runtime: Runtime) -> Worker:
     """A worker wired with every handler and the topic table from settings."""
     shopify = runtime.settings.shopify
+    woocommerce = runtime.settings.woocommerce
 
     def topic_handlers(platform: str, topic: str) -> str | None:
-        # The sandbox speaks Shopify's topic names, so one table serves both.
+        # WooCommerce names topics its own way (order.updated); the sandbox speaks Shopify's.
+        if platform == "woocommerce":
+            return woocommerce.handler_for(topic)
         return shopify.handler_for(topic)
 
-    return Worker(runtime, build_handlers(), topic_handlers, periodic=periodic_jobs())
+    periodic = periodic_jobs()
+    periodic["check_woocommerce_webhooks"] = (woocommerce.webhook_check_seconds, check_webhooks)
+    return Worker(runtime, build_handlers(), topic_handlers, periodic=periodic)
 
 
 def periodic_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]]:
@@ -44,7 +50,26 @@ def periodic_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]
     from connector.services.referrals import approve_due_referrals
     from connector.services.tokens import refresh_expiring_tokens
 
-    return {
+    jobs: dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]] = {
         "refresh_expiring_tokens": (60.0, refresh_expiring_tokens),
         "approve_due_referrals": (60.0, approve_due_referrals),
+    }
+    jobs.update(reward_jobs())
+    return jobs
+
+
+def reward_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]]:
+    """The outbox and its neighbours: issue rewards, friend codes, points, contests, reconcile."""
+    from connector.services.contests import finalise_contests
+    from connector.services.friend_codes import create_pending_friend_codes
+    from connector.services.issuing import issue_due_rewards
+    from connector.services.loyalty import expire_points
+    from connector.services.reconcile import reconcile_all
+
+    return {
+        "issue_due_rewards": (15.0, issue_due_rewards),
+        "create_pending_friend_codes": (15.0, create_pending_friend_codes),
+        "expire_points": (3600.0, expire_points),
+        "finalise_contests": (3600.0, finalise_contests),
+        "reconcile_all": (3600.0, reconcile_all),
     }
