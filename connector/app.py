@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from connector.logs import setup_logging
-from connector.routes import health, webhooks
+from connector.routes import health, storefront, webhooks
 from connector.routes import shopify_app as shopify_app_routes
 from connector.services.handlers import build_worker
 from connector.services.runtime import Runtime, make_http_client
@@ -21,9 +21,15 @@ from connector.store.db import close_db, init_db, migrate
 log = logging.getLogger("connector")
 
 
-def all_routes() -> list[BaseRoute]:
-    """Every route of the app."""
-    return [*health.routes, *webhooks.routes, *shopify_app_routes.routes]
+def all_routes(settings: Settings | None = None) -> list[BaseRoute]:
+    """Every route of the app (the App Proxy's path comes from the settings)."""
+    proxy_path = settings.shopify.proxy_path if settings else storefront.DEFAULT_PROXY_PATH
+    return [
+        *health.routes,
+        *webhooks.routes,
+        *shopify_app_routes.routes,
+        *storefront.build_routes(proxy_path),
+    ]
 
 
 def create_app(
@@ -67,4 +73,6 @@ def create_app(
             if manage_db:
                 await close_db()
 
-    return Starlette(routes=all_routes(), lifespan=lifespan)
+    return Starlette(
+        routes=all_routes(runtime.settings if runtime else settings), lifespan=lifespan
+    )

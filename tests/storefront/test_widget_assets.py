@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from connector.services.storefront import PUBLIC_STATUS
 from connector.services.widget_assets import (
     LOADER_BUDGET,
     WIDGET_BUDGET,
@@ -16,10 +17,7 @@ from connector.services.widget_assets import (
 
 # Keys the widget builds at run time rather than naming literally.
 DYNAMIC_KEYS = {
-    *(
-        f"status_{s}"
-        for s in ("pending", "failed", "issued", "recorded", "deactivated", "clawback")
-    ),
+    *(f"status_{status}" for status in PUBLIC_STATUS.values()),
     *(
         f"offer_{k}"
         for k in (
