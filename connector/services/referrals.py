@@ -81,26 +81,31 @@ def order_key(order_id: str) -> str:
 class PreparedOrder:
     """What `apply_order` needs, gathered before its transaction (store calls included)."""
 
-    live: LiveProgram
+    live: LiveProgram | None  # None: the order names no known advocate, there is nothing to judge
     lookup: ReferralLookup
     advocate_rows: Mapping[str, int]
     prior_orders: int | None
 
 
 async def prepare_order(runtime: Runtime, shop: Shop, event: OrderEvent) -> PreparedOrder:
-    """Load the program and the evidence; ask the store about the friend only if it matters.
+    """Load the evidence, and the program if an advocate is named; ask the store about the
+    friend only when the answer counts (new customers only, or milestones by purchase number).
 
     PlatformUnavailable / PlatformRateLimited from the store propagate: the worker retries.
     """
     record = await OrderRecord.get_or_none(shop_id=shop.id, order_id=event.order_id)
     facts = order_facts(event, record)
-    live = await live_program(runtime, shop)
     lookup, rows = await load_lookup(shop, facts)
+    if not rows:
+        return PreparedOrder(None, lookup, rows, None)
+    live = await live_program(runtime, shop)
+    program = live.program
     prior: int | None = None
-    credited = await Referral.exists(shop_id=shop.id, qualifying_key=order_key(event.order_id))
-    if not credited and facts.paid and live.program.new_customers_only:
-        window = live.program.attribution_window_days
-        if attribute(facts, lookup, window, runtime.now()).advocate_id is not None:
+    counts = program.new_customers_only or bool(program.milestones)
+    if counts and facts.paid:
+        credited = await Referral.exists(shop_id=shop.id, qualifying_key=order_key(event.order_id))
+        window = program.attribution_window_days
+        if not credited and attribute(facts, lookup, window, runtime.now()).advocate_id:
             prior = await friend_prior_orders(runtime, shop, facts)
     return PreparedOrder(live, lookup, rows, prior)
 
@@ -139,6 +144,8 @@ async def apply_order(
     referral = await _locked(tx, shop_id=shop.id, qualifying_key=key)
     if referral is not None:
         return await _order_changed(runtime, shop, referral, facts, cause, tx)
+    if prepared.live is None:
+        return None
     history = await load_history(
         shop.id, prepared.lookup, prepared.advocate_rows.values(), prepared.prior_orders, tx
     )

@@ -7,8 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from connector.domain.presets import MILESTONES
+from connector.domain.program import program_to_dict
 from connector.services import deliveries
 from connector.services.advocates import enrol_advocate
+from connector.services.programs import save_program
 from connector.services.referrals import approve_due_referrals
 from connector.services.runtime import Runtime
 from connector.store.models import Delivery, OrderRecord, Referral, ReferralEvent, Reward
@@ -273,4 +276,23 @@ async def test_attribution_by_cart_attribute_and_claimed_email(
         ("cart_attribute", False, "later_touch"),
         ("landing_ref", False, "no_signal"),
         ("claimed_email", True, "attributed"),
+    ]
+
+
+async def test_milestones_count_the_friends_purchases_by_the_store(
+    runtime: Runtime, clock: Clock
+) -> None:
+    # Given a milestone program and a friend whose order is her second in the store
+    shop = await sandbox_shop(runtime, program=False)
+    await save_program(runtime, shop, program_to_dict(MILESTONES), actor="test")
+    ana = (await enrol_advocate(runtime, shop, email="ana@example.org", name="Ana")).advocate
+    store(runtime).add_customer(FRIEND_EMAIL, order_count=2, customer_id=FRIEND_ID)
+
+    await deliver(runtime, order_body(5010, clock.now, code=ana.friend_code), "d-1")
+
+    # Then the referral is for the second-purchase stage and its reward
+    referral = await Referral.get()
+    assert (referral.state, referral.stage) == ("pending", "second_purchase")
+    assert [(p["side"], p["kind"], p["money"]["amount"]) for p in referral.reward_plans] == [
+        ("advocate", "store_credit", "15.00")
     ]
