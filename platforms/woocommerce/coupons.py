@@ -4,13 +4,15 @@ look up, and clawback.
 WooCommerce stores codes lower-cased (`REF-ANA-10` comes back as `ref-ana-10`) and answers a
 second coupon with the same code, in any case, with 400 `woocommerce_rest_coupon_code_already_exists`;
 so codes are sent and compared lower-case. Coupons restrict buyers by email only (there is no
-customer-id restriction), and `date_expires_gmt` is accepted but ignored on write, so expiry is
+customer-id restriction: a spec naming customers is sent with their emails, looked up in the
+store), and `date_expires_gmt` is accepted but ignored on write, so expiry is
 sent as `date_expires` with an explicit UTC offset. A clawed-back coupon is deleted for good
 (`force=true`; without it the coupon would only move to the trash).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC
 from decimal import Decimal
 from typing import Any
@@ -23,6 +25,7 @@ from platforms.base import (
     PlatformRejected,
     StoreCredentials,
 )
+from platforms.woocommerce.customers import customer_by_id
 from platforms.woocommerce.rest import NotFound, WooREST
 
 # Tags our coupons so a merchant (or we) can tell them from the store's own.
@@ -90,12 +93,30 @@ async def find_discount(rest: WooREST, creds: StoreCredentials, code: str) -> Di
     return None
 
 
+async def _with_emails(rest: WooREST, creds: StoreCredentials, spec: DiscountSpec) -> DiscountSpec:
+    """The spec restricted by email: the named customers' store emails when it gives none."""
+    if spec.emails or not spec.customer_ids:
+        return spec
+    emails = []
+    for customer_id in spec.customer_ids:
+        customer = await customer_by_id(rest, creds, customer_id)
+        email = str((customer or {}).get("email") or "")
+        if not email:
+            raise PlatformRejected(
+                f"customer {customer_id} has no email in the store to restrict the coupon to",
+                code="EMAIL_REQUIRED",
+            )
+        emails.append(email)
+    return replace(spec, emails=tuple(emails))
+
+
 async def create_discount(
     rest: WooREST, creds: StoreCredentials, spec: DiscountSpec
 ) -> DiscountRef:
     """Create the coupon; if the code already exists, read the existing one back."""
+    payload = coupon_payload(await _with_emails(rest, creds, spec))
     try:
-        answer = await rest.request(creds, "POST", "/coupons", json_body=coupon_payload(spec))
+        answer = await rest.request(creds, "POST", "/coupons", json_body=payload)
     except AlreadyExists:
         # Codes are deterministic, so an existing code is our earlier attempt that succeeded.
         existing = await find_discount(rest, creds, spec.code)

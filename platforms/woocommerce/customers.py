@@ -22,11 +22,14 @@ def _same_email(a: Any, b: str) -> bool:
     return isinstance(a, str) and a.strip().casefold() == b.strip().casefold()
 
 
-async def _customer_by_id(
+async def customer_by_id(
     rest: WooREST, creds: StoreCredentials, customer_id: str
 ) -> Mapping[str, Any] | None:
+    """The registered customer with this id, or None."""
+    if not customer_id.isdigit():
+        return None  # WooCommerce ids are integers: nothing else can name a customer
     try:
-        answer = await rest.request(creds, "GET", f"/customers/{int(customer_id)}")
+        answer = await rest.request(creds, "GET", f"/customers/{customer_id}")
     except NotFound:
         return None
     return answer.body if isinstance(answer.body, Mapping) else None
@@ -68,7 +71,7 @@ async def customer_summary(
     """Orders placed by the buyer: as a registered customer (by id, else email), and as a guest."""
     if not customer_id and not email:
         raise ValueError("customer_summary needs a customer id or an email")
-    customer = await _customer_by_id(rest, creds, customer_id) if customer_id else None
+    customer = await customer_by_id(rest, creds, customer_id) if customer_id else None
     if customer is None and email:
         customer = await _customer_by_email(rest, creds, email)
     address = (str(customer.get("email") or "") if customer else "") or email

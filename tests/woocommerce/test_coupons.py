@@ -164,6 +164,28 @@ async def test_create_sends_the_payload_and_returns_the_id(
     assert fake_woo.calls[0].body == coupon_payload(advocate_reward())
 
 
+async def test_a_reward_for_a_customer_is_restricted_to_their_store_email(
+    adapter: WooCommerceAdapter, creds: StoreCredentials, fake_woo: FakeWooCommerce
+) -> None:
+    ana = fake_woo.add_customer("ana@example.org")
+    reward = spec(code="RWD-ANA-0002", usage_limit=1, customer_ids=(ana,))
+
+    await adapter.create_discount(creds, reward)
+
+    assert fake_woo.paths() == [f"GET /customers/{ana}", "POST /coupons"]
+    assert fake_woo.calls[1].body["email_restrictions"] == ["ana@example.org"]
+
+
+async def test_a_reward_for_an_unknown_customer_is_refused_and_not_created(
+    adapter: WooCommerceAdapter, creds: StoreCredentials, fake_woo: FakeWooCommerce
+) -> None:
+    with pytest.raises(PlatformRejected) as raised:
+        await adapter.create_discount(creds, spec(customer_ids=("4040",)))
+
+    assert raised.value.code == "EMAIL_REQUIRED"
+    assert fake_woo.coupons == {}
+
+
 async def test_an_existing_code_in_another_case_is_read_back(
     adapter: WooCommerceAdapter, creds: StoreCredentials, fake_woo: FakeWooCommerce
 ) -> None:

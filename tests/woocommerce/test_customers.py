@@ -63,3 +63,14 @@ async def test_an_unknown_customer_id_falls_back_to_the_email(
 
     assert summary == CustomerSummary(None, "new@example.org", 0)
     assert fake_woo.paths() == ["GET /customers/999", "GET /customers", "GET /orders"]
+
+
+async def test_a_customer_id_that_is_not_a_number_asks_nothing_by_id(
+    adapter: WooCommerceAdapter, creds: StoreCredentials, fake_woo: FakeWooCommerce
+) -> None:
+    summary = await adapter.customer_summary(
+        creds, customer_id="gid://shopify/Customer/1", email="new@example.org"
+    )
+
+    assert summary == CustomerSummary(None, "new@example.org", 0)
+    assert fake_woo.paths() == ["GET /customers", "GET /orders"]
