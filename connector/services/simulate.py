@@ -63,17 +63,19 @@ async def simulate_order(
     else:
         prepared = await prepare_order(runtime, shop, event)
         source = "asked the store" if prepared.prior_orders is not None else "not needed"
+    # With no known advocate named, the real handler stops early; the merchant still sees why.
+    live = prepared.live or await live_program(runtime, shop)
     # Read-only: outside a transaction the history's row locks are released at once.
     history = await load_history(
         shop.id, prepared.lookup, prepared.advocate_rows.values(), prepared.prior_orders, conn()
     )
     credited = await Referral.exists(shop_id=shop.id, qualifying_key=order_key(event.order_id))
     history = replace(history, already_credited=credited)
-    decision = decide(facts, prepared.live.program, history, runtime.now())
+    decision = decide(facts, live.program, history, runtime.now())
     lines = list(explain(decision))
     if prepared.prior_orders is not None:
         lines.append(f"Friend's earlier orders: {prepared.prior_orders} ({source}).")
-    if not prepared.live.saved:
+    if not live.saved:
         lines.append("The shop has no saved program: judged under the defaults.")
     lines.append("Dry run: nothing was written and nothing was created in the store.")
     return Simulation(decision, tuple(lines), prepared.prior_orders, source)
