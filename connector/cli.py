@@ -204,6 +204,157 @@ async def cmd_shopify_config(args: argparse.Namespace, settings: Settings) -> in
     return 0
 
 
+# --- Rewards: reconcile, simulate, payouts, loyalty (services.reconcile, simulate, payouts, ...) ---
+
+
+async def _with_runtime(settings: Settings, body: Callable[[Any], Coroutine[Any, Any, int]]) -> int:
+    """Run `body(runtime)` with the database open and one HTTP client, closed afterwards."""
+    from connector.services.runtime import Runtime, make_http_client
+
+    async def run() -> int:
+        runtime = Runtime(settings, make_http_client())
+        try:
+            return await body(runtime)
+        finally:
+            await runtime.http.aclose()
+
+    return await _with_db(settings, run)
+
+
+def _when(text: str | None) -> Any:
+    """An ISO date or time from the command line, as an aware UTC datetime (None passes)."""
+    from datetime import UTC, datetime
+
+    if text is None:
+        return None
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@command("reconcile")
+async def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
+    """Feed orders the webhooks missed into the inbox, showing progress."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from connector.services.programs import find_shop
+    from connector.services.reconcile import reconcile
+
+    async def body(runtime: Any) -> int:
+        shop = await find_shop(args.shop)
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=False) as progress:
+            task = progress.add_task("listing orders", total=None)
+
+            def seen(looked: int, fed: int) -> None:
+                progress.update(task, description=f"{looked} orders looked at, {fed} fed")
+
+            fed = await reconcile(runtime, shop, since=_when(args.since), progress=seen)
+        console.print(f"fed {fed} orders of {shop.domain} into the inbox")
+        return 0
+
+    return await _with_runtime(settings, body)
+
+
+@command("simulate")
+async def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
+    """Explain what an order (a webhook body in a file) would earn; writes nothing."""
+    from pathlib import Path
+
+    from connector.services.programs import find_shop
+    from connector.services.simulate import simulate_order
+
+    async def body(runtime: Any) -> int:
+        payload = json.loads(await asyncio.to_thread(Path(args.order).read_text, "utf-8"))
+        shop = await find_shop(args.shop)
+        result = await simulate_order(runtime, shop, payload, assume_new=args.assume_new)
+        for line in result.lines:
+            console.print(line, markup=False, highlight=False)
+        return 0
+
+    return await _with_runtime(settings, body)
+
+
+@command("payouts")
+async def cmd_payouts(args: argparse.Namespace, settings: Settings) -> int:
+    """List or export cash and donation records, or mark one paid."""
+    from connector.services import payouts
+    from connector.services.programs import find_shop
+
+    async def body(runtime: Any) -> int:
+        shop = await find_shop(args.shop)
+        if args.action == "paid":
+            done = await payouts.mark_paid(
+                runtime, shop, args.id, by=args.by, reference=args.reference
+            )
+            console.print(f"record {done.reward_id} paid by {done.paid_by} ({done.reference})")
+            return 0
+        rows = await payouts.list_payouts(
+            shop, since=_when(args.since), until=_when(args.until), status=args.status
+        )
+        if args.action == "export":
+            sys.stdout.write(payouts.payouts_csv(rows))
+            return 0
+        table = Table("id", "recorded", "kind", "amount", "cause", "advocate", "status", "paid by")
+        for r in rows:
+            table.add_row(
+                str(r.reward_id), str(r.recorded_at or ""), r.kind, f"{r.amount} {r.currency}",
+                r.cause or "", r.advocate_name, r.status, r.paid_by or "",
+            )  # fmt: skip
+        console.print(table)
+        return 0
+
+    return await _with_runtime(settings, body)
+
+
+@command("loyalty")
+async def cmd_loyalty(args: argparse.Namespace, settings: Settings) -> int:
+    """An advocate's points balance and VIP tier."""
+    from connector.services import loyalty
+    from connector.services.programs import find_shop
+
+    async def body(runtime: Any) -> int:
+        shop = await find_shop(args.shop)
+        points = await loyalty.balance(shop.id, args.advocate)
+        tier = await loyalty.vip_tier(runtime, shop, args.advocate)
+        name = tier.name if tier else "-"
+        console.print(f"advocate {args.advocate}: {points} points, tier {name}")
+        return 0
+
+    return await _with_runtime(settings, body)
+
+
+def _reward_parsers(sub: Any) -> None:
+    """The sub-commands of the reward services."""
+    rc = sub.add_parser("reconcile", help="feed orders the webhooks missed into the inbox")
+    rc.add_argument("--shop", required=True)
+    rc.add_argument("--since", help="ISO date or time (default: where the last run ended)")
+    sim = sub.add_parser("simulate", help="explain what an order would earn; writes nothing")
+    sim.add_argument("--shop", required=True)
+    sim.add_argument("order", help="an order webhook body (JSON file)")
+    sim.add_argument("--assume-new", action="store_true", help="do not ask the store")
+    po = sub.add_parser("payouts", help="cash and charity records: list, export CSV, mark paid")
+    posub = po.add_subparsers(dest="action", required=True)
+    for name, text in (("list", "as a table"), ("export", "as CSV on standard output")):
+        listing = posub.add_parser(name, help=text)
+        listing.add_argument("--shop", required=True)
+        listing.add_argument("--since", help="recorded at or after (ISO)")
+        listing.add_argument("--until", help="recorded before (ISO)")
+        listing.add_argument("--status", choices=["recorded", "paid", "clawback"])
+    paid = posub.add_parser("paid", help="record that a person paid one")
+    paid.add_argument("--shop", required=True)
+    paid.add_argument("id", type=int)
+    paid.add_argument("--by", required=True, help="who paid it")
+    paid.add_argument("--reference", help="the payment's reference")
+    ly = sub.add_parser("loyalty", help="loyalty points")
+    lysub = ly.add_subparsers(dest="action", required=True)
+    bal = lysub.add_parser("balance", help="an advocate's points and VIP tier")
+    bal.add_argument("--shop", required=True)
+    bal.add_argument("--advocate", type=int, required=True, help="the advocate's id")
+
+
+# --- end of rewards ----------------------------------------------------------------------------
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -261,6 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("rotate-keys", help="re-encrypt stored secrets with the newest key")
     sc = sub.add_parser("shopify-config", help="write shopify.app.toml for `shopify app deploy`")
     sc.add_argument("--output", default="shopify.app.toml", help="where to write it")
+    _reward_parsers(sub)
     return parser
 
 
