@@ -355,6 +355,178 @@ def _reward_parsers(sub: Any) -> None:
 # --- end of rewards ----------------------------------------------------------------------------
 
 
+# --- Referrals: programs, advocates, referrals and the review queue (services.programs, ...) ---
+
+
+def _json_out(value: Any) -> None:
+    print(json.dumps(value, default=str, indent=2, ensure_ascii=False))
+
+
+@command("program")
+async def cmd_program(args: argparse.Namespace, settings: Settings) -> int:
+    """Show the shop's live program (JSON), or save a JSON file as its next version."""
+    from pathlib import Path
+
+    from connector.domain.program import ProgramError, program_to_dict
+    from connector.services import programs
+
+    async def body(runtime: Any) -> int:
+        shop = await programs.find_shop(args.shop)
+        if args.action == "show":
+            live = await programs.live_program(runtime, shop)
+            if not live.saved:
+                console.print("[yellow]not saved yet: these are the defaults[/yellow]")
+            _json_out(program_to_dict(live.program))
+            return 0
+        data = json.loads(await asyncio.to_thread(Path(args.file).read_text, "utf-8"))
+        try:
+            row = await programs.save_program(runtime, shop, data, args.by, args.note)
+        except ProgramError as exc:
+            for path, message in exc.errors:
+                console.print(f"[red]{path}[/red]: {message}", highlight=False)
+            return 2
+        console.print(f"saved version {row.version} of {shop.domain}'s program")
+        return 0
+
+    return await _with_runtime(settings, body)
+
+
+@command("advocates")
+async def cmd_advocates(args: argparse.Namespace, settings: Settings) -> int:
+    """List a shop's advocates, or enrol one by email or store customer id."""
+    from connector.services import advocates
+    from connector.services.programs import find_shop
+
+    async def body(runtime: Any) -> int:
+        shop = await find_shop(args.shop)
+        if args.action == "enrol":
+            done = await advocates.enrol_advocate(
+                runtime, shop, email=args.email, customer_id=args.customer_id, name=args.name
+            )
+            verb = "enrolled" if done.created else "already enrolled"
+            console.print(f"advocate {done.advocate.id} {verb}: {done.share_link}")
+            return 0
+        table = Table("id", "kind", "name", "email", "customer", "code", "status", "share link")
+        for a in await advocates.list_advocates(shop, limit=args.limit):
+            table.add_row(
+                str(a.id), a.kind, a.name, a.email or "", a.customer_id or "", a.friend_code,
+                a.status, a.share_link,
+            )  # fmt: skip
+        console.print(table)
+        return 0
+
+    return await _with_runtime(settings, body)
+
+
+def _referral_table(rows: list[Any]) -> Table:
+    table = Table("id", "order", "advocate", "state", "reason", "signal", "v", "hold until")
+    for r in rows:
+        table.add_row(
+            str(r.id), r.order_id or "", str(r.advocate_id), r.state, r.state_reason or "",
+            r.winning_signal or "", str(r.program_version), str(r.hold_until or ""),
+        )  # fmt: skip
+    return table
+
+
+@command("referrals")
+async def cmd_referrals(args: argparse.Namespace, settings: Settings) -> int:
+    """List a shop's referrals, or show one with its evidence, findings and transitions."""
+    from connector.services import referral_views
+    from connector.services.programs import find_shop
+
+    async def body() -> int:
+        if args.action == "list":
+            shop = await find_shop(args.shop)
+            rows = await referral_views.list_referrals(shop, args.state, args.limit)
+            console.print(_referral_table(rows))
+            return 0
+        detail = await referral_views.referral_detail(args.id)
+        for line in detail.explanation:
+            console.print(line, markup=False, highlight=False)
+        console.print("Transitions:")
+        for e in detail.events:
+            line = f"  {e.at:%Y-%m-%d %H:%M} {e.from_state or '-'} -> {e.to_state} ({e.event})"
+            console.print(f"{line} by {e.cause_kind} {e.cause_ref} {e.note}".rstrip(), markup=False)
+        for w in detail.rewards:
+            value = f"{w.amount} {w.currency or '%'}" if w.amount is not None else w.points
+            console.print(
+                f"  reward {w.id}: {w.side} {w.kind} {value or ''} {w.status}", markup=False
+            )
+        return 0
+
+    return await _with_db(settings, body)
+
+
+@command("review")
+async def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
+    """The review queue: list flagged referrals, approve or reject one (naming who decided)."""
+    from connector.domain.referral import Refusal
+    from connector.services import referral_views, referrals
+    from connector.services.programs import find_shop
+
+    async def body(runtime: Any) -> int:
+        shop = await find_shop(args.shop)
+        if args.action == "list":
+            console.print(_referral_table(await referral_views.review_queue(shop)))
+            return 0
+        decide = (
+            referrals.approve_referral if args.action == "approve" else referrals.reject_referral
+        )
+        step = await decide(runtime, shop, args.id, args.by, args.note)
+        if isinstance(step, Refusal):
+            console.print(f"[red]{step.reason}[/red]: {step.message}", highlight=False)
+            return 1
+        console.print(f"referral {args.id}: {step.from_state} -> {step.to_state}")
+        return 0
+
+    return await _with_runtime(settings, body)
+
+
+def _referral_parsers(sub: Any) -> None:
+    """The sub-commands of programs, advocates, referrals and reviews."""
+    from connector.domain.referral import ReferralState
+
+    pg = sub.add_parser("program", help="a shop's program: show the live one, save a new version")
+    pgsub = pg.add_subparsers(dest="action", required=True)
+    pgsub.add_parser("show", help="the live program as JSON").add_argument("--shop", required=True)
+    pset = pgsub.add_parser("set", help="save a JSON file as the next version")
+    pset.add_argument("--shop", required=True)
+    pset.add_argument("file", help="the program as JSON (the form `program show` prints)")
+    pset.add_argument("--by", default="cli", help="who saves it")
+    pset.add_argument("--note", default="")
+    ad = sub.add_parser("advocates", help="list or enrol advocates")
+    adsub = ad.add_subparsers(dest="action", required=True)
+    alist = adsub.add_parser("list", help="codes and share links")
+    alist.add_argument("--shop", required=True)
+    alist.add_argument("--limit", type=int, default=100)
+    enrol = adsub.add_parser("enrol", help="enrol by email or store customer id (idempotent)")
+    enrol.add_argument("--shop", required=True)
+    enrol.add_argument("--email")
+    enrol.add_argument("--customer-id")
+    enrol.add_argument("--name", default="")
+    rf = sub.add_parser("referrals", help="list referrals, or show one explained")
+    rfsub = rf.add_subparsers(dest="action", required=True)
+    rlist = rfsub.add_parser("list", help="newest first")
+    rlist.add_argument("--shop", required=True)
+    rlist.add_argument("--state", choices=[s.value for s in ReferralState])
+    rlist.add_argument("--limit", type=int, default=50)
+    rfsub.add_parser("show", help="evidence, findings, rewards, transitions").add_argument(
+        "id", type=int
+    )
+    rv = sub.add_parser("review", help="flagged referrals: list, approve, reject")
+    rvsub = rv.add_subparsers(dest="action", required=True)
+    rvsub.add_parser("list", help="waiting for a person").add_argument("--shop", required=True)
+    for name in ("approve", "reject"):
+        verdict = rvsub.add_parser(name, help=f"{name} a referral, recording who decided")
+        verdict.add_argument("--shop", required=True)
+        verdict.add_argument("id", type=int)
+        verdict.add_argument("--by", required=True, help="who decided")
+        verdict.add_argument("--note", default="")
+
+
+# --- end of referrals ---------------------------------------------------------------------------
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -413,6 +585,7 @@ def build_parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("shopify-config", help="write shopify.app.toml for `shopify app deploy`")
     sc.add_argument("--output", default="shopify.app.toml", help="where to write it")
     _reward_parsers(sub)
+    _referral_parsers(sub)
     return parser
 
 
