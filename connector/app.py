@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute
 from connector.logs import setup_logging
 from connector.routes import health, storefront, webhooks
 from connector.routes import shopify_app as shopify_app_routes
+from connector.routes import woocommerce as woocommerce_routes
 from connector.services.handlers import build_worker
 from connector.services.runtime import Runtime, make_http_client
 from connector.settings import Settings, load_settings
@@ -28,6 +29,7 @@ def all_routes(settings: Settings | None = None) -> list[BaseRoute]:
         *health.routes,
         *webhooks.routes,
         *shopify_app_routes.routes,
+        *woocommerce_routes.routes,
         *storefront.build_routes(proxy_path),
     ]
 
