@@ -12,6 +12,7 @@ from connector.services.privacy import (
     CustomersRedactHandler,
     ShopRedactHandler,
 )
+from connector.services.reconcile import TOPIC as RECONCILED
 from connector.services.runtime import Runtime
 from connector.services.woocommerce_connect import check_webhooks
 from connector.services.worker import Handler, Worker
@@ -37,7 +38,9 @@ def build_worker(runtime: Runtime) -> Worker:
     def topic_handlers(platform: str, topic: str) -> str | None:
         # WooCommerce names topics its own way (order.updated); the sandbox speaks Shopify's.
         if platform == "woocommerce":
-            return woocommerce.handler_for(topic)
+            # Reconciliation files every listed order under one neutral topic: for WooCommerce
+            # that is an order.updated that was never delivered.
+            return woocommerce.handler_for("order.updated" if topic == RECONCILED else topic)
         return shopify.handler_for(topic)
 
     periodic = periodic_jobs()

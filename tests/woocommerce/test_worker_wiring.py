@@ -16,6 +16,7 @@ from connector.services.woocommerce_connect import check_webhooks
         ("woocommerce", "order.updated", "order_event"),
         ("woocommerce", "order.deleted", "order_event"),
         ("woocommerce", "order.restored", "order_event"),
+        ("woocommerce", "orders/updated", "order_event"),  # what reconciliation files
         ("woocommerce", "coupon.updated", None),
         ("woocommerce", "app/uninstalled", None),
         ("shopify", "orders/paid", "order_event"),
