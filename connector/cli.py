@@ -527,6 +527,28 @@ def _referral_parsers(sub: Any) -> None:
 # --- end of referrals ---------------------------------------------------------------------------
 
 
+@command("demo")
+async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the server with the sandbox platform and a demo store at /demo."""
+    from dataclasses import replace
+
+    import uvicorn
+
+    from connector.routes.demo import demo_app
+
+    # Its own SQLite file, so a demo never writes into the database DATABASE_URL names.
+    settings = replace(settings, database_url=f"sqlite://{settings.data_dir / 'demo.sqlite3'}")
+    store = f"http://{args.host}:{args.port}/demo/"
+    console.print(f"demo store: [bold]{store}[/bold]  (Ctrl+C to stop)")
+    # log_config=None: uvicorn's own formatters expect record args, which the secret filter drops.
+    config = uvicorn.Config(
+        demo_app(settings, store), host=args.host, port=args.port,
+        log_level=settings.log_level.lower(), log_config=None,
+    )  # fmt: skip
+    await uvicorn.Server(config).serve()
+    return 0
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -580,6 +602,9 @@ def build_parser() -> argparse.ArgumentParser:
     plist.add_argument("--json", action="store_true")
     pshow = psub.add_parser("show", help="one request with its export, to pass to the customer")
     pshow.add_argument("id", type=int)
+    dm = sub.add_parser("demo", help="run the server with a sandbox demo store at /demo")
+    dm.add_argument("--host", default="127.0.0.1")
+    dm.add_argument("--port", type=int, default=8000)
     sub.add_parser("generate-key", help="print a new encryption key")
     sub.add_parser("rotate-keys", help="re-encrypt stored secrets with the newest key")
     sc = sub.add_parser("shopify-config", help="write shopify.app.toml for `shopify app deploy`")

@@ -1,0 +1,105 @@
+"""`connector demo`: a sandbox shop with a demo program, and the steps that credit an advocate.
+
+The demo runs the same services as production. Two things differ, both said out loud: the demo
+program holds no referral (hold_days = 0, where a real store waits out its return window), and
+`advance` runs the worker's steps (deliveries, approvals, friend codes, rewards) at once after
+an order instead of on their schedule, so a newcomer sees the credit straight away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from connector.services.credentials import save_credentials
+from connector.services.friend_codes import create_pending_friend_codes
+from connector.services.handlers import build_worker
+from connector.services.issuing import issue_due_rewards
+from connector.services.programs import live_program, save_program
+from connector.services.referrals import approve_due_referrals
+from connector.services.runtime import Runtime
+from connector.services.storefront_tokens import sandbox_key, sign_token
+from connector.store.models import Shop
+from platforms.base import StoreCredentials
+
+log = logging.getLogger("connector.demo")
+
+PLATFORM = "sandbox"
+SHOP = "demo-shop.sandbox"
+CURRENCY = "EUR"
+TOKEN_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class DemoCustomer:
+    """The shopper a newcomer signs in as."""
+
+    customer_id: str
+    email: str
+    name: str
+
+
+ANA = DemoCustomer("1001", "ana@example.com", "Ana")
+PRODUCT_PRICE = Decimal("24.00")
+# The demo's program: 10 % for the friend, a 10 € code for the advocate, no hold.
+PROGRAM: Mapping[str, Any] = {
+    "name": "Demo",
+    "currency": CURRENCY,
+    "hold_days": 0,
+    "rewarded": "advocate",
+    "friend_offer": {"kind": "percentage_discount", "value": "10"},
+    "advocate_reward": {"kind": "fixed_amount_discount", "value": "10.00"},
+}
+
+_advance_lock = asyncio.Lock()
+
+
+async def set_up(runtime: Runtime, storefront_url: str) -> Shop:
+    """Install the demo shop (idempotent) with its storefront URL and the demo program."""
+    creds = StoreCredentials(platform=PLATFORM, shop=SHOP, access_token="sandbox-demo")
+    shop = await save_credentials(runtime, creds)
+    shop.settings = {
+        **(shop.settings or {}),
+        "currency": CURRENCY,
+        "storefront": {"name": "Tienda demo", "url": storefront_url},
+    }
+    await shop.save(update_fields=["settings", "updated_at"])
+    live = await live_program(runtime, shop)
+    if not live.saved or live.program.hold_days != 0:
+        await save_program(runtime, shop, PROGRAM, actor="demo", note="connector demo")
+    return shop
+
+
+def page_token(runtime: Runtime, customer_id: str | None) -> str:
+    """The token a demo page is rendered with, as the WooCommerce loader plugin renders one."""
+    expires = int(runtime.now().timestamp()) + TOKEN_SECONDS
+    return sign_token(sandbox_key(runtime.settings, SHOP), SHOP, customer_id, expires)
+
+
+async def advance(runtime: Runtime) -> dict[str, int]:
+    """Run the worker's steps now: deliveries, approvals (no hold), friend codes, rewards."""
+    async with _advance_lock:
+        processed = await build_worker(runtime).drain()
+        return {
+            "deliveries": sum(processed.values()),
+            "approved": await approve_due_referrals(runtime),
+            "friend_codes": await create_pending_friend_codes(runtime),
+            "rewards": await issue_due_rewards(runtime),
+        }
+
+
+async def keep_advancing(runtime: Runtime, stop: asyncio.Event, every: float = 1.0) -> None:
+    """Advance every `every` seconds until stopped, so a new advocate's code reaches the store."""
+    while not stop.is_set():
+        try:
+            await advance(runtime)
+        except Exception:
+            log.exception("the demo could not advance; trying again")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=every)
+        except TimeoutError:
+            continue
