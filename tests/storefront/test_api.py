@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -13,10 +14,11 @@ import pytest
 from connector.app import create_app
 from connector.routes.storefront import ACTIONS, OPENAPI
 from connector.services import demo
+from connector.services.programs import save_program
 from connector.services.runtime import Runtime
 from connector.services.storefront_tokens import sandbox_key, sign_token
 from connector.services.widget_assets import load_assets
-from connector.store.models import Advocate, LinkClick
+from connector.store.models import Advocate, LinkClick, OfferClaim
 from tests.storefront.factories import (
     ANA_CUSTOMER,
     SANDBOX,
@@ -376,3 +378,32 @@ async def test_share_links_point_at_the_storefront_with_the_shops_parameter(runt
     assert response.json()["advocate"]["link"] == f"{STORE_URL}?via={code}"
     assert config.json()["ref_param"] == "via"
     assert SHOPIFY_SHOP not in response.text
+
+
+async def test_with_single_use_codes_a_friend_claims_by_email(runtime, app_client, clock):
+    shop = await sandbox_shop(runtime)
+    await save_program(runtime, shop, {**demo.PROGRAM, "friend_code_mode": "unique"}, actor="test")
+    ana = await advocate_with_history(runtime, shop, clock.now)
+    guest = token_headers(runtime)
+
+    click = await app_client.post(
+        "/storefront/api/click" + QUERY, json={"ref": ana.code}, headers=guest
+    )
+    claims = [
+        await app_client.post(
+            "/storefront/api/claim" + QUERY, json={"ref": ana.code, "email": email}, headers=guest
+        )
+        for email in ("luis@example.com", "luis@example.com", "ana@example.com")
+    ]
+
+    assert (click.json()["code"], click.json()["claim"]) == (None, True)
+    first, again, hers = (c.json()["code"] for c in claims)
+    single_use = re.compile(r"ANA-[2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5}")
+    assert first == again
+    assert single_use.fullmatch(first)
+    # Ana's own email gets a code of the same shape, so the answer confirms nothing.
+    assert single_use.fullmatch(hers)
+    assert hers != first
+    assert await OfferClaim.filter(shop=shop).values_list("email_normalized", flat=True) == [
+        "luis@example.com"
+    ]
