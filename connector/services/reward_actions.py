@@ -7,8 +7,9 @@ anything but the lease-guarded marks that must be durable *before* a store call:
   key) is saved first, so every retry, even after a key rotation, asks for the same code;
 - store credit is marked sent (`platform_ref` = `CREDIT_SENT`) first, because Shopify's credit
   mutation has no idempotency key: a try that finds the mark, or a failure after which the credit
-  may have landed (5xx, timeout), ends `failed` with reason `store_credit_unconfirmed` and is
-  never sent again until a person has checked the store (`issuing.confirm_store_credit`).
+  may have landed (5xx, a read timeout) ends `failed` with reason `store_credit_unconfirmed` and
+  is never sent again until a person has checked the store (`issuing.confirm_store_credit`). A
+  request that surely never left (RequestNotSent: no connection) is retried like any outage.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from platforms.base import (
     PlatformRejected,
     PlatformUnavailable,
 )
+from platforms.retrying import RequestNotSent
 
 CODE_PREFIX = "REWARD"
 # In platform_ref until the store's transaction id replaces it: the credit may be in the store.
@@ -183,12 +185,12 @@ async def _store_credit(runtime: Runtime, shop: Shop, reward: Reward, lease: Lea
         credited = await runtime.adapter(shop.platform).credit_store_credit(
             creds, customer_id, amount
         )
-    except PlatformUnavailable as exc:
-        return _unconfirmed(reward, error_text(exc))
-    except (PlatformRateLimited, PlatformAuthError, PlatformRejected):
-        # Refused before the mutation ran: nothing was credited, so the mark goes.
+    except (RequestNotSent, PlatformRateLimited, PlatformAuthError, PlatformRejected):
+        # Never sent, or refused before the mutation ran: nothing was credited, the mark goes.
         await _mark(lease, runtime, platform_ref=None)
         raise
+    except PlatformUnavailable as exc:
+        return _unconfirmed(reward, error_text(exc))
     return Result(RewardStatus.ISSUED.value, platform_ref=credited.transaction_id or "credited")
 
 

@@ -206,6 +206,30 @@ async def test_store_credit_whose_answer_was_lost_is_never_sent_again(
     assert fake_shopify.operations == ["storeCreditAccountCredit"]
 
 
+async def test_store_credit_that_never_left_is_sent_again_later(
+    runtime: Runtime, shop: Shop, fake_shopify: FakeShopify, clock: Clock
+) -> None:
+    ana = await store_customer(shop, fake_shopify, clock)
+    row = await reward(shop, clock.now, kind="store_credit", who=ana, amount="10")
+
+    def refused(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    fake_shopify.respond_next(*[refused] * 4)  # the Admin client's own tries, none connected
+
+    await issue_due_rewards(runtime)
+
+    waiting = await Reward.get(id=row.id)
+    assert (waiting.status, waiting.platform_ref, waiting.attempts) == ("pending", None, 1)
+    assert fake_shopify.store_credit == {}
+
+    clock.advance(minutes=5)
+    await issue_due_rewards(runtime)
+
+    assert (await Reward.get(id=row.id)).status == "issued"
+    assert fake_shopify.store_credit == {(ANA_GID, "EUR"): Decimal("10.00")}
+
+
 async def test_store_credit_sent_by_a_crashed_worker_is_not_sent_again(
     runtime: Runtime, shop: Shop, fake_shopify: FakeShopify, clock: Clock
 ) -> None:
