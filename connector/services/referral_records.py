@@ -129,6 +129,13 @@ def plans_from_json(raw: Iterable[Mapping[str, Any]]) -> tuple[RewardPlan, ...]:
     return plans
 
 
+def reward_amounts(plan: RewardPlan) -> dict[str, Any]:
+    """The amount columns of a Reward: money in its currency, a percentage (no currency), points."""
+    if plan.money is not None:
+        return {"amount": plan.money.amount, "currency": plan.money.currency, "points": None}
+    return {"amount": plan.percent, "currency": None, "points": plan.points}
+
+
 def existing_referral(
     referral: Referral, shop_domain: str, advocate_id: str, rewards: Iterable[Reward]
 ) -> ExistingReferral:

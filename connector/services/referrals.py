@@ -1,17 +1,15 @@
-"""Referrals: credit an order at most once, follow its cancels and refunds, the hold and reviews.
+"""Referrals: credit an order at most once, the end of the hold, and the review queue.
 
-The order handler calls `prepare_order` outside any transaction (the store is asked whether the
-friend is a new customer only when the order carries evidence for a known advocate) and then
-`apply_order` in the transaction that marks the delivery done. A referral is keyed by
-`order:{id}`, unique per shop: a duplicate or concurrent delivery of the same order fails that
-insert inside a savepoint and applies its change to the referral that won instead.
+The order handler calls `prepare_order` outside any transaction (the store is asked about the
+friend only when the order names a known advocate and the answer counts) and then `apply_order`
+in the transaction that marks the delivery done. A referral is keyed by `order:{id}`, unique per
+shop: a duplicate or concurrent delivery of the same order fails that insert inside a savepoint
+and applies its news to the referral that won instead (services.referral_changes).
 
 After the hold, `approve_due_referrals` (a periodic job) approves each pending referral and
 writes its Reward rows (status pending, the plans' idempotency keys) in one transaction; the
-reward outbox issues them. A cancel or refund voids a referral still in its hold; afterwards its
-rewards are taken back: one that never reached the store is deactivated at once, others become
-`deactivate_pending` for the outbox (or `clawback` when already used). A partial refund
-recomputes value-based rewards; what an issued reward now exceeds is recorded as owed.
+reward outbox issues them. A person approves or rejects a flagged referral; every transition is
+recorded with its cause.
 """
 
 from __future__ import annotations
@@ -29,18 +27,18 @@ from tortoise.transactions import in_transaction
 from connector.domain.attribution import attribute
 from connector.domain.codes import normalize_code
 from connector.domain.decide import decide
-from connector.domain.decision import AdjustmentAction, Decision, Outcome, RewardAdjustment
+from connector.domain.decision import Decision, Outcome
 from connector.domain.facts import OrderFacts, ReferralLookup
-from connector.domain.lifecycle import on_hold_expired, on_order_change
+from connector.domain.lifecycle import on_hold_expired
 from connector.domain.reasons import Reason
-from connector.domain.referral import FINAL_STATES, EventKind, ReferralState, Refusal, Transition
+from connector.domain.referral import EventKind, ReferralState, Refusal, Transition
 from connector.domain.rewards import RewardPlan, Side
 from connector.services.advocates import PARTNER, domain_id
-from connector.services.programs import LiveProgram, ensure_saved, live_program, program_version
+from connector.services.programs import LiveProgram, ensure_saved, live_program
+from connector.services.referral_changes import order_changed
 from connector.services.referral_inputs import load_history, load_lookup, order_facts
 from connector.services.referral_records import (
     CREATED,
-    LIVE_REWARD,
     Cause,
     ReferralNotFound,
     evidence_json,
@@ -49,6 +47,7 @@ from connector.services.referral_records import (
     move,
     plans_json,
     record_event,
+    reward_amounts,
 )
 from connector.services.runtime import Runtime
 from connector.services.savepoints import savepoint
@@ -62,14 +61,7 @@ APPROVE_JOB = "approve_due_referrals"
 BATCH = 100
 MAX_BATCHES = 20
 DEFAULT_STAGE = "purchase"
-SUPERSEDED = "superseded"
 _CREATES = frozenset({Outcome.CREDIT_PENDING, Outcome.FLAG_FOR_REVIEW, Outcome.REJECT})
-_CHANGE_EVENT = {
-    Reason.CANCELLED: EventKind.CANCEL,
-    Reason.REFUNDED: EventKind.REFUND,
-    Reason.BELOW_MINIMUM: EventKind.REFUND,
-    Reason.PARTIAL_REFUND: EventKind.PARTIAL_REFUND,
-}
 
 
 def order_key(order_id: str) -> str:
@@ -143,7 +135,7 @@ async def apply_order(
     key = order_key(event.order_id)
     referral = await _locked(tx, shop_id=shop.id, qualifying_key=key)
     if referral is not None:
-        return await _order_changed(runtime, shop, referral, facts, cause, tx)
+        return await order_changed(runtime, shop, referral, facts, cause, tx)
     if prepared.live is None:
         return None
     history = await load_history(
@@ -166,7 +158,7 @@ async def apply_order(
         referral = await _locked(tx, shop_id=shop.id, qualifying_key=key)
         if referral is None:
             raise
-        return await _order_changed(runtime, shop, referral, facts, cause, tx)
+        return await order_changed(runtime, shop, referral, facts, cause, tx)
     await record_event(referral, None, CREATED, decision.reason, cause, now, tx)
     log.info(
         "shop %s: order %s -> referral %s %s (%s)",
@@ -214,142 +206,6 @@ def _referral_values(
         "created_at": now,
         "updated_at": now,
     }
-
-
-async def _order_changed(
-    runtime: Runtime,
-    shop: Shop,
-    referral: Referral,
-    facts: OrderFacts,
-    cause: Cause,
-    tx: BaseDBAsyncClient,
-) -> Decision | None:
-    """A later state of a credited order: a cancel or (partial) refund changes the referral."""
-    if ReferralState(referral.state) in FINAL_STATES:
-        return None
-    if facts.refunded == referral.refunded and not facts.cancelled:
-        return None  # the same news again (a duplicate, or an update that changes nothing here)
-    advocate = await Advocate.get(id=referral.advocate_id, using_db=tx)  # type: ignore[attr-defined]
-    program = await program_version(shop.id, referral.program_version, tx)
-    rows = await Reward.filter(referral_id=referral.id).using_db(tx).select_for_update()
-    current = existing_referral(referral, shop.domain, domain_id(advocate), rows)
-    now = runtime.now()
-    decision = on_order_change(facts, current, program, now)
-    referral.refunded = facts.refunded
-    referral.updated_at = now
-    if decision.outcome is Outcome.RECOMPUTE:
-        referral.reward_plans = plans_json(decision.rewards)
-    await referral.save(using_db=tx, update_fields=["refunded", "reward_plans", "updated_at"])
-    if decision.outcome is Outcome.IGNORE or decision.reason is None:
-        return decision
-    await _adjust_rewards(shop, rows, decision, tx, now)
-    note = " ".join(a.note for a in decision.adjustments)
-    kind = _CHANGE_EVENT[decision.reason]
-    await move(referral, kind, decision.reason, cause, now, tx, note)
-    return decision
-
-
-def _reward_amounts(plan: RewardPlan) -> dict[str, Any]:
-    """The amount columns of a Reward: money in its currency, a percentage (no currency), points."""
-    if plan.money is not None:
-        return {"amount": plan.money.amount, "currency": plan.money.currency, "points": None}
-    return {"amount": plan.percent, "currency": None, "points": plan.points}
-
-
-async def _untouched(row: Reward, db: BaseDBAsyncClient, **values: Any) -> bool:
-    """Change a reward the outbox has never tried (so nothing of it is in a store); False if it has."""
-    changed = await (
-        Reward.filter(id=row.id, status=RewardStatus.PENDING, lease_token__isnull=True, attempts=0)
-        .using_db(db)
-        .update(**values)
-    )
-    return bool(changed)
-
-
-async def _adjust_rewards(
-    shop: Shop,
-    rows: list[Reward],
-    decision: Decision,
-    db: BaseDBAsyncClient,
-    now: datetime,
-) -> None:
-    by_key = {r.idempotency_key: r for r in rows}
-    lowered = {p.idempotency_key: p for p in decision.rewards}
-    for change in decision.adjustments:
-        row = by_key.get(change.idempotency_key)
-        if row is None:
-            continue  # approved but not written yet cannot happen: rows come with approval
-        if change.reason is Reason.PARTIAL_REFUND:
-            await _lower(shop, row, lowered[change.idempotency_key], change, db, now)
-        else:
-            await _take_back(shop, row, change, db, now)
-
-
-async def _take_back(
-    shop: Shop, row: Reward, change: RewardAdjustment, db: BaseDBAsyncClient, now: datetime
-) -> None:
-    reason = change.reason.value
-    never_sent = change.action is AdjustmentAction.DEACTIVATE and await _untouched(
-        row, db, status=RewardStatus.DEACTIVATED, reason=reason, updated_at=now
-    )
-    if not never_sent:
-        status = (
-            RewardStatus.DEACTIVATE_PENDING
-            if change.action is AdjustmentAction.DEACTIVATE
-            else RewardStatus.CLAWBACK
-        )
-        await (
-            Reward.filter(id=row.id, status__in=LIVE_REWARD)
-            .using_db(db)
-            .update(status=status, reason=reason, next_attempt_at=now, updated_at=now)
-        )
-    # What partial refunds recorded as owed is part of the whole reward now taken back.
-    await (
-        Reward.filter(
-            shop_id=shop.id,
-            idempotency_key__startswith=f"{row.idempotency_key}:partial:",
-            status=RewardStatus.CLAWBACK,
-        )
-        .using_db(db)
-        .update(status=RewardStatus.DEACTIVATED, reason=SUPERSEDED, updated_at=now)
-    )
-
-
-async def _lower(
-    shop: Shop,
-    row: Reward,
-    plan: RewardPlan,
-    change: RewardAdjustment,
-    db: BaseDBAsyncClient,
-    now: datetime,
-) -> None:
-    """A partial refund lowered a value-based reward: lower it, or record the excess as owed."""
-    if await _untouched(row, db, **_reward_amounts(plan), updated_at=now):
-        return
-    # It may be in the store already, which cannot be lowered: the difference is owed back.
-    new_value = plan.money.amount if plan.money is not None else plan.points
-    values = {
-        "shop_id": shop.id,
-        "referral_id": row.referral_id,  # type: ignore[attr-defined]
-        "advocate_id": row.advocate_id,  # type: ignore[attr-defined]
-        "idempotency_key": f"{row.idempotency_key}:partial:{new_value}",
-        "side": row.side,
-        "kind": row.kind,
-        "amount": change.money.amount if change.money is not None else None,
-        "currency": change.money.currency if change.money is not None else None,
-        "points": change.points,
-        "recipient_customer_id": row.recipient_customer_id,
-        "recipient_email": row.recipient_email,
-        "status": RewardStatus.CLAWBACK,
-        "reason": change.reason.value,
-        "created_at": now,
-        "updated_at": now,
-    }
-    try:
-        async with savepoint(db) as point:
-            await Reward.create(using_db=point, **values)
-    except IntegrityError:
-        pass  # recorded by an earlier delivery of the same refund
 
 
 # -- the hold ---------------------------------------------------------------------------------
@@ -424,7 +280,7 @@ async def _write_reward(
                 idempotency_key=plan.idempotency_key,
                 side=side,
                 kind=plan.kind.value,
-                **_reward_amounts(plan),
+                **reward_amounts(plan),
                 **who,
                 charity_cause=plan.cause_id,
                 status=RewardStatus.PENDING,

@@ -11,7 +11,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient, TransactionContext
 
 
 def savepoint(db: BaseDBAsyncClient) -> TransactionContext:
-    """A savepoint in `db` (a transaction), or a transaction of its own when `db` is none."""
+    """A savepoint in `db` when it is a transaction; a transaction of its own otherwise."""
     # Tortoise nests `_in_transaction` of a transaction client as SAVEPOINT; there is no public
     # spelling that takes the client explicitly rather than from the task's context.
     return db._in_transaction()
