@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -115,8 +115,9 @@ async def _existing(shop: Shop, email: str | None, customer_id: str | None) -> A
     return None
 
 
-async def _fill_in(advocate: Advocate, email: str | None, raw_email: str | None,
-                   customer_id: str | None) -> Advocate:  # fmt: skip
+async def _fill_in(
+    advocate: Advocate, email: str | None, raw_email: str | None, customer_id: str | None
+) -> Advocate:
     """Add an identity the advocate lacked (an email-enrolled shopper now logged in)."""
     changes: dict[str, str] = {}
     if customer_id and not advocate.customer_id:
@@ -149,22 +150,38 @@ async def enrol_advocate(
         raise ValueError(f"not an email address: {email!r}")
     if normalized is None and not customer_id:
         raise ValueError("an advocate needs an email or a store customer id")
-    for attempt in range(MAX_CODE_TRIES):
+
+    async def find() -> Advocate | None:
         found = await _existing(shop, normalized, customer_id)
-        if found is not None:
-            found = await _fill_in(found, normalized, email, customer_id)
-            return Enrolment(found, False, share_link(shop, found))
-        length = 4 if attempt < SHORT_TRIES else 6
-        values = {
+        return await _fill_in(found, normalized, email, customer_id) if found else None
+
+    def values(code_length: int) -> dict[str, str | None]:
+        return {
             "kind": CUSTOMER,
             "email": email.strip() if email else None,
             "email_normalized": normalized,
             "customer_id": customer_id,
             "name": name.strip(),
             "locale": locale,
-            "friend_code": friend_code(name, length=length),
+            "friend_code": friend_code(name, length=code_length),
         }
-        created = await _insert(runtime, shop, values, shared=None)
+
+    return await _enrol(runtime, shop, find, values, shared=None)
+
+
+async def _enrol(
+    runtime: Runtime,
+    shop: Shop,
+    find: Callable[[], Awaitable[Advocate | None]],
+    values: Callable[[int], Mapping[str, str | None]],
+    shared: bool | None,
+) -> Enrolment:
+    """The advocate `find` returns, else a new one, drawing its code again after a collision."""
+    for attempt in range(MAX_CODE_TRIES):
+        found = await find()
+        if found is not None:
+            return Enrolment(found, False, share_link(shop, found))
+        created = await _insert(runtime, shop, values(4 if attempt < SHORT_TRIES else 6), shared)
         if created is not None:
             log.info("shop %s: advocate %s enrolled", shop.domain, created.id)
             return Enrolment(created, True, share_link(shop, created))
@@ -212,21 +229,20 @@ async def enrol_partner(runtime: Runtime, shop: Shop, partner_id: str) -> Enrolm
         return Refused(
             Reason.PARTNER, f"The program has no partner {partner_id!r} (it has {known})."
         )
-    for attempt in range(MAX_CODE_TRIES):
-        found = await Advocate.get_or_none(shop_id=shop.id, partner_account=partner.account_id)
-        if found is not None:
-            return Enrolment(found, False, share_link(shop, found))
-        values = {
+
+    async def find() -> Advocate | None:
+        return await Advocate.get_or_none(shop_id=shop.id, partner_account=partner.account_id)
+
+    def values(code_length: int) -> dict[str, str | None]:
+        return {
             "kind": PARTNER,
             "partner_account": partner.account_id,
             "partner_name": partner.name,
             "name": partner.name,
-            "friend_code": friend_code(partner.name, length=4 if attempt < SHORT_TRIES else 6),
+            "friend_code": friend_code(partner.name, length=code_length),
         }
-        created = await _insert(runtime, shop, values, shared=True)
-        if created is not None:
-            return Enrolment(created, True, share_link(shop, created))
-    raise ConnectorError(f"{shop.domain}: no free friend code after {MAX_CODE_TRIES} tries")
+
+    return await _enrol(runtime, shop, find, values, shared=True)
 
 
 async def advocate_by_code(shop: Shop, code: str) -> Advocate | None:
