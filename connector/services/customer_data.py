@@ -74,6 +74,10 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+def _normalized(identity: CustomerIdentity) -> str | None:
+    return normalize_email(identity.email) if identity.email else None
+
+
 async def _shop_ids(shop_domain: str, db: BaseDBAsyncClient | None) -> list[int]:
     return [shop.id for shop in await Shop.filter(domain=shop_domain).only("id").using_db(db)]
 
@@ -85,10 +89,24 @@ class ShopperRows:
     key: str  # what the export calls the rows
     exported: tuple[str, ...]
     cleared: Mapping[str, Any]  # the values that unlink a row from the shopper
+    # The columns that name the shopper; a row is about them when any one matches.
+    customer_column: str | None = None  # the store's customer id
+    email_column: str | None = None  # an email as given (matched in any case)
+    normalized_column: str | None = None  # an email in its normalized form
+    order_column: str | None = None  # one of the orders the request names
 
     def terms(self, identity: CustomerIdentity) -> list[Q]:
         """The conditions under which a row is about the shopper (any one suffices)."""
-        raise NotImplementedError
+        wanted: list[tuple[str | None, Any]] = [
+            (self.customer_column, identity.customer_id),
+            (f"{self.email_column}__iexact" if self.email_column else None, identity.email),
+            (self.normalized_column, _normalized(identity)),
+            (
+                f"{self.order_column}__in" if self.order_column else None,
+                sorted(identity.order_ids) or None,
+            ),
+        ]
+        return [Q(**{column: value}) for column, value in wanted if column and value]
 
     async def _matching(
         self, shop_domain: str, identity: CustomerIdentity, db: BaseDBAsyncClient | None
@@ -145,17 +163,7 @@ class OrderRecords(ShopperRows):
         "first_seen_at",
     )
     cleared = MappingProxyType({"email": None, "customer_id": None})
-
-    def terms(self, identity: CustomerIdentity) -> list[Q]:
-        """By customer id, email in any case, or one of the named orders."""
-        terms = []
-        if identity.customer_id:
-            terms.append(Q(customer_id=identity.customer_id))
-        if identity.email:
-            terms.append(Q(email__iexact=identity.email))
-        if identity.order_ids:
-            terms.append(Q(order_id__in=sorted(identity.order_ids)))
-        return terms
+    customer_column, email_column, order_column = "customer_id", "email", "order_id"
 
 
 def _body(delivery: Delivery) -> Any:
@@ -284,10 +292,6 @@ class PrivacyRequests:
 # -- the referral engine: advocates, their codes and claims, referrals, rewards ---------------
 
 
-def _normalized(identity: CustomerIdentity) -> str | None:
-    return normalize_email(identity.email) if identity.email else None
-
-
 def _masked(value: Any, identity: CustomerIdentity) -> Any:
     """`value` with the shopper's email (as given and normalized) and customer id masked in
     every string, at any depth: what stays is the decision, not who it was about."""
@@ -332,16 +336,7 @@ class Advocates(ShopperRows):
             "status": REDACTED_ADVOCATE,
         }
     )
-
-    def terms(self, identity: CustomerIdentity) -> list[Q]:
-        """By customer id, email in any case, or normalized email."""
-        terms = []
-        if identity.customer_id:
-            terms.append(Q(customer_id=identity.customer_id))
-        if identity.email:
-            terms.append(Q(email__iexact=identity.email))
-            terms.append(Q(email_normalized=_normalized(identity)))
-        return terms
+    customer_column, email_column, normalized_column = "customer_id", "email", "email_normalized"
 
 
 class DiscountCodes(ShopperRows):
@@ -351,11 +346,7 @@ class DiscountCodes(ShopperRows):
     key = "codes"
     exported = ("code", "purpose", "status", "friend_email_normalized", "created_at")
     cleared = MappingProxyType({"friend_email_normalized": None})
-
-    def terms(self, identity: CustomerIdentity) -> list[Q]:
-        """By the normalized email the code was made for."""
-        email = _normalized(identity)
-        return [Q(friend_email_normalized=email)] if email else []
+    normalized_column = "friend_email_normalized"
 
 
 class OfferClaims(ShopperRows):
@@ -366,11 +357,7 @@ class OfferClaims(ShopperRows):
     key = "claims"
     exported = ("advocate_id", "email_normalized", "claimed_at")
     cleared = MappingProxyType({})
-
-    def terms(self, identity: CustomerIdentity) -> list[Q]:
-        """By normalized email."""
-        email = _normalized(identity)
-        return [Q(email_normalized=email)] if email else []
+    normalized_column = "email_normalized"
 
     async def erase(
         self, shop_domain: str, identity: CustomerIdentity, tx: BaseDBAsyncClient, now: datetime
@@ -395,18 +382,8 @@ class Referrals(ShopperRows):
         "created_at",
     )  # fmt: skip
     cleared = MappingProxyType({"friend_email": None, "friend_customer_id": None})
+    customer_column, email_column, order_column = "friend_customer_id", "friend_email", "order_id"
     _MASKED = ("evidence", "findings", "reward_plans")
-
-    def terms(self, identity: CustomerIdentity) -> list[Q]:
-        """By the friend's customer id or email (any case), or one of the named orders."""
-        terms = []
-        if identity.customer_id:
-            terms.append(Q(friend_customer_id=identity.customer_id))
-        if identity.email:
-            terms.append(Q(friend_email__iexact=identity.email))
-        if identity.order_ids:
-            terms.append(Q(order_id__in=sorted(identity.order_ids)))
-        return terms
 
     async def erase(
         self, shop_domain: str, identity: CustomerIdentity, tx: BaseDBAsyncClient, now: datetime
@@ -430,12 +407,4 @@ class Rewards(ShopperRows):
         "recipient_customer_id", "recipient_email", "created_at",
     )  # fmt: skip
     cleared = MappingProxyType({"recipient_email": None, "recipient_customer_id": None})
-
-    def terms(self, identity: CustomerIdentity) -> list[Q]:
-        """By the recipient's customer id or email (any case)."""
-        terms = []
-        if identity.customer_id:
-            terms.append(Q(recipient_customer_id=identity.customer_id))
-        if identity.email:
-            terms.append(Q(recipient_email__iexact=identity.email))
-        return terms
+    customer_column, email_column = "recipient_customer_id", "recipient_email"
