@@ -9,10 +9,12 @@ import json
 import re
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from connector.services.storefront_tokens import read_token
 from platforms.woocommerce.connect import store_domain
 from platforms.woocommerce.orders import REFERRAL_META
 
@@ -109,3 +111,14 @@ def test_the_plugin_signs_the_customer_token_the_connector_expects(tmp_path: Pat
         "exp": 1795186800 + 12 * 3600,
     }
     assert claims(signed["guest"], "whsec-k3y")["customer"] is None
+
+
+@needs_php
+def test_the_connector_reads_the_plugin_token_with_the_webhook_secret(tmp_path: Path) -> None:
+    signed = run_plugin("https://store.example", tmp_path)
+    now = datetime.fromtimestamp(1795186800, UTC)
+
+    member = read_token(signed["member"], ["whsec-k3y"], "store.example", now)
+    guest = read_token(signed["guest"], ["whsec-k3y"], "store.example", now)
+
+    assert (member.shop, member.customer_id, guest.customer_id) == ("store.example", "42", None)
