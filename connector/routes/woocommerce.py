@@ -83,9 +83,10 @@ async def connect_start(request: Request) -> Response:
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     typed = (form.get("store_url") or [""])[0]
     try:
-        location = await connect.start(_runtime(request), typed)
+        client = request.client.host if request.client else "unknown"
+        location = await connect.start(_runtime(request), typed, client)
     except connect.ConnectRefused as exc:
-        return _form(typed, str(exc), 503)
+        return _form(typed, str(exc), 429 if exc.reason == "rate_limited" else 503)
     except PlatformRejected as exc:
         return _form(typed, exc.detail, 400)
     except PlatformError as exc:

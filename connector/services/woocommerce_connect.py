@@ -32,6 +32,7 @@ from tortoise.transactions import in_transaction
 
 from connector.errors import ConnectorError
 from connector.services.credentials import credentials_of, save_credentials
+from connector.services.ratelimit import Limit, hit
 from connector.services.runtime import Runtime
 from connector.settings import Settings
 from connector.store.models import Shop, ShopStatus, WooCommerceConnectState, WooCommerceLink
@@ -44,6 +45,9 @@ CONNECT_PATH = "/woocommerce/connect"
 CALLBACK_PATH = "/woocommerce/callback"
 RETURN_PATH = "/woocommerce/return"
 WEBHOOK_PATH = "/webhooks/woocommerce/"
+CONNECT_LIMIT = Limit("woocommerce_connect", "ip", 10, 600)
+# Spent or expired states are kept this long (the return page reads them), then deleted.
+STATE_KEEP = timedelta(days=1)
 
 
 class KeyGrantLike(Protocol):
@@ -163,7 +167,7 @@ def _nonce_of(settings: Settings, state: str) -> str:
     return nonce
 
 
-async def start(runtime: Runtime, typed_url: str) -> str:
+async def start(runtime: Runtime, typed_url: str, client_ip: str = "unknown") -> str:
     """Check the store, remember a one-time state; return the store's authorize URL."""
     settings = runtime.settings
     if not settings.public_url.startswith("https://"):
@@ -171,6 +175,12 @@ async def start(runtime: Runtime, typed_url: str) -> str:
             "public_url_not_https",
             "WooCommerce only sends keys to an https callback: set PUBLIC_URL to the "
             "connector's https address",
+        )
+    # Anyone may start connecting, and each start calls out to the address typed: limit it.
+    verdict = await hit(runtime, [(CONNECT_LIMIT, client_ip)], runtime.now())
+    if not verdict.allowed:
+        raise ConnectRefused(
+            "rate_limited", f"too many connection attempts; try again in {verdict.retry_after}s"
         )
     adapter = woo(runtime)
     home = await adapter.discover_home_url(adapter.normalize_store_url(typed_url))
@@ -282,7 +292,11 @@ async def finish(runtime: Runtime, state: str) -> Connected:
 
 
 async def check_webhooks(runtime: Runtime) -> int:
-    """The periodic job: re-enable disabled webhooks, register missing ones; count the fixed."""
+    """The periodic job: re-enable disabled webhooks, register missing ones; count the fixed.
+
+    It also forgets connect states that expired more than a day ago.
+    """
+    await WooCommerceConnectState.filter(expires_at__lt=runtime.now() - STATE_KEEP).delete()
     fixed = 0
     links = await WooCommerceLink.filter(
         shop__platform=PLATFORM, shop__status=ShopStatus.ACTIVE

@@ -247,3 +247,30 @@ async def test_the_periodic_check_registers_webhooks_never_registered(
 
     assert fixed == 4
     assert sorted(h["topic"] for h in fake_woo.webhooks.values()) == sorted(TOPICS)
+
+
+async def test_connect_starts_are_limited_per_address(
+    woo_runtime: Runtime, fake_woo: FakeWooCommerce
+) -> None:
+    for _ in range(10):
+        await connect.start(woo_runtime, "store.example", "203.0.113.9")
+
+    with pytest.raises(connect.ConnectRefused) as raised:
+        await connect.start(woo_runtime, "store.example", "203.0.113.9")
+    await connect.start(woo_runtime, "store.example", "203.0.113.10")
+
+    assert raised.value.reason == "rate_limited"
+    assert await WooCommerceConnectState.all().count() == 11
+
+
+async def test_the_periodic_check_forgets_states_expired_a_day_ago(
+    woo_runtime: Runtime, fake_woo: FakeWooCommerce, clock: Clock
+) -> None:
+    await begin(woo_runtime)
+    clock.advance(seconds=900)
+    await begin(woo_runtime)
+    clock.advance(days=1, seconds=1)
+
+    await connect.check_webhooks(woo_runtime)
+
+    assert await WooCommerceConnectState.all().count() == 1
