@@ -209,9 +209,14 @@ def _credentials(
         "key_id": str(grant.key_id),
         "webhook_secret": secrets.token_urlsafe(32),
     }
-    if previous is not None and previous.extra.get("webhook_secret"):
-        # Deliveries already on their way are signed with it until the webhooks are updated.
-        extra["previous_webhook_secret"] = previous.extra["webhook_secret"]
+    if previous is not None:
+        # The secret the store's webhooks still sign with until they are updated: the one
+        # before an unfinished rotation, else the current one.
+        signing = previous.extra.get("previous_webhook_secret") or previous.extra.get(
+            "webhook_secret"
+        )
+        if signing:
+            extra["previous_webhook_secret"] = signing
     return StoreCredentials(
         platform=PLATFORM,
         shop=domain,
@@ -304,10 +309,12 @@ async def check_webhooks(runtime: Runtime) -> int:
     for link in links:
         shop = link.shop
         try:
-            if not link.webhook_ids:
+            creds = credentials_of(runtime, shop)
+            if not link.webhook_ids or "previous_webhook_secret" in creds.extra:
+                # Never registered, or re-connected by a merchant who never came back to the
+                # return page: the webhooks still need the new secret.
                 fixed += len(await ensure_webhooks(runtime, shop))
                 continue
-            creds = credentials_of(runtime, shop)
             enabled = await woo(runtime).reactivate_webhooks(
                 creds, webhook_url(runtime.settings, link.key)
             )

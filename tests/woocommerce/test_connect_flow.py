@@ -274,3 +274,22 @@ async def test_the_periodic_check_forgets_states_expired_a_day_ago(
     await connect.check_webhooks(woo_runtime)
 
     assert await WooCommerceConnectState.all().count() == 1
+
+
+async def test_the_periodic_check_finishes_a_reconnect_whose_merchant_never_came_back(
+    woo_runtime: Runtime, fake_woo: FakeWooCommerce
+) -> None:
+    await connected_store(woo_runtime)
+    shop = await Shop.get(domain="store.example")
+    first = credentials_of(woo_runtime, shop).extra["webhook_secret"]
+    for _ in range(2):  # two re-connects, neither finished: the webhooks still carry `first`
+        state = await begin(woo_runtime)
+        await connect.accept_keys(woo_runtime, woo.key_callback(state))
+    pending = credentials_of(woo_runtime, await Shop.get(domain="store.example")).extra
+
+    await connect.check_webhooks(woo_runtime)
+
+    done = credentials_of(woo_runtime, await Shop.get(domain="store.example")).extra
+    assert pending["previous_webhook_secret"] == first
+    assert "previous_webhook_secret" not in done
+    assert set(fake_woo.secrets.values()) == {done["webhook_secret"]}
