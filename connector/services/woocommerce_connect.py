@@ -25,7 +25,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from tortoise.transactions import in_transaction
@@ -106,10 +106,6 @@ class WooCommerceOperations(PlatformAdapter, Protocol):
         self, shop: str, headers: Mapping[str, str], raw_body: bytes, secrets: Sequence[str]
     ) -> WebhookDelivery:
         """Verify a delivery for a known shop."""
-        ...
-
-    def listed_delivery(self, shop: str, payload: Mapping[str, Any]) -> WebhookDelivery:
-        """A listed order as a delivery."""
         ...
 
 

@@ -9,7 +9,6 @@ per-shop secret) and, during a rotation, `previous_webhook_secret`.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -34,7 +33,7 @@ from platforms.woocommerce import connect, coupons, customers, oauth1, subscript
 from platforms.woocommerce.connect import KeyGrant
 from platforms.woocommerce.orders import parse_order
 from platforms.woocommerce.rest import WooREST
-from platforms.woocommerce.ssrf import Resolver, check_url, system_resolver
+from platforms.woocommerce.ssrf import Resolver, system_resolver
 
 PLATFORM = "woocommerce"
 
@@ -72,10 +71,6 @@ class WooCommerceAdapter:
         return cls(settings, http)
 
     # --- Connecting a store ---------------------------------------------------------------
-
-    async def check_store_url(self, url: str) -> None:
-        """StoreURLRefused unless the URL reaches only public addresses (or the dev setting)."""
-        await check_url(url, allow_private=self.allow_private, resolve=self.rest.resolve)
 
     async def discover_home_url(self, store_url: str) -> str:
         """The store's own home URL; PlatformRejected if it is not a WooCommerce store."""
@@ -124,19 +119,6 @@ class WooCommerceAdapter:
     def ping_webhook_id(self, headers: Mapping[str, str], raw_body: bytes) -> int | None:
         """The webhook id of a creation ping (answer 200, store nothing), else None."""
         return webhooks.ping_webhook_id(headers, raw_body)
-
-    def listed_delivery(self, shop: str, payload: Mapping[str, Any]) -> WebhookDelivery:
-        """A listed order as an `order.updated` delivery, keyed like the webhook of that state."""
-        topic = "order.updated"
-        raw_body = json.dumps(payload, separators=(",", ":")).encode()
-        return WebhookDelivery(
-            platform=PLATFORM,
-            shop=shop,
-            topic=topic,
-            delivery_id=webhooks.delivery_key(topic, raw_body, f"listed:{payload.get('id')}"),
-            raw_body=raw_body,
-            headers={"content-type": "application/json"},
-        )
 
     async def register_webhooks(
         self, creds: StoreCredentials, topics: Sequence[str], callback_url: str
