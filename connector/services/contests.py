@@ -26,6 +26,7 @@ from connector.store.models import (
     ProgramVersion,
     Referral,
     Reward,
+    RewardStatus,
     Shop,
     ShopStatus,
 )
@@ -133,7 +134,7 @@ async def _prize_row(shop: Shop, award: PrizeAward, key: str, now: datetime) -> 
         "points": plan.points,
         "recipient_customer_id": advocate.customer_id,
         "charity_cause": advocate.charity_cause,
-        "status": "pending",
+        "status": RewardStatus.PENDING.value,
         "reason": f"contest_rank_{award.rank}",
         "expires_at": now + timedelta(days=plan.expires_days) if plan.expires_days else None,
         "next_attempt_at": now,

@@ -117,7 +117,9 @@ async def _record(runtime: Runtime, reward: Reward, lease: Lease, result: Result
             return "retry"
         values = settled(result.status, last_error=result.error, **facts)
         # A refund's reason (why it is taken back) stays; a failure says why it failed.
-        if result.reason is not None and (row.reason is None or result.status == "failed"):
+        if result.reason is not None and (
+            row.reason is None or result.status == RewardStatus.FAILED
+        ):
             values["reason"] = result.reason
         if result.status in (RewardStatus.ISSUED, RewardStatus.RECORDED):
             values["issued_at"] = now
@@ -189,7 +191,11 @@ async def confirm_store_credit(runtime: Runtime, reward_id: int, *, landed: bool
     now = runtime.now()
     async with in_transaction() as tx:
         reward = await Reward.filter(id=reward_id).using_db(tx).select_for_update().first()
-        if reward is None or reward.reason != CREDIT_UNCONFIRMED or reward.status != "failed":
+        if (
+            reward is None
+            or reward.reason != CREDIT_UNCONFIRMED
+            or reward.status != RewardStatus.FAILED
+        ):
             raise LookupError(f"reward {reward_id} is no store credit waiting for a check")
         values: dict[str, Any]
         if landed:

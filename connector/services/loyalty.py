@@ -22,7 +22,7 @@ from connector.domain.program import VipTier
 from connector.domain.reasons import Reason
 from connector.services.programs import live_program, program_version
 from connector.services.runtime import Runtime
-from connector.store.models import Advocate, LedgerEntry, Reward, Shop, ShopStatus
+from connector.store.models import Advocate, LedgerEntry, Reward, RewardStatus, Shop, ShopStatus
 
 # Lots that expired longer ago than this are not looked at again (they were expired, spent or
 # reversed by then, unless the job was down for that long).
@@ -162,8 +162,8 @@ async def redeem_points(
         reward = await Reward.create(
             shop_id=shop.id, advocate_id=advocate_id, idempotency_key=key, side="advocate",
             kind=RewardKind.FIXED_DISCOUNT.value, amount=value.amount, currency=value.currency,
-            recipient_customer_id=advocate.customer_id, status="pending", reason="redemption",
-            next_attempt_at=now, created_at=now, updated_at=now, using_db=tx,
+            recipient_customer_id=advocate.customer_id, status=RewardStatus.PENDING.value,
+            reason="redemption", next_attempt_at=now, created_at=now, updated_at=now, using_db=tx,
         )  # fmt: skip
     return Redemption(reward.id, points, value)
 
