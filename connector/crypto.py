@@ -1,11 +1,29 @@
-"""Encryption at rest for store credentials, with key rotation.
+"""Encryption at rest for store credentials, with key rotation; keys derived for other purposes.
 
 Keys are Fernet keys (AES-128-CBC + HMAC-SHA256), newest first. Encryption always uses the newest;
 decryption tries each. `connector rotate-keys` re-encrypts every stored secret under the newest.
+
+`derived_key` gives one purpose (a label) its own key, HMAC-SHA256 of the label under the newest
+key, so nothing more needs configuring. Putting a new key first changes every derived value at
+once (nothing is re-derived with the old key), which for each label means:
+
+- `sandbox-webhooks`, the sandbox's webhook secret: sandbox deliveries signed before the change
+  no longer verify (only the sandbox and the demo sign with it);
+- `connector/storefront-token/{shop}`, a sandbox shop's storefront token key: tokens already
+  rendered into pages stop verifying until the page renders a new one (they live two days at most);
+- `connector/rate-limits`: subjects hash anew, so the running windows count from zero once;
+- `connector/reward-codes`: a discount reward's code is saved on its row before the store call,
+  so a retry reuses it and rotation is safe; only rewards not tried yet get codes under the new key;
+- `connector/friend-codes`: a friend's single-use code is redrawn, so a friend who claims again
+  after the change is given a second code beside the first (the codes are unique by code, not by
+  friend);
+- `connector/storefront-decoy`: the decoy answered for an advocate's own email changes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Sequence
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -57,3 +75,8 @@ class Vault:
 def generate_key() -> str:
     """A new random Fernet key."""
     return Fernet.generate_key().decode()
+
+
+def derived_key(keys: Sequence[Secret], label: str) -> bytes:
+    """HMAC-SHA256 of `label` under the newest key: that purpose's own key (see the module doc)."""
+    return hmac.new(keys[0].reveal().encode(), label.encode(), hashlib.sha256).digest()

@@ -46,8 +46,7 @@ class Verdict:
 
 def subject_key(runtime: Runtime, limit: Limit, subject: str) -> str:
     """A keyed hash of the limit and subject: stable across processes, not reversible to an IP."""
-    secret = runtime.settings.encryption_keys[0].reveal().encode()
-    key = hmac.new(secret, b"connector/rate-limits", hashlib.sha256).digest()
+    key = runtime.derived_key("connector/rate-limits")
     message = f"{limit.action}\x1f{limit.scope}\x1f{subject}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 

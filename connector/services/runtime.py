@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
 
-from connector.crypto import Vault
+from connector.crypto import Vault, derived_key
 from connector.errors import NotConfigured
 from connector.logs import SECRET_FILTER
 from connector.services.inbox import InboxWriter
@@ -72,9 +70,15 @@ class Runtime:
             return [s.reveal() for s in self.settings.shopify.secrets]
         if platform == "sandbox":
             # Derived from the encryption key: stable per installation, never configured by hand.
-            key = self.settings.encryption_keys[0].reveal().encode()
-            return [hmac.new(key, b"sandbox-webhooks", hashlib.sha256).hexdigest()]
+            return [self.derived_key("sandbox-webhooks").hex()]
         raise NotConfigured(platform, f"{platform} webhooks are verified per shop")
+
+    def derived_key(self, label: str) -> bytes:
+        """HMAC-SHA256 of `label` under the newest encryption key; rotating the key changes it.
+
+        What a change means for each label is in `connector.crypto`'s module doc.
+        """
+        return derived_key(self.settings.encryption_keys, label)
 
     def remember_secret(self, *values: str | None) -> None:
         """Mask these values in every log line from now on (tokens as they are issued)."""

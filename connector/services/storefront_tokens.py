@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from connector.crypto import derived_key
 from connector.services.credentials import credentials_of
 from connector.services.runtime import Runtime
 from connector.services.storefront import find_shop, shop_origins
@@ -86,10 +87,7 @@ def read_token(token: str, keys: Sequence[str], shop: str, now: datetime) -> Tok
 
 def sandbox_key(settings: Settings, shop: str) -> str:
     """The sandbox's per-shop token key, derived from the encryption key (nothing to configure)."""
-    secret = settings.encryption_keys[0].reveal().encode()
-    return hmac.new(
-        secret, f"connector/storefront-token/{shop}".encode(), hashlib.sha256
-    ).hexdigest()
+    return derived_key(settings.encryption_keys, f"connector/storefront-token/{shop}").hex()
 
 
 def token_keys(runtime: Runtime, shop: Shop) -> list[str]:
