@@ -7,7 +7,7 @@ import asyncio
 import json
 import signal
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -42,6 +42,22 @@ async def _with_db(settings: Settings, body: Callable[[], Coroutine[Any, Any, in
         return await body()
     finally:
         await close_db()
+
+
+# A table's columns: header -> the row's attribute, or a function of the row giving the cell.
+Columns = Mapping[str, str | Callable[[Any], object]]
+
+
+def _print_rows(rows: Sequence[Any], columns: Columns, as_json: bool = False) -> None:
+    """Print rows as JSON (every field of each) or as a table of `columns` (None shows empty)."""
+    if as_json:
+        print(json.dumps([r.__dict__ for r in rows], default=str, indent=2))
+        return
+    table = Table(*columns)
+    for row in rows:
+        cells = (get(row) if callable(get) else getattr(row, get) for get in columns.values())
+        table.add_row(*("" if cell is None else str(cell) for cell in cells))
+    console.print(table)
 
 
 @command("migrate")
@@ -84,6 +100,12 @@ async def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     return await _with_db(settings, body)
 
 
+DELIVERY_COLUMNS: Columns = {
+    "id": "id", "topic": "topic", "shop": "shop", "webhook id": "webhook_id", "status": "status",
+    "attempts": "attempts", "last error": lambda r: (r.last_error or "")[:80],
+}  # fmt: skip
+
+
 @command("deliveries")
 async def cmd_deliveries(args: argparse.Namespace, settings: Settings) -> int:
     """List, show or replay stored webhook deliveries."""
@@ -95,21 +117,7 @@ async def cmd_deliveries(args: argparse.Namespace, settings: Settings) -> int:
             rows = await deliveries.list_deliveries(
                 status=args.status, shop=args.shop, topic=args.topic, limit=args.limit
             )
-            if args.json:
-                print(json.dumps([r.__dict__ for r in rows], default=str, indent=2))
-                return 0
-            table = Table("id", "topic", "shop", "webhook id", "status", "attempts", "last error")
-            for r in rows:
-                table.add_row(
-                    str(r.id),
-                    r.topic,
-                    r.shop,
-                    r.webhook_id,
-                    r.status,
-                    str(r.attempts),
-                    (r.last_error or "")[:80],
-                )
-            console.print(table)
+            _print_rows(rows, DELIVERY_COLUMNS, args.json)
             return 0
         if args.action == "show":
             found = await deliveries.show_delivery(args.id)
@@ -131,6 +139,12 @@ async def cmd_deliveries(args: argparse.Namespace, settings: Settings) -> int:
     return await _with_db(settings, body)
 
 
+PRIVACY_COLUMNS: Columns = {
+    "id": "id", "kind": "kind", "shop": "shop", "customer": "customer_id",
+    "received": "received_at", "completed": "completed_at", "summary": "summary",
+}  # fmt: skip
+
+
 @command("privacy")
 async def cmd_privacy(args: argparse.Namespace, settings: Settings) -> int:
     """List privacy requests, or show one with its data-request export."""
@@ -141,21 +155,7 @@ async def cmd_privacy(args: argparse.Namespace, settings: Settings) -> int:
             rows = await privacy.list_privacy_requests(
                 shop=args.shop, kind=args.kind, limit=args.limit
             )
-            if args.json:
-                print(json.dumps([r.__dict__ for r in rows], default=str, indent=2))
-                return 0
-            table = Table("id", "kind", "shop", "customer", "received", "completed", "summary")
-            for r in rows:
-                table.add_row(
-                    str(r.id),
-                    r.kind,
-                    r.shop,
-                    r.customer_id or "",
-                    str(r.received_at),
-                    str(r.completed_at or ""),
-                    r.summary,
-                )
-            console.print(table)
+            _print_rows(rows, PRIVACY_COLUMNS, args.json)
             return 0
         found = await privacy.show_privacy_request(args.id)
         if found is None:
@@ -274,6 +274,13 @@ async def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     return await _with_runtime(settings, body)
 
 
+PAYOUT_COLUMNS: Columns = {
+    "id": "reward_id", "recorded": "recorded_at", "kind": "kind",
+    "amount": lambda r: f"{r.amount} {r.currency}", "cause": "cause", "advocate": "advocate_name",
+    "status": "status", "paid by": "paid_by",
+}  # fmt: skip
+
+
 @command("payouts")
 async def cmd_payouts(args: argparse.Namespace, settings: Settings) -> int:
     """List or export cash and donation records, or mark one paid."""
@@ -294,13 +301,7 @@ async def cmd_payouts(args: argparse.Namespace, settings: Settings) -> int:
         if args.action == "export":
             sys.stdout.write(payouts.payouts_csv(rows))
             return 0
-        table = Table("id", "recorded", "kind", "amount", "cause", "advocate", "status", "paid by")
-        for r in rows:
-            table.add_row(
-                str(r.reward_id), str(r.recorded_at or ""), r.kind, f"{r.amount} {r.currency}",
-                r.cause or "", r.advocate_name, r.status, r.paid_by or "",
-            )  # fmt: skip
-        console.print(table)
+        _print_rows(rows, PAYOUT_COLUMNS)
         return 0
 
     return await _with_runtime(settings, body)
@@ -391,6 +392,12 @@ async def cmd_program(args: argparse.Namespace, settings: Settings) -> int:
     return await _with_runtime(settings, body)
 
 
+ADVOCATE_COLUMNS: Columns = {
+    "id": "id", "kind": "kind", "name": "name", "email": "email", "customer": "customer_id",
+    "code": "friend_code", "status": "status", "share link": "share_link",
+}  # fmt: skip
+
+
 @command("advocates")
 async def cmd_advocates(args: argparse.Namespace, settings: Settings) -> int:
     """List a shop's advocates, or enrol one by email or store customer id."""
@@ -406,26 +413,17 @@ async def cmd_advocates(args: argparse.Namespace, settings: Settings) -> int:
             verb = "enrolled" if done.created else "already enrolled"
             console.print(f"advocate {done.advocate.id} {verb}: {done.share_link}")
             return 0
-        table = Table("id", "kind", "name", "email", "customer", "code", "status", "share link")
-        for a in await advocates.list_advocates(shop, limit=args.limit):
-            table.add_row(
-                str(a.id), a.kind, a.name, a.email or "", a.customer_id or "", a.friend_code,
-                a.status, a.share_link,
-            )  # fmt: skip
-        console.print(table)
+        _print_rows(await advocates.list_advocates(shop, limit=args.limit), ADVOCATE_COLUMNS)
         return 0
 
     return await _with_runtime(settings, body)
 
 
-def _referral_table(rows: list[Any]) -> Table:
-    table = Table("id", "order", "advocate", "state", "reason", "signal", "v", "hold until")
-    for r in rows:
-        table.add_row(
-            str(r.id), r.order_id or "", str(r.advocate_id), r.state, r.state_reason or "",
-            r.winning_signal or "", str(r.program_version), str(r.hold_until or ""),
-        )  # fmt: skip
-    return table
+REFERRAL_COLUMNS: Columns = {
+    "id": "id", "order": "order_id", "advocate": "advocate_id", "state": "state",
+    "reason": "state_reason", "signal": "winning_signal", "v": "program_version",
+    "hold until": "hold_until",
+}  # fmt: skip
 
 
 @command("referrals")
@@ -438,7 +436,7 @@ async def cmd_referrals(args: argparse.Namespace, settings: Settings) -> int:
         if args.action == "list":
             shop = await find_shop(args.shop)
             rows = await referral_views.list_referrals(shop, args.state, args.limit)
-            console.print(_referral_table(rows))
+            _print_rows(rows, REFERRAL_COLUMNS)
             return 0
         detail = await referral_views.referral_detail(args.id)
         for line in detail.explanation:
@@ -467,7 +465,7 @@ async def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     async def body(runtime: Any) -> int:
         shop = await find_shop(args.shop)
         if args.action == "list":
-            console.print(_referral_table(await referral_views.review_queue(shop)))
+            _print_rows(await referral_views.review_queue(shop), REFERRAL_COLUMNS)
             return 0
         decide = (
             referrals.approve_referral if args.action == "approve" else referrals.reject_referral
