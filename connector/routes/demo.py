@@ -28,7 +28,7 @@ from connector.services import demo
 from connector.services.ingest import receive
 from connector.services.runtime import Runtime
 from connector.services.widget_assets import resolve_locale
-from connector.settings import Settings
+from connector.settings import REPO_ROOT, Settings
 from platforms.base import DiscountKind
 from platforms.sandbox.adapter import SandboxAdapter, order_payload
 
@@ -38,124 +38,14 @@ LANG = "demo_lang"
 CONSENT = "demo_consent"
 FIRST_ORDER_ID = 5001
 
-TEXT = {
-    "es": {
-        "title": "Tienda demo",
-        "intro": "Una tienda de prueba con el widget de recomendaciones. Entra como Ana, abre "
-        "«Invita y gana» y copia tu enlace; ábrelo en una ventana privada, haz un pedido con el "
-        "descuento y vuelve aquí: verás la recompensa de Ana.",
-        "sign_in": "Entrar como Ana",
-        "sign_out": "Salir",
-        "signed_in": "Has entrado como Ana (ana@example.com)",
-        "product": "Café de Colombia, 250 g",
-        "blurb": "Tueste medio, notas de cacao y panela.",
-        "add": "Añadir al carrito",
-        "cart": "Tu carrito",
-        "empty": "El carrito está vacío.",
-        "code": "Código de descuento",
-        "no_code": "El código {code} no existe en esta tienda.",
-        "referral": "Recomendación",
-        "discount": "Descuento",
-        "total": "Total",
-        "email": "Correo electrónico",
-        "order": "Realizar pedido",
-        "ordered": "Pedido {name} realizado.",
-        "consent": "Usamos almacenamiento local para recordar quién te recomendó la tienda.",
-        "accept": "Aceptar",
-    },
-    "en": {
-        "title": "Demo store",
-        "intro": "A test store with the referral widget. Sign in as Ana, open “Refer & earn” "
-        "and copy your link; open it in a private window, place an order with the discount, "
-        "and come back here: you will see Ana's reward.",
-        "sign_in": "Sign in as Ana",
-        "sign_out": "Sign out",
-        "signed_in": "Signed in as Ana (ana@example.com)",
-        "product": "Colombian coffee, 250 g",
-        "blurb": "Medium roast, notes of cocoa and panela.",
-        "add": "Add to cart",
-        "cart": "Your cart",
-        "empty": "Your cart is empty.",
-        "code": "Discount code",
-        "no_code": "The code {code} does not exist in this store.",
-        "referral": "Referral",
-        "discount": "Discount",
-        "total": "Total",
-        "email": "Email",
-        "order": "Place order",
-        "ordered": "Order {name} placed.",
-        "consent": "We use local storage to remember who referred you to the store.",
-        "accept": "Accept",
-    },
-}
+STATIC = REPO_ROOT / "connector" / "static"
+# The page's words per language, and the page itself with $placeholders (string.Template) that
+# `page` fills in, every value escaped.
+TEXT: dict[str, dict[str, str]] = json.loads(
+    (STATIC / "demo-text.json").read_text(encoding="utf-8")
+)
 
-PAGE = Template("""<!doctype html>
-<html lang="$lang">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>$title</title>
-<link rel="icon" href="data:,">
-<style>
-body{margin:0;font:16px/1.5 Georgia,serif;color:#222;background:#faf7f2}
-header{display:flex;flex-wrap:wrap;gap:12px;align-items:center;justify-content:space-between;
-padding:14px 24px;background:#3b2a1e;color:#fff}
-header a{color:#ffe7c2}
-header button{font:inherit;padding:6px 12px}
-main{max-width:960px;margin:0 auto;padding:24px;display:grid;gap:24px;
-grid-template-columns:repeat(auto-fit,minmax(280px,1fr))}
-.note,.done{grid-column:1/-1;margin:0;padding:12px 16px;background:#fff;border-left:4px solid #b5651d}
-.done{border-color:#2e7d32;font-weight:bold}
-section{background:#fff;padding:20px;border-radius:8px;box-shadow:0 1px 4px rgba(0,0,0,.1)}
-.img{font-size:96px;text-align:center;background:#f0e6d8;border-radius:8px}
-.price{font-size:24px;font-weight:bold}
-dl{display:grid;grid-template-columns:auto auto;gap:4px 12px}
-dd{margin:0;text-align:right}
-input{font:inherit;padding:6px;width:100%;box-sizing:border-box;margin:4px 0 12px}
-main button{font:inherit;padding:8px 16px;background:#b5651d;color:#fff;border:0;border-radius:6px}
-.consent{position:fixed;left:16px;bottom:16px;max-width:340px;padding:12px 16px;background:#fff;
-border:1px solid #ccc;border-radius:8px;box-shadow:0 2px 8px rgba(0,0,0,.2)}
-</style>
-</head>
-<body>
-<header>
-<strong>$title</strong>
-<nav><a href="/demo/?lang=es" hreflang="es" lang="es">Español</a> ·
-<a href="/demo/?lang=en" hreflang="en" lang="en">English</a></nav>
-<form method="post" action="/demo/$account">$who <button>$account_label</button></form>
-</header>
-<main>
-<p class="note">$intro</p>
-$ordered
-<section aria-labelledby="product">
-<div class="img" aria-hidden="true">☕</div>
-<h1 id="product">$product</h1>
-<p>$blurb</p>
-<p class="price">$price</p>
-<form method="post" action="/demo/cart/add"><button>$add</button></form>
-</section>
-<section aria-labelledby="cart">
-<h2 id="cart">$cart</h2>
-$lines
-</section>
-</main>
-$consent
-<script>
-window.ReferralWidget = window.ReferralWidget || function () {
-  (ReferralWidget.q = ReferralWidget.q || []).push(arguments);
-};
-var accept = document.getElementById("accept");
-if (accept) accept.onclick = function () {
-  document.cookie = "$consent_cookie=1;path=/demo;samesite=lax";
-  ReferralWidget("consent", true);
-  document.getElementById("consent").remove();
-};
-</script>
-<script async src="/storefront/widget/loader.js" data-platform="sandbox" data-shop="$shop"
- data-token="$token" data-cart="shopify" data-root="/demo/" data-consent="$consent_mode"></script>
-</body>
-</html>
-""")
+PAGE = Template((STATIC / "demo.html").read_text(encoding="utf-8"))
 
 
 @dataclass
