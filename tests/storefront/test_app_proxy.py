@@ -15,6 +15,7 @@ from platforms.shopify.app_proxy import (
     proxy_signature,
     verify_app_proxy,
 )
+from tests.storefront.factories import proxy_query
 
 SECRET = "hush-proxy-secret-0123456789abcdef"
 OLD_SECRET = "old-proxy-secret-fedcba9876543210"
@@ -29,14 +30,7 @@ def signed(
     extra: list[tuple[str, str]] | None = None,
 ) -> list[tuple[str, str]]:
     """The query Shopify forwards for a storefront call, with its signature last."""
-    pairs = [
-        *(extra or [("locale", "es-ES")]),
-        ("shop", "demo-shop.myshopify.com"),
-        ("logged_in_customer_id", customer),
-        ("path_prefix", "/apps/referrals"),
-        ("timestamp", str(int(at.timestamp()))),
-    ]
-    return [*pairs, ("signature", proxy_signature(pairs, secret))]
+    return proxy_query(at, customer, secret=secret, extra=extra or [("locale", "es-ES")])
 
 
 def reason(pairs: list[tuple[str, str]], now: datetime = NOW) -> ProxyRejection:
