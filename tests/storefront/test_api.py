@@ -407,3 +407,20 @@ async def test_with_single_use_codes_a_friend_claims_by_email(runtime, app_clien
     assert await OfferClaim.filter(shop=shop).values_list("email_normalized", flat=True) == [
         "luis@example.com"
     ]
+
+
+async def test_a_merchants_copy_overrides_reach_the_widget_in_that_locale_only(runtime, app_client):
+    shop = await sandbox_shop(runtime)
+    storefront = {**shop.settings["storefront"], "copy": {"es": {"launcher": "Comparte y gana"}}}
+    shop.settings = {**shop.settings, "storefront": storefront}
+    await shop.save()
+    headers = token_headers(runtime)
+
+    spanish = await app_client.get(f"/storefront/api/config{QUERY}&locale=es-AR", headers=headers)
+    english = await app_client.get(f"/storefront/api/config{QUERY}&locale=en-GB", headers=headers)
+
+    assert (spanish.json()["locale"], spanish.json()["copy"]["launcher"]) == (
+        "es",
+        "Comparte y gana",
+    )
+    assert (english.json()["locale"], english.json()["copy"]["launcher"]) == ("en", "Refer & earn")

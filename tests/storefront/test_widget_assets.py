@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from connector.services.storefront import PUBLIC_STATUS
@@ -103,3 +104,19 @@ def test_merchant_overrides_replace_known_messages_of_the_same_shape_only():
     assert copy["friends"] == assets.locales["en"]["friends"]
     assert "unknown_key" not in copy
     assert copy["title"] == "Invite your friends"
+
+
+def test_adding_a_locale_is_one_file(tmp_path):
+    (tmp_path / "locales").mkdir()
+    for name in ("widget.js", "loader.js"):
+        (tmp_path / name).write_bytes((WIDGET_DIR / name).read_bytes())
+    spanish = load_assets().locales["es"]
+    (tmp_path / "locales" / "es.json").write_text(json.dumps(spanish))
+    (tmp_path / "locales" / "pt.json").write_text(json.dumps({"launcher": "Indique e ganhe"}))
+
+    assets = load_assets(tmp_path)
+
+    assert resolve_locale("pt-BR", assets.locales) == "pt"
+    copy = messages(assets, "pt")
+    assert copy["launcher"] == "Indique e ganhe"
+    assert copy["title"] == spanish["title"]
