@@ -37,6 +37,7 @@ from platforms.shopify.auth import (
     PATCH_ID_TOKEN_PATH,
     Reply,
     RequestRejected,
+    Session,
     SessionRejected,
     ShopifyAuth,
     frame_ancestors,
@@ -121,10 +122,21 @@ def _shop_param(request: Request) -> str | JSONResponse:
 # ---------------------------------------------------------------------------------------------
 
 
+def verified_session(request: Request) -> Session:
+    """The session of a verified `Authorization: Bearer <session token>`; else SessionRejected."""
+    auth = _auth(_runtime(request))
+    return auth.verify_bearer(request.headers.get("authorization"), _public_url(request))
+
+
 def verified_shop(request: Request) -> str:
     """The shop of a verified `Authorization: Bearer <session token>`; else SessionRejected."""
-    auth = _auth(_runtime(request))
-    return auth.verify_bearer(request.headers.get("authorization"), _public_url(request)).shop
+    return verified_session(request).shop
+
+
+def session_user(request: Request) -> str | None:
+    """The staff user (`sub`) of the session `requires_session` verified for this request."""
+    session: Session | None = getattr(request.state, "shopify_session", None)
+    return session.user_id if session is not None else None
 
 
 def requires_session(endpoint: SessionEndpoint) -> Endpoint:
@@ -134,13 +146,15 @@ def requires_session(endpoint: SessionEndpoint) -> Endpoint:
     @functools.wraps(endpoint)
     async def guarded(request: Request) -> Response:
         try:
-            shop = verified_shop(request)
+            session = verified_session(request)
         except SessionRejected as exc:
             return JSONResponse(
                 {"error": "invalid session token", "reason": exc.reason.value},
                 status_code=exc.status, headers=dict(exc.reply.headers),
             )
-        return await endpoint(request, shop)
+        # Kept for `session_user`: an endpoint that records who acted reads it from here.
+        request.state.shopify_session = session
+        return await endpoint(request, session.shop)
 
     return guarded
 
