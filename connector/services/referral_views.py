@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from connector.domain.attribution import Attribution, Signal
+from connector.domain.attribution import Attribution, Evidence, Signal
 from connector.domain.decision import Decision, Outcome
 from connector.domain.explain import explain
-from connector.domain.reasons import Reason
+from connector.domain.reasons import Finding, Reason
 from connector.domain.referral import FINAL_STATES, ReferralState
 from connector.services.advocates import domain_id
 from connector.services.referral_records import (
@@ -84,12 +84,14 @@ class RewardRow:
 
 @dataclass(frozen=True)
 class ReferralDetail:
-    """A referral with its transitions, rewards, and its decision explained line by line."""
+    """A referral with its transitions, rewards, evidence and findings, explained line by line."""
 
     referral: ReferralRow
     events: tuple[EventRow, ...]
     rewards: tuple[RewardRow, ...]
     explanation: tuple[str, ...]
+    evidence: tuple[Evidence, ...] = ()
+    findings: tuple[Finding, ...] = ()
 
 
 def _row(r: Referral) -> ReferralRow:
@@ -191,4 +193,6 @@ async def referral_detail(referral_id: int, shop: Shop | None = None) -> Referra
             for w in rewards
         ),
         explanation=tuple(lines),
+        evidence=decision.attribution.evidence if decision.attribution else (),
+        findings=decision.findings,
     )
