@@ -310,20 +310,26 @@ async def choose_cause(
     return advocate
 
 
-async def list_advocates(shop: Shop, limit: int = 100) -> list[AdvocateRow]:
-    """The shop's advocates, newest first."""
-    rows = await Advocate.filter(shop_id=shop.id).order_by("-id").limit(limit)
-    return [
-        AdvocateRow(
-            id=a.id,
-            kind=a.kind,
-            name=a.name,
-            email=a.email,
-            customer_id=a.customer_id,
-            friend_code=a.friend_code,
-            share_link=share_link(shop, a),
-            status=a.status,
-            created_at=a.created_at,
-        )
-        for a in rows
-    ]
+def advocate_row(shop: Shop, a: Advocate) -> AdvocateRow:
+    """One advocate as the admin and `connector advocates list` show it."""
+    return AdvocateRow(
+        id=a.id,
+        kind=a.kind,
+        name=a.name,
+        email=a.email,
+        customer_id=a.customer_id,
+        friend_code=a.friend_code,
+        share_link=share_link(shop, a),
+        status=a.status,
+        created_at=a.created_at,
+    )
+
+
+async def list_advocates(
+    shop: Shop, limit: int = 100, before: int | None = None
+) -> list[AdvocateRow]:
+    """The shop's advocates, newest first; `before` (an id) starts the list after that one."""
+    query = Advocate.filter(shop_id=shop.id)
+    if before is not None:
+        query = query.filter(id__lt=before)
+    return [advocate_row(shop, a) for a in await query.order_by("-id").limit(limit)]
