@@ -45,6 +45,7 @@ async def list_deliveries(
     shop: str | None = None,
     topic: str | None = None,
     limit: int = 50,
+    platform: str | None = None,
 ) -> list[DeliveryRow]:
     """The newest deliveries first, optionally filtered."""
     query = Delivery.all()
@@ -52,6 +53,8 @@ async def list_deliveries(
         query = query.filter(status=DeliveryStatus(status))
     if shop:
         query = query.filter(shop_domain=shop)
+    if platform:
+        query = query.filter(platform=platform)
     if topic:
         query = query.filter(topic=topic)
     return [_row(d) for d in await query.order_by("-id").limit(limit)]
