@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from connector.logs import setup_logging
-from connector.routes import health, storefront, webhooks
+from connector.routes import admin, health, storefront, webhooks
 from connector.routes import shopify_app as shopify_app_routes
 from connector.routes import woocommerce as woocommerce_routes
 from connector.services.handlers import build_worker
@@ -29,6 +29,7 @@ def all_routes(settings: Settings | None = None) -> list[BaseRoute]:
         *health.routes,
         *webhooks.routes,
         *shopify_app_routes.routes,
+        *admin.routes,
         *woocommerce_routes.routes,
         *storefront.build_routes(proxy_path),
     ]
