@@ -1,0 +1,81 @@
+"""Fixtures of the admin API tests: an installed Shopify shop, its session token, and orders.
+
+The shop is installed against the fake Admin API (with a token that does not expire), so an
+order webhook goes the whole way: signed POST to /webhooks/shopify, then the worker, which asks
+the fake store whether the friend is a new customer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from connector.services.handlers import build_worker
+from connector.services.programs import save_program
+from connector.services.runtime import Runtime
+from connector.store.models import Shop
+from tests.shopify.factories import installed_shop, session_token
+from tests.support.fake_shopify import ACCESS_TOKEN, FakeShopify
+from tests.support.shopify_payloads import encode, signed_headers
+
+OTHER_SHOP = "other-shop.myshopify.com"
+RETRY = "X-Shopify-Retry-Invalid-Session-Request"
+# Euros, like the order bodies of tests.support.shopify_payloads.
+PROGRAM: dict[str, Any] = {
+    "currency": "EUR",
+    "name": "Give 10%, get 10 EUR",
+    "hold_days": 14,
+    "rewarded": "both",
+    "friend_offer": {"kind": "percentage_discount", "value": "10"},
+    "advocate_reward": {"kind": "store_credit", "value": "10.00"},
+    "min_subtotal": "20.00",
+}
+# The suite's test secrets are shorter than PyJWT's recommended 32 bytes; that is not under test.
+pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
+
+
+def bearer(shop: str | None = None) -> dict[str, str]:
+    """The Authorization header of a valid session token for `shop` (the test shop by default)."""
+    token = session_token(shop=shop) if shop else session_token()
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _no_sleep(_seconds: float) -> None:
+    """The Admin client's retry pause, skipped: tests never sleep."""
+
+
+@pytest.fixture
+async def shop(runtime: Runtime, fake_shopify: FakeShopify) -> Shop:
+    """The test shop, installed with the fake's token (the shop the session tokens name)."""
+    adapter: Any = runtime.adapter("shopify")
+    adapter.graphql.sleep = _no_sleep
+    return await installed_shop(
+        runtime, shop=fake_shopify.shop, access=ACCESS_TOKEN, refresh=None, expires_in=None
+    )
+
+
+@pytest.fixture
+async def program_shop(runtime: Runtime, shop: Shop) -> Shop:
+    """The test shop with PROGRAM saved as version 1."""
+    await save_program(runtime, shop, PROGRAM, actor="test")
+    return shop
+
+
+@pytest.fixture
+async def other_shop(runtime: Runtime) -> Shop:
+    """A second installed shop, whose data the test shop must never reach."""
+    return await installed_shop(runtime, shop=OTHER_SHOP)
+
+
+async def deliver_order(
+    client: httpx.AsyncClient, runtime: Runtime, body: dict[str, Any], webhook_id: str
+) -> None:
+    """Send a signed orders/paid webhook to the app, then let the worker process it."""
+    raw = encode(body)
+    answer = await client.post(
+        "/webhooks/shopify", content=raw, headers=signed_headers(raw, "orders/paid", webhook_id)
+    )
+    assert answer.status_code == 200
+    assert await build_worker(runtime).drain() == {"done": 1}

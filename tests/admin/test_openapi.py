@@ -1,0 +1,91 @@
+"""The admin API's OpenAPI document names every route and method, and the rows' real fields."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import httpx
+import pytest
+from starlette.routing import Mount, Route
+
+from connector.app import all_routes
+from connector.routes.admin import PREFIX
+from connector.routes.admin_openapi import OPENAPI
+from connector.services.admin import AdvocateReward, AdvocateStats
+from connector.services.advocates import AdvocateRow
+from connector.services.deliveries import DeliveryRow
+from connector.services.payouts import Payout
+from connector.services.programs import VersionRow
+from connector.services.referral_views import EventRow, ReferralRow, RewardRow
+
+METHODS = {"get", "put", "post", "delete", "patch"}
+
+
+def registered() -> set[tuple[str, str]]:
+    """(path, method) of every route of the app under /admin/api, however it is mounted."""
+    found = set()
+    for route in all_routes():
+        inner = route.routes if isinstance(route, Mount) else [route]
+        prefix = route.path if isinstance(route, Mount) else ""
+        for r in inner:
+            assert isinstance(r, Route)
+            path = prefix + r.path_format
+            if path.startswith(PREFIX + "/"):
+                found |= {(path, m.lower()) for m in r.methods or () if m != "HEAD"}
+    return found
+
+
+def test_every_admin_route_and_method_is_described_and_nothing_else() -> None:
+    described = {
+        (path, method) for path, item in OPENAPI["paths"].items() for method in item
+        if method in METHODS
+    }  # fmt: skip
+
+    assert len(registered()) == 19
+    assert described == registered()
+
+
+@pytest.mark.parametrize(
+    ("schema", "row"),
+    [
+        ("Advocate", AdvocateRow),
+        ("AdvocateReward", AdvocateReward),
+        ("AdvocateStats", AdvocateStats),
+        ("ProgramVersion", VersionRow),
+        ("Referral", ReferralRow),
+        ("Transition", EventRow),
+        ("Reward", RewardRow),
+        ("Payout", Payout),
+        ("Delivery", DeliveryRow),
+    ],
+)
+def test_each_row_schema_has_exactly_the_fields_the_api_writes(schema: str, row: type) -> None:
+    properties = OPENAPI["components"]["schemas"][schema]["properties"]
+
+    assert list(properties) == [f.name for f in dataclasses.fields(row)]
+
+
+async def test_the_document_is_served_without_a_session(app_client: httpx.AsyncClient) -> None:
+    answer = await app_client.get("/admin/api/openapi.json")
+
+    assert answer.status_code == 200
+    assert answer.json() == OPENAPI
+
+
+def test_every_reference_names_a_schema_of_the_document() -> None:
+    refs: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            refs.extend([node["$ref"]] if "$ref" in node else [])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(OPENAPI)
+
+    schemas = OPENAPI["components"]["schemas"]
+    assert {r.removeprefix("#/components/schemas/") for r in refs} <= set(schemas)
+    assert len(refs) > 20
