@@ -306,3 +306,43 @@ def test_text_has_at_least_aa_contrast(demo_server, context):
         "fine print": 7.46,
         "error": 6.54,
     }
+
+
+def test_the_only_global_is_the_queue(demo_server, context):
+    page = context.new_page()
+    before = "<script>window.__before = Object.keys(window);</script>"
+
+    serve(page, demo_server, host_page(demo_server, body=before))
+    expect(page.get_by_role("button", name="Invita y gana")).to_be_visible()
+
+    added = page.evaluate(
+        "Object.keys(window).filter((k) => !window.__before.includes(k) && k !== '__before')"
+    )
+    assert added == ["ReferralWidget"]
+    assert page.evaluate("customElements.get('referral-widget') !== undefined") is True
+
+
+def test_loading_the_loader_and_the_widget_twice_changes_nothing(demo_server, context):
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    second_loader = (
+        f'<script async src="/storefront/widget/loader.js" data-platform="sandbox" '
+        f'data-shop="{SHOP}" data-token="{token(demo_server)}"></script>'
+    )
+
+    serve(page, demo_server, host_page(demo_server, body=second_loader))
+    expect(page.get_by_role("button", name="Invita y gana")).to_be_visible()
+    # The second loader added no second widget script.
+    assert page.locator('script[src$="/widget.js"]').count() == 1
+    page.evaluate("""() => new Promise((done) => {
+        const again = document.createElement('script');
+        again.src = [...document.scripts].map((s) => s.src).find((s) => s.endsWith('widget.js'));
+        again.onload = done;
+        document.head.append(again);
+    })""")
+
+    assert page.locator('script[src$="/widget.js"]').count() == 2
+    assert page.locator("referral-widget").count() == 1
+    expect(page.get_by_role("button", name="Invita y gana")).to_have_count(1)
+    assert errors == []
