@@ -47,11 +47,12 @@ class CauseKind(enum.StrEnum):
     DELIVERY = "delivery"
     JOB = "job"
     PERSON = "person"
+    SIGNUP = "signup"
 
 
 @dataclass(frozen=True)
 class Cause:
-    """What caused a transition: a delivery id, a job name, or the person who decided."""
+    """What caused a transition: a delivery id, a job name, the person who decided, or a sign-up."""
 
     kind: CauseKind
     ref: str
@@ -70,6 +71,11 @@ class Cause:
     def person(cls, who: str) -> Cause:
         """A merchant or operator, by name."""
         return cls(CauseKind.PERSON, who)
+
+    @classmethod
+    def signup(cls, claim_id: int) -> Cause:
+        """A friend's sign-up, by the id of their claim of the advocate's offer."""
+        return cls(CauseKind.SIGNUP, str(claim_id))
 
 
 def finding_json(finding: Finding) -> dict[str, Any]:

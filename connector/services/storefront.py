@@ -20,7 +20,7 @@ from connector.domain.codes import reward_code
 from connector.domain.kinds import FriendCodeMode
 from connector.domain.program import RewardRule
 from connector.domain.reasons import Reason
-from connector.services import advocates
+from connector.services import advocates, signups
 from connector.services.programs import live_program
 from connector.services.ratelimit import Limit, Verdict, hit
 from connector.services.runtime import Runtime
@@ -273,7 +273,7 @@ def _decoy_code(runtime: Runtime, advocate: Advocate, email: str) -> str:
 async def claim(runtime: Runtime, visitor: Visitor, ref: str, email: str) -> dict[str, Any] | None:
     """A friend claims the offer by email; the code to use, or None for an unknown ref."""
     shop = await find_shop(visitor.platform, visitor.shop)
-    result = await advocates.claim_offer(runtime, shop, ref, email)
+    result = await signups.sign_up(runtime, shop, ref, email)
     if isinstance(result, advocates.Refused):
         if result.reason is not Reason.SAME_EMAIL:
             return None
