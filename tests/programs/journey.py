@@ -139,13 +139,16 @@ async def transitions(referral: Referral) -> list[tuple[str | None, str, str, st
     return [(r.from_state, r.to_state, r.event, r.cause_kind, r.cause_ref) for r in rows]
 
 
+# The transitions every held referral takes after it was created: approved, then rewarded.
+APPROVED_AND_REWARDED = [
+    ("pending", "approved", "hold_ended", "job", "approve_due_referrals"),
+    ("approved", "rewarded", "rewards_issued", "job", "issue_due_rewards"),
+]
+
+
 def rewarded_by(delivery_id: int) -> list[tuple[str | None, str, str, str, str]]:
     """The transitions of a referral credited by a delivery, approved and rewarded by the jobs."""
-    return [
-        (None, "pending", "created", "delivery", str(delivery_id)),
-        ("pending", "approved", "hold_ended", "job", "approve_due_referrals"),
-        ("approved", "rewarded", "rewards_issued", "job", "issue_due_rewards"),
-    ]
+    return [(None, "pending", "created", "delivery", str(delivery_id)), *APPROVED_AND_REWARDED]
 
 
 def sent(fake: FakeShopify, operation: str) -> list[dict[str, Any]]:
