@@ -2,10 +2,9 @@
 
 The outbox marks these rewards `recorded` (nothing to create in a store). A person pays them
 (a transfer to the advocate or partner, a donation to the cause) and marks each one `paid`,
-saying who they are and, optionally, the payment's reference. Until the Reward table has its own
-columns for it, who paid is kept in `reason` as `paid_by:{who}`, the reference in
-`platform_ref` (`paid` when none was given), and the time in `updated_at` (a paid record is final, so nothing touches it again
-except a later refund, which turns it into a clawback).
+saying who they are and, optionally, the payment's reference: the reward's `paid_at`, `paid_by`
+and `payout_reference`. A paid record is final, except that a later refund turns it into a
+clawback (paid money cannot be taken back by the connector: it is owed), its payment kept.
 """
 
 from __future__ import annotations
@@ -22,11 +21,12 @@ from connector.domain.kinds import RewardKind
 from connector.domain.money import Money
 from connector.services.rows import fk
 from connector.services.runtime import Runtime
-from connector.store.models import Advocate, Reward, Shop
+from connector.store.models import Advocate, Reward, RewardStatus, Shop
 
 PAYOUT_KINDS = (RewardKind.CASH.value, RewardKind.CHARITY_DONATION.value)
-LISTED = ("recorded", "paid", "clawback")
-PAID_BY = "paid_by:"
+LISTED = (RewardStatus.RECORDED.value, RewardStatus.PAID.value, RewardStatus.CLAWBACK.value)
+# The reference shown for a payment made without one (listings and the CSV always said so).
+NO_REFERENCE = "paid"
 COLUMNS = (
     "reward_id", "recorded_at", "kind", "amount", "currency", "cause", "advocate_id",
     "advocate_name", "advocate_email", "referral_id", "status", "paid_at", "paid_by", "reference",
@@ -54,7 +54,6 @@ class Payout:
 
 
 def _payout(reward: Reward, advocate: Advocate | None) -> Payout:
-    paid = reward.status == "paid"
     currency = reward.currency or "XXX"
     return Payout(
         reward_id=reward.id,
@@ -68,9 +67,9 @@ def _payout(reward: Reward, advocate: Advocate | None) -> Payout:
         advocate_email=advocate.email if advocate else None,
         referral_id=fk(reward, "referral"),
         status=reward.status,
-        paid_at=reward.updated_at if paid else None,
-        paid_by=(reward.reason or "").removeprefix(PAID_BY) if paid else None,
-        reference=reward.platform_ref if paid else None,
+        paid_at=reward.paid_at,
+        paid_by=reward.paid_by,
+        reference=reward.payout_reference or (NO_REFERENCE if reward.paid_at else None),
     )
 
 
@@ -128,16 +127,16 @@ async def mark_paid(
         )
         if reward is None:
             raise LookupError(f"no cash or donation record {reward_id} in {shop.domain}")
-        if reward.status == "recorded":
-            reward.status = "paid"
-            reward.reason = f"{PAID_BY}{by.strip()}"[:64]
-            # Never empty: a later refund reads a platform_ref on a cash record as "paid out".
-            reward.platform_ref = (reference or "").strip()[:255] or "paid"
-            reward.updated_at = runtime.now()
-            await reward.save(
-                using_db=tx, update_fields=["status", "reason", "platform_ref", "updated_at"]
-            )
-        elif reward.status != "paid":
+        if reward.status == RewardStatus.RECORDED:
+            reward.status = RewardStatus.PAID.value
+            reward.paid_at = reward.updated_at = runtime.now()
+            reward.paid_by = by.strip()[:320]
+            reward.payout_reference = (reference or "").strip()[:255] or None
+            # reward_actions.take_back reads a platform_ref on a cash record as "paid out".
+            reward.platform_ref = reward.payout_reference or NO_REFERENCE
+            columns = ["status", "paid_at", "paid_by", "payout_reference", "platform_ref"]
+            await reward.save(using_db=tx, update_fields=[*columns, "updated_at"])
+        elif reward.status != RewardStatus.PAID:
             raise LookupError(f"record {reward_id} is {reward.status}; only recorded ones are paid")
     advocate = await Advocate.get_or_none(id=fk(reward, "advocate"))
     return _payout(reward, advocate)

@@ -3,7 +3,7 @@
 During the hold a cancel or refund voids the referral. After approval each reward is taken back
 as far as it got: one the outbox never tried is deactivated at once (nothing of it is in a
 store); others become `deactivate_pending` for the outbox, or `clawback` when an order used the
-reward's code. A partial refund recomputes the planned rewards: an untried reward is lowered in
+reward's code or a person paid it out. A partial refund recomputes the planned rewards: an untried reward is lowered in
 place; an issued one keeps what it gave, and the excess is recorded as a `clawback` row (keyed
 `{key}:partial:{new value}`), superseded if the order is later refunded in full.
 """
@@ -116,9 +116,11 @@ async def _take_back(
         row, db, status=RewardStatus.DEACTIVATED, reason=reason, updated_at=now
     )
     if not never_sent:
+        # Money a person paid out cannot be taken back by the outbox: it is owed back.
+        paid = row.status == RewardStatus.PAID
         status = (
             RewardStatus.DEACTIVATE_PENDING
-            if change.action is AdjustmentAction.DEACTIVATE
+            if change.action is AdjustmentAction.DEACTIVATE and not paid
             else RewardStatus.CLAWBACK
         )
         await (

@@ -38,7 +38,8 @@ class ReferralNotFound(ConnectorError, LookupError):
     """No referral with that id (in that shop)."""
 
 
-LIVE_REWARD = (RewardStatus.PENDING, RewardStatus.ISSUED, RewardStatus.RECORDED)
+# Rewards a refund must take back: given, or on their way (paid: cash a person paid out).
+LIVE_REWARD = (RewardStatus.PENDING, RewardStatus.ISSUED, RewardStatus.RECORDED, RewardStatus.PAID)
 
 
 class CauseKind(enum.StrEnum):

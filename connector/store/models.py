@@ -388,6 +388,10 @@ class Reward(Model):
     issued_at = fields.DatetimeField(null=True)
     # When an order used the reward's code: a used reward is clawed back, not deactivated.
     used_at = fields.DatetimeField(null=True)
+    # A cash or donation record a person paid out (services.payouts): when, who, the reference.
+    paid_at = fields.DatetimeField(null=True)
+    paid_by = fields.CharField(max_length=320, null=True)
+    payout_reference = fields.CharField(max_length=255, null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 

@@ -9,6 +9,8 @@ from typing import Any
 from connector.domain.kinds import RewardKind
 from connector.domain.rewards import Side, idempotency_key
 from connector.services.advocates import enrol_advocate
+from connector.services.issuing import issue_due_rewards
+from connector.services.payouts import mark_paid
 from connector.services.programs import save_program
 from connector.services.referrals import approve_due_referrals
 from connector.services.runtime import Runtime
@@ -273,4 +275,64 @@ async def test_a_referral_keeps_the_program_version_it_was_judged_under(
     assert [(c.referral_id, c.amount) for c in credits] == [  # type: ignore[attr-defined]
         (referrals[0].id, Decimal("5.95")),
         (referrals[1].id, Decimal("22.00")),
+    ]
+
+
+CASH_KEY = idempotency_key(SHOP, "6001", Side.ADVOCATE, RewardKind.CASH, "base")
+
+
+async def _paid_cash(runtime: Runtime, clock: Clock) -> tuple[Advocate, datetime]:
+    """Ana's 10 % cash reward for order 6001, approved, recorded and paid out by Maria."""
+    shop = await sandbox_shop(runtime, program=False)
+    cash = {**PROGRAM["advocate_reward"], "kind": "cash"}
+    await save_program(runtime, shop, {**PROGRAM, "advocate_reward": cash}, actor="test")
+    ana = (await enrol_advocate(runtime, shop, email="ana@example.org", name="Ana")).advocate
+    placed = clock.now - timedelta(hours=1)
+    await deliver(runtime, order_body(6001, placed, code=ana.friend_code), "d-paid")
+    clock.advance(days=14, hours=1)
+    assert await approve_due_referrals(runtime) == 1
+    await issue_due_rewards(runtime)
+    reward = await Reward.get(idempotency_key=CASH_KEY)
+    await mark_paid(runtime, shop, reward.id, by="maria@shop.example", reference="SEPA-7")
+    return ana, placed
+
+
+async def test_refund_after_cash_was_paid_out_records_it_as_owed(
+    runtime: Runtime, clock: Clock
+) -> None:
+    # Given Ana's cash reward paid out by a person
+    ana, placed = await _paid_cash(runtime, clock)
+    paid_at = clock.now
+
+    # When the order is refunded in full
+    clock.advance(days=1)
+    refunded = _refund(ana, placed, "120.00", step=5)
+    await deliver(runtime, refunded, "d-refund", topic="orders/updated")
+
+    # Then what was paid is owed back, and the payment stays on record
+    cash = await Reward.get(idempotency_key=CASH_KEY)
+    assert (cash.status, cash.reason, cash.amount) == ("clawback", "refunded", Decimal("11.00"))
+    assert (cash.paid_at, cash.paid_by, cash.payout_reference) == (
+        paid_at,
+        "maria@shop.example",
+        "SEPA-7",
+    )
+    assert (await Referral.get()).state == "reversed"
+
+
+async def test_partial_refund_after_cash_was_paid_out_records_the_excess_as_owed(
+    runtime: Runtime, clock: Clock
+) -> None:
+    # Given Ana's cash reward (10 % of 110.00) paid out by a person
+    ana, placed = await _paid_cash(runtime, clock)
+
+    # When 55.00 of the 120.00 order is refunded
+    partial = _refund(ana, placed, "55.00", step=5)
+    await deliver(runtime, partial, "d-partial", topic="orders/updated")
+
+    # Then the payment stands and what it exceeds (11.00 - 5.95) is owed back
+    rows = await Reward.filter(kind="cash").order_by("id")
+    assert [(r.idempotency_key, r.amount, r.status, r.reason) for r in rows] == [
+        (CASH_KEY, Decimal("11.00"), "paid", None),
+        (f"{CASH_KEY}:partial:5.95", Decimal("5.05"), "clawback", "partial_refund"),
     ]
