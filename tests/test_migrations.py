@@ -1,12 +1,14 @@
-"""The migrations in the repository describe exactly the models: nothing left to generate."""
+"""The migrations in the repository describe exactly the models, and carry older rows over."""
 
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
-from connector.store.db import MIGRATIONS
+from connector.store.db import MIGRATIONS, close_db, conn, init_db, migrate
 from connector.store.makemigrations import _generate_in_subprocess
+from connector.store.models import Reward, Shop
 
 
 def test_models_and_migrations_agree(tmp_path: Path) -> None:
@@ -29,31 +31,14 @@ def test_every_migration_carries_both_dialects() -> None:
 
 
 async def _upgrade(database_url: str, location: Path) -> list[str]:
-    """Apply the migrations found at `location` (as `store.db.migrate` does), then reconnect."""
-    from aerich import Command
-    from tortoise import Tortoise
-
-    from connector.store.db import close_db, init_db, tortoise_config
-
-    config = tortoise_config(database_url)
-    await Tortoise.init(config=config)
-    command = Command(tortoise_config=config, app="models", location=str(location))
-    await command.init()
-    try:
-        applied: list[str] = await command.upgrade(run_in_transaction=True)
-    finally:
-        await command.aclose()
-        await close_db()
+    """Apply the migrations found at `location`, then reconnect (as the `db` fixture does)."""
+    applied = await migrate(database_url, location)
+    await close_db()
     await init_db(database_url)
     return applied
 
 
 async def test_records_paid_before_the_payout_columns_move_into_them(tmp_path: Path) -> None:
-    from datetime import UTC, datetime
-
-    from connector.store.db import close_db, conn
-    from connector.store.models import Reward, Shop
-
     # Given a database from before the payout columns, with two paid records and an unpaid one
     migration = next((MIGRATIONS / "models").glob("*_payouts.py"))
     earlier = tmp_path / "migrations"

@@ -56,15 +56,15 @@ async def close_db() -> None:
     await Tortoise.close_connections()
 
 
-async def migrate(database_url: str) -> list[str]:
-    """Apply every pending aerich migration; return the names applied."""
+async def migrate(database_url: str, location: Path = MIGRATIONS) -> list[str]:
+    """Apply every pending aerich migration (of `location`); return the names applied."""
     from aerich import Command
 
     config = tortoise_config(database_url)
     # aerich only initialises Tortoise when it is not already; after a close the old context
     # lingers without connections, so (re)initialise here.
     await Tortoise.init(config=config)
-    command = Command(tortoise_config=config, app="models", location=str(MIGRATIONS))
+    command = Command(tortoise_config=config, app="models", location=str(location))
     await command.init()
     try:
         applied: list[str] = await command.upgrade(run_in_transaction=True)
