@@ -42,6 +42,15 @@ class RewardRule:
 
 
 @dataclass(frozen=True)
+class CombinesWith:
+    """Which other discounts (by class) a referral code may be used together with at checkout."""
+
+    order: bool = False
+    product: bool = False
+    shipping: bool = True
+
+
+@dataclass(frozen=True)
 class Caps:
     """Per-advocate limits on credited referrals: per rolling period and for the lifetime."""
 
@@ -172,6 +181,7 @@ class Program:
     friend_offer: RewardRule | None = None
     advocate_reward: RewardRule | None = None
     friend_reward: RewardRule | None = None
+    combines_with: CombinesWith = field(default_factory=CombinesWith)
     min_subtotal: Decimal = field(default=Decimal(0), metadata=rule(non_negative))
     new_customers_only: bool = True
     excluded_product_ids: tuple[str, ...] = ()
@@ -228,6 +238,7 @@ __all__ = [
     "Cause",
     "Charity",
     "CheckAction",
+    "CombinesWith",
     "Contest",
     "FraudRules",
     "FriendCodeMode",

@@ -65,6 +65,9 @@ def friend_spec(
         once_per_customer=True,
         customer_segment_ids=(segment_id,) if segment_id else (),
         minimum_subtotal=program.min_subtotal or None,
+        combines_with_order=program.combines_with.order,
+        combines_with_product=program.combines_with.product,
+        combines_with_shipping=program.combines_with.shipping,
     )
 
 

@@ -25,9 +25,11 @@ from connector.domain import loyalty as points_ledger
 from connector.domain.codes import reward_code
 from connector.domain.kinds import DISCOUNT_KINDS, RewardKind
 from connector.domain.money import Money as DomainMoney
+from connector.domain.program import CombinesWith
 from connector.errors import LeaseLost
 from connector.services.loyalty import advocate_ledger, points_expiry
 from connector.services.outbox import Lease, guarded
+from connector.services.programs import live_program
 from connector.services.rows import fk
 from connector.services.runtime import Runtime
 from connector.services.tokens import fresh_credentials
@@ -87,7 +89,11 @@ def code_for(runtime: Runtime, idempotency_key: str) -> str:
 
 
 def discount_spec(
-    reward: Reward, code: str, customer_id: str | None, now: datetime
+    reward: Reward,
+    code: str,
+    customer_id: str | None,
+    now: datetime,
+    combines: CombinesWith,
 ) -> DiscountSpec:
     """The store discount for a discount reward: single use, bound to its customer when known."""
     kind = _DISCOUNT_KIND[RewardKind(reward.kind)]
@@ -112,6 +118,9 @@ def discount_spec(
         usage_limit=1,
         once_per_customer=True,
         customer_ids=(customer_id,) if customer_id else (),
+        combines_with_order=combines.order,
+        combines_with_product=combines.product,
+        combines_with_shipping=combines.shipping,
     )
 
 
@@ -154,7 +163,9 @@ async def _discount(runtime: Runtime, shop: Shop, reward: Reward, lease: Lease) 
     if code is None:
         code = code_for(runtime, reward.idempotency_key)
         await _mark(lease, runtime, code=code)
-    spec = discount_spec(reward, code, await _recipient(reward), now)
+    # Which discounts it combines with is the shop's checkout policy now, as for friend codes.
+    combines = (await live_program(runtime, shop)).program.combines_with
+    spec = discount_spec(reward, code, await _recipient(reward), now, combines)
     creds = await fresh_credentials(runtime, shop)
     ref = await runtime.adapter(shop.platform).create_discount(creds, spec)
     return Result(

@@ -8,6 +8,7 @@ from connector.domain.presets import PRESETS
 from connector.domain.program import (
     Basis,
     CheckAction,
+    CombinesWith,
     Program,
     RewardKind,
     RewardRule,
@@ -55,6 +56,21 @@ def test_minimal_program_takes_the_defaults():
     )
     assert (program.hold_days, program.attribution_window_days) == (14, 30)
     assert program.fraud.self_referral is CheckAction.BLOCK
+    # What every code was created with before programs said: shipping discounts only.
+    assert program.combines_with == CombinesWith(order=False, product=False, shipping=True)
+
+
+def test_combines_with_round_trips_and_takes_booleans_only():
+    program = parse_program(minimal(combines_with={"order": True, "shipping": False}))
+
+    assert program.combines_with == CombinesWith(order=True, product=False, shipping=False)
+    data = program_to_dict(program)
+    assert data["combines_with"] == {"order": True, "product": False, "shipping": False}
+    assert parse_program(data) == program
+    assert errors_of(minimal(combines_with={"order": "yes", "orders": True})) == [
+        ("combines_with.orders", "is not a known field"),
+        ("combines_with.order", "must be true or false, got 'yes'"),
+    ]
 
 
 def test_negative_reward_value_names_the_field_and_the_value():

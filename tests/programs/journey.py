@@ -49,8 +49,20 @@ async def enrol(
     return enrolment.advocate
 
 
+def combines(
+    *, order: bool = False, product: bool = False, shipping: bool = True
+) -> dict[str, bool]:
+    """The combinesWith input of a discount (by default the program's default combinations)."""
+    return {"orderDiscounts": order, "productDiscounts": product, "shippingDiscounts": shipping}
+
+
 def friend_code_input(
-    code: str, now: datetime, context: dict[str, Any], percent: float, **extra: Any
+    code: str,
+    now: datetime,
+    context: dict[str, Any],
+    percent: float,
+    combined: dict[str, bool] | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
     """The discountCodeBasicCreate input of a shared friend code with a percentage off."""
     return {
@@ -61,11 +73,7 @@ def friend_code_input(
             "context": context,
             "usageLimit": None,
             "appliesOncePerCustomer": True,
-            "combinesWith": {
-                "orderDiscounts": False,
-                "productDiscounts": False,
-                "shippingDiscounts": True,
-            },
+            "combinesWith": combined or combines(),
             **extra,
             "customerGets": {"value": {"percentage": percent}, "items": {"all": True}},
         }

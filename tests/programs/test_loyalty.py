@@ -19,6 +19,7 @@ from connector.services.runtime import Runtime
 from connector.store.models import LedgerEntry, Referral, Reward, Shop
 from tests.conftest import Clock
 from tests.programs.journey import (
+    combines,
     end_hold,
     enrol,
     gid,
@@ -111,11 +112,7 @@ async def test_points_per_dollar_reach_vip_then_expire_and_are_redeemed_for_a_co
             "context": {"customers": {"add": [gid("Customer", ANA)]}},
             "usageLimit": 1,
             "appliesOncePerCustomer": True,
-            "combinesWith": {
-                "orderDiscounts": False,
-                "productDiscounts": False,
-                "shippingDiscounts": True,
-            },
+            "combinesWith": combines(),
             "customerGets": {
                 "value": {"discountAmount": {"amount": "5.00", "appliesOnEachItem": False}},
                 "items": {"all": True},

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from connector.domain.presets import SEASONAL
+from connector.domain.program import CombinesWith
 from connector.services.friend_codes import create_pending_friend_codes
 from connector.services.reward_actions import code_for
 from connector.services.runtime import Runtime
 from connector.store.models import Referral, Reward, Shop
 from tests.conftest import Clock
 from tests.programs.journey import (
+    combines,
     credit,
     end_hold,
     enrol,
+    friend_code_input,
     gid,
     iso,
     paid_order,
@@ -32,6 +36,7 @@ from tests.support.fake_shopify import FakeShopify
 ANA = 7001
 INSIDE = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)  # the preset's campaign: Nov 27 - Dec 1
 OUTSIDE = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
+HOLIDAYS = replace(SEASONAL, combines_with=CombinesWith(order=True, shipping=False))
 
 
 async def test_an_order_inside_the_campaign_gets_the_multiplier_and_one_outside_does_not(
@@ -41,11 +46,17 @@ async def test_an_order_inside_the_campaign_gets_the_multiplier_and_one_outside_
     fake_shopify: FakeShopify,
     clock: Clock,
 ) -> None:
-    # Given the seasonal preset ($10 credit, doubled with free shipping over the holidays)
+    # Given the seasonal preset ($10 credit, doubled with free shipping over the holidays),
+    # whose codes combine with order discounts but not with other shipping discounts
     clock.now = INSIDE
-    await save(runtime, shop, SEASONAL)
+    await save(runtime, shop, HOLIDAYS)
     ana = await enrol(runtime, shop, fake_shopify, "Ana", ANA)
     assert await create_pending_friend_codes(runtime) == 1
+    holiday_combinations = combines(order=True, shipping=False)
+    new_customers = {"customerSegments": {"add": [fake_shopify.segments[0]["id"]]}}
+    assert sent(fake_shopify, "discountCodeBasicCreate") == [
+        friend_code_input(ana.friend_code, clock.now, new_customers, 0.1, holiday_combinations)
+    ]
 
     # When one friend buys inside the campaign and another after it
     fake_shopify.add_customer("lucia@example.org", orders=1, customer_id=8801)
@@ -91,11 +102,7 @@ async def test_an_order_inside_the_campaign_gets_the_multiplier_and_one_outside_
                 "context": {"customers": {"add": [gid("Customer", ANA)]}},
                 "usageLimit": 1,
                 "appliesOncePerCustomer": True,
-                "combinesWith": {
-                    "orderDiscounts": False,
-                    "productDiscounts": False,
-                    "shippingDiscounts": True,
-                },
+                "combinesWith": holiday_combinations,
                 "destination": {"all": True},
             }
         }
