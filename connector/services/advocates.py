@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlencode
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -37,8 +38,8 @@ log = logging.getLogger("connector.advocates")
 CUSTOMER, PARTNER = "customer", "partner"
 ACTIVE = "active"
 FRIEND, FRIEND_SINGLE = "friend", "friend_single"
-# The share link carries the first parameter name attribution reads (`?ref=CODE`).
-REF_PARAM = ReferralLookup().param_names[0]
+# The share link's parameter (`?ref=CODE`) unless the shop's storefront settings name another.
+DEFAULT_REF_PARAM = ReferralLookup().param_names[0]
 SHARE_TOKEN_LENGTH = 16
 # Four random characters give 31**4 codes per name prefix; after a few collisions, six.
 MAX_CODE_TRIES = 8
@@ -93,9 +94,15 @@ def domain_id(advocate: Advocate) -> str:
     return str(advocate.id)
 
 
+def ref_param(shop: Shop) -> str:
+    """The query parameter the shop's links carry a code in: its storefront `ref_param`, or "ref"."""
+    storefront = (shop.settings or {}).get("storefront") or {}
+    return str(storefront.get("ref_param") or DEFAULT_REF_PARAM)
+
+
 def share_link(shop: Shop, advocate: Advocate) -> str:
     """The advocate's personal link: the storefront with their code as the referral parameter."""
-    return f"https://{shop.domain}/?{REF_PARAM}={advocate.friend_code}"
+    return f"https://{shop.domain}/?{urlencode({ref_param(shop): advocate.friend_code})}"
 
 
 def _share_token() -> str:

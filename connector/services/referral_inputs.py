@@ -28,7 +28,7 @@ from connector.domain.facts import (
     RefundFact,
 )
 from connector.domain.referral import ReferralState
-from connector.services.advocates import ACTIVE, domain_id
+from connector.services.advocates import ACTIVE, domain_id, ref_param
 from connector.store.models import (
     Advocate,
     DiscountCode,
@@ -90,6 +90,12 @@ def candidate_codes(order: OrderFacts) -> set[str]:
     return {code for code in (normalize_code(v) for v in values) if code}
 
 
+def param_names(shop: Shop) -> tuple[str, ...]:
+    """The query and cart-attribute names a code is read from: the shop's own parameter first."""
+    # The usual names stay: links shared before the shop chose its own still attribute.
+    return tuple(dict.fromkeys((ref_param(shop), *ReferralLookup().param_names)))
+
+
 async def load_lookup(
     shop: Shop, order: OrderFacts, db: BaseDBAsyncClient | None = None
 ) -> tuple[ReferralLookup, dict[str, int]]:
@@ -131,7 +137,7 @@ async def load_lookup(
         for claim in found:
             rows[domain_id(claim.advocate)] = claim.advocate.id
         claims[email] = tuple(Claim(domain_id(c.advocate), c.claimed_at) for c in found)
-    return ReferralLookup(codes=owners, claims=claims), rows
+    return ReferralLookup(codes=owners, claims=claims, param_names=param_names(shop)), rows
 
 
 def identity(advocate: Advocate) -> AdvocateIdentity:

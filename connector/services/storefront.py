@@ -27,7 +27,6 @@ from connector.services.runtime import Runtime
 from connector.services.widget_assets import load_assets, messages, resolve_locale
 from connector.store.models import Advocate, LinkClick, Referral, Reward, Shop, ShopStatus
 
-DEFAULT_REF_PARAM = "ref"
 MAX_REWARDS_SHOWN = 20
 # Per IP they stop one visitor hammering; per shop they cap a distributed flood.
 LIMITS: Mapping[str, tuple[Limit, ...]] = {
@@ -74,7 +73,7 @@ class Visitor:
 class StorefrontSettings:
     """A shop's storefront choices, kept in `Shop.settings["storefront"]`."""
 
-    ref_param: str = DEFAULT_REF_PARAM
+    ref_param: str = advocates.DEFAULT_REF_PARAM
     name: str = ""
     url: str = ""  # the storefront's home page, where share links point
     origins: tuple[str, ...] = ()  # extra origins the widget runs on (CORS)
@@ -91,7 +90,7 @@ def storefront_settings(shop: Shop) -> StorefrontSettings:
         else {}
     )
     return StorefrontSettings(
-        ref_param=str(raw.get("ref_param") or DEFAULT_REF_PARAM),
+        ref_param=advocates.ref_param(shop),
         name=str(raw.get("name") or (shop.settings or {}).get("name") or ""),
         url=str(raw.get("url") or ""),
         origins=tuple(str(o) for o in raw.get("origins") or ()),
