@@ -16,6 +16,7 @@ Errors an adapter raises (vendor errors are translated in one function per adapt
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -190,11 +191,18 @@ class OrderEvent:
     attributes: Mapping[str, str] = field(default_factory=dict)
     landing_site: str | None = None
     landing_ref: str | None = None
-    client_ip: str | None = None
-    user_agent: str | None = None
+    # sha256 hex of the buyer's IP address and user agent (`client_hash`): never the raw values.
+    client_ip_hash: str | None = None
+    user_agent_hash: str | None = None
     shipping_address: Mapping[str, str] = field(default_factory=dict)
     line_items: tuple[LineItem, ...] = ()
     refunds: tuple[Refund, ...] = ()
+
+
+def client_hash(value: object) -> str | None:
+    """The sha256 hex of a buyer's IP address or user agent; None when there is none."""
+    # Fraud checks compare these values only for equality, so the raw ones never leave the adapter.
+    return hashlib.sha256(str(value).encode()).hexdigest() if value else None
 
 
 class DiscountKind(enum.StrEnum):

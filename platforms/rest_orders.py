@@ -5,13 +5,12 @@ Shared by every platform that speaks this shape (Shopify, the sandbox); the call
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from platforms.base import LineItem, OrderEvent, OrderEventKind, Refund
+from platforms.base import LineItem, OrderEvent, OrderEventKind, Refund, client_hash
 
 _KIND_BY_TOPIC = {
     "orders/create": OrderEventKind.PLACED,
@@ -82,10 +81,6 @@ def _refunds(payload: Mapping[str, Any]) -> tuple[Refund, ...]:
     return tuple(out)
 
 
-def _hash(value: str | None) -> str | None:
-    return hashlib.sha256(value.encode()).hexdigest() if value else None
-
-
 def parse_rest_order(
     platform: str, shop: str, topic: str, payload: Mapping[str, Any]
 ) -> OrderEvent:
@@ -143,8 +138,8 @@ def parse_rest_order(
         attributes=attributes,
         landing_site=payload.get("landing_site") or None,
         landing_ref=payload.get("landing_site_ref") or None,
-        client_ip=_hash(payload.get("browser_ip") or client.get("browser_ip")),
-        user_agent=_hash(client.get("user_agent")),
+        client_ip_hash=client_hash(payload.get("browser_ip") or client.get("browser_ip")),
+        user_agent_hash=client_hash(client.get("user_agent")),
         shipping_address={
             k: str(shipping.get(k) or "")
             for k in ("address1", "address2", "city", "zip", "province_code", "country_code")

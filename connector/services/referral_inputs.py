@@ -70,8 +70,8 @@ def order_facts(event: OrderEvent, record: OrderRecord | None = None) -> OrderFa
         attributes=dict(event.attributes),
         # Shopify's landing_site_ref is the ref parameter already; otherwise the landing URL's query.
         landing_ref=event.landing_ref or event.landing_site,
-        ip_hash=event.client_ip,
-        user_agent_hash=event.user_agent,
+        ip_hash=event.client_ip_hash,
+        user_agent_hash=event.user_agent_hash,
         shipping_address=dict(event.shipping_address),
         line_items=tuple(
             OrderLine(li.product_id, li.quantity, li.price) for li in event.line_items

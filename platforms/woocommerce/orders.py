@@ -13,13 +13,12 @@ Amounts are decimal strings and stay Decimal; ids are ints and become str.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from platforms.base import LineItem, OrderEvent, OrderEventKind, Refund
+from platforms.base import LineItem, OrderEvent, OrderEventKind, Refund, client_hash
 from platforms.rest_orders import money, platform_id
 
 PLATFORM = "woocommerce"
@@ -39,10 +38,6 @@ def gmt(value: Any) -> datetime | None:
         return None
     parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def _hash(value: Any) -> str | None:
-    return hashlib.sha256(str(value).encode()).hexdigest() if value else None
 
 
 def _meta(payload: Mapping[str, Any]) -> dict[str, str]:
@@ -178,8 +173,8 @@ def parse_order(shop: str, topic: str, payload: Mapping[str, Any]) -> OrderEvent
         attributes={name: meta[key] for key, name in REFERRAL_META.items() if meta.get(key)},
         landing_site=landing,
         landing_ref=landing,
-        client_ip=_hash(payload.get("customer_ip_address")),
-        user_agent=_hash(payload.get("customer_user_agent")),
+        client_ip_hash=client_hash(payload.get("customer_ip_address")),
+        user_agent_hash=client_hash(payload.get("customer_user_agent")),
         shipping_address={
             "address1": str(shipping.get("address_1") or ""),
             "address2": str(shipping.get("address_2") or ""),

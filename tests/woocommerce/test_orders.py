@@ -156,8 +156,8 @@ def test_fields_keep_exact_amounts_string_ids_utc_times_and_guest_is_no_customer
     assert event.attributes == {"ref": "ANA-7KQ", "referral_at": "2026-11-18T09:30:00+00:00"}
     assert event.landing_ref == "https://store.example/?ref=ANA-7KQ"
     assert event.line_items == (LineItem("13", None, 3, Decimal("411.52"), "Test Mug"),)
-    assert event.client_ip is not None
-    assert len(event.client_ip) == 64  # hashed, never the address itself
+    assert event.client_ip_hash is not None
+    assert len(event.client_ip_hash) == 64  # hashed, never the address itself
     assert event.shipping_address["zip"] == "12345"
 
 
