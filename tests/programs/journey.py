@@ -56,6 +56,11 @@ def combines(
     return {"orderDiscounts": order, "productDiscounts": product, "shippingDiscounts": shipping}
 
 
+def new_customers(fake: FakeShopify) -> dict[str, Any]:
+    """The discount context of codes for new customers only: the store's no-orders segment."""
+    return {"customerSegments": {"add": [fake.segments[0]["id"]]}}
+
+
 def friend_code_input(
     code: str,
     now: datetime,

@@ -14,12 +14,15 @@ from tests.conftest import Clock
 from tests.programs.journey import (
     end_hold,
     enrol,
+    friend_code_input,
+    new_customers,
     paid_order,
     plans,
     post_paid,
     process,
     rewarded_by,
     save,
+    sent,
     transitions,
 )
 from tests.support.fake_shopify import FakeShopify
@@ -40,6 +43,10 @@ async def test_the_donation_record_carries_the_cause_the_advocate_picked(
     bo = await enrol(runtime, shop, fake_shopify, "Bo", BO)
     assert isinstance(await choose_cause(runtime, shop, ana.id, "ocean"), Advocate)
     assert await create_pending_friend_codes(runtime) == 2
+    assert sent(fake_shopify, "discountCodeBasicCreate") == [
+        friend_code_input(who.friend_code, clock.now, new_customers(fake_shopify), 0.1)
+        for who in (ana, bo)
+    ]
 
     # When a friend of each buys with their code
     deliveries = []

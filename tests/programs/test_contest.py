@@ -17,6 +17,8 @@ from tests.programs.journey import (
     credit,
     end_hold,
     enrol,
+    friend_code_input,
+    new_customers,
     paid_order,
     post_paid,
     process,
@@ -50,8 +52,9 @@ async def test_contest_prizes_go_to_the_top_three_once_after_the_window(
     await save(runtime, shop, CONTEST)
     advocates = {n: await enrol(runtime, shop, fake_shopify, n, c) for n, c in CUSTOMERS.items()}
     assert await create_pending_friend_codes(runtime) == 4
-    assert [v["input"]["code"] for v in sent(fake_shopify, "discountCodeBasicCreate")] == [
-        a.friend_code for a in advocates.values()
+    assert sent(fake_shopify, "discountCodeBasicCreate") == [
+        friend_code_input(a.friend_code, JUNE, new_customers(fake_shopify), 0.1)
+        for a in advocates.values()
     ]
 
     # When six friends buy with the advocates' codes during June

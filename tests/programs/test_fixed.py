@@ -16,6 +16,7 @@ from tests.programs.journey import (
     end_hold,
     enrol,
     friend_code_input,
+    new_customers,
     paid_order,
     plans,
     post_paid,
@@ -45,11 +46,10 @@ async def test_fixed_program_credits_the_advocate_10_dollars_after_the_hold(
 
     # When the friend-code job runs, the code reaches the store for new customers only
     assert await create_pending_friend_codes(runtime) == 1
-    new_customers = {"customerSegments": {"add": [fake_shopify.segments[0]["id"]]}}
     minimum = {"subtotal": {"greaterThanOrEqualToSubtotal": "25.00"}}
     assert sent(fake_shopify, "discountCodeBasicCreate") == [
         friend_code_input(
-            ana.friend_code, clock.now, new_customers, 0.1, minimumRequirement=minimum
+            ana.friend_code, clock.now, new_customers(fake_shopify), 0.1, minimumRequirement=minimum
         )
     ]
 

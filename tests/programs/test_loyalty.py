@@ -22,8 +22,10 @@ from tests.programs.journey import (
     combines,
     end_hold,
     enrol,
+    friend_code_input,
     gid,
     iso,
+    new_customers,
     paid_order,
     plans,
     post_paid,
@@ -65,6 +67,9 @@ async def test_points_per_dollar_reach_vip_then_expire_and_are_redeemed_for_a_co
     await save(runtime, shop, POINTS_PER_DOLLAR)
     ana = await enrol(runtime, shop, fake_shopify, "Ana", ANA)
     assert await create_pending_friend_codes(runtime) == 1
+    assert sent(fake_shopify, "discountCodeBasicCreate") == [
+        friend_code_input(ana.friend_code, clock.now, new_customers(fake_shopify), 0.1)
+    ]
     assert await vip_tier(runtime, shop, ana.id) == LOYALTY.loyalty.vip_tiers[0]  # type: ignore[union-attr]
 
     # When a friend spends $1,200 with her code and the hold passes

@@ -14,6 +14,7 @@ from tests.conftest import Clock
 from tests.programs.journey import (
     end_hold,
     friend_code_input,
+    new_customers,
     paid_order,
     plans,
     post_paid,
@@ -47,9 +48,8 @@ async def test_a_partner_codes_referral_credits_the_partner_account(
 
     # When the friend-code job runs, Acme's one shared code reaches the store
     assert await create_pending_friend_codes(runtime) == 1
-    new_customers = {"customerSegments": {"add": [fake_shopify.segments[0]["id"]]}}
     assert sent(fake_shopify, "discountCodeBasicCreate") == [
-        friend_code_input(acme.friend_code, clock.now, new_customers, 0.15)
+        friend_code_input(acme.friend_code, clock.now, new_customers(fake_shopify), 0.15)
     ]
 
     # When a new customer buys $120 with Acme's code

@@ -22,6 +22,7 @@ from tests.programs.journey import (
     friend_code_input,
     gid,
     iso,
+    new_customers,
     paid_order,
     plans,
     post_paid,
@@ -53,9 +54,10 @@ async def test_an_order_inside_the_campaign_gets_the_multiplier_and_one_outside_
     ana = await enrol(runtime, shop, fake_shopify, "Ana", ANA)
     assert await create_pending_friend_codes(runtime) == 1
     holiday_combinations = combines(order=True, shipping=False)
-    new_customers = {"customerSegments": {"add": [fake_shopify.segments[0]["id"]]}}
     assert sent(fake_shopify, "discountCodeBasicCreate") == [
-        friend_code_input(ana.friend_code, clock.now, new_customers, 0.1, holiday_combinations)
+        friend_code_input(
+            ana.friend_code, clock.now, new_customers(fake_shopify), 0.1, holiday_combinations
+        )
     ]
 
     # When one friend buys inside the campaign and another after it

@@ -14,6 +14,7 @@ from tests.programs.journey import (
     end_hold,
     enrol,
     friend_code_input,
+    new_customers,
     paid_order,
     plans,
     post_paid,
@@ -40,9 +41,8 @@ async def test_the_sixth_referral_earns_the_higher_tier(
     await save(runtime, shop, TIERED)
     ana = await enrol(runtime, shop, fake_shopify, "Ana", ANA)
     assert await create_pending_friend_codes(runtime) == 1
-    new_customers = {"customerSegments": {"add": [fake_shopify.segments[0]["id"]]}}
     assert sent(fake_shopify, "discountCodeBasicCreate") == [
-        friend_code_input(ana.friend_code, clock.now, new_customers, 0.15)
+        friend_code_input(ana.friend_code, clock.now, new_customers(fake_shopify), 0.15)
     ]
 
     # When six new friends buy with her code, a day apart (under the velocity limit)
