@@ -9,8 +9,6 @@ friends but names none of them.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -264,8 +262,7 @@ async def click(runtime: Runtime, visitor: Visitor, ref: str) -> dict[str, Any] 
 
 def _decoy_code(runtime: Runtime, advocate: Advocate, email: str) -> str:
     """A code shaped like a friend's single-use code, for an email that must not be confirmed."""
-    secret = runtime.settings.encryption_keys[0].reveal().encode()
-    key = hmac.new(secret, b"connector/storefront-decoy", hashlib.sha256).digest()
+    key = runtime.derived_key("connector/storefront-decoy")
     return reward_code(key, f"decoy:{advocate.id}:{email}", advocate.name or "FRIEND")
 
 
