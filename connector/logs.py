@@ -11,6 +11,8 @@ MASK = "[redacted]"
 _SHAPES = re.compile(
     r"(shpat_|shpua_|shprt_|shpca_|shpss_|ck_|cs_)[A-Za-z0-9_]{8,}"
     r"|(?i:bearer\s+)[A-Za-z0-9._\-]{16,}"
+    # JWTs (session tokens arrive in App Home URLs as ?id_token=, and access logs print URLs).
+    r"|eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"
 )
 
 
@@ -31,15 +33,33 @@ class SecretFilter(logging.Filter):
                 text = text.replace(value, MASK)
         return _SHAPES.sub(MASK, text)
 
+    def _clean_args(self, args: object) -> object:
+        if isinstance(args, tuple):
+            return tuple(self._clean(a) if isinstance(a, str) else a for a in args)
+        if isinstance(args, dict):
+            return {k: self._clean(v) if isinstance(v, str) else v for k, v in args.items()}
+        return args
+
     def filter(self, record: logging.LogRecord) -> bool:
-        """Render the message once, mask it, and drop the args so nothing leaks later."""
-        message = record.getMessage()
-        cleaned = self._clean(message)
+        """Mask secrets in the message and traceback, keeping the args' shape where possible.
+
+        Formatters such as uvicorn's access log read `record.args` themselves, so the args stay
+        a tuple when masking them one by one is enough; only a secret hidden inside a non-string
+        argument makes us fall back to the rendered, masked message with no args.
+        """
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = self._clean(record.exc_text)
-        record.msg, record.args = cleaned, None
+        message = record.getMessage()
+        cleaned = self._clean(message)
+        if cleaned == message:
+            return True
+        if isinstance(record.msg, str):
+            record.msg = self._clean(record.msg)
+        record.args = self._clean_args(record.args)  # type: ignore[assignment]
+        if record.getMessage() != cleaned:
+            record.msg, record.args = cleaned, ()
         return True
 
 

@@ -183,6 +183,8 @@ def test_serve_starts_with_no_environment_at_all(tmp_path: Path) -> None:
         "error": "Shopify is not configured: set SHOPIFY_API_KEY and SHOPIFY_API_SECRET"
     }
     assert "Shopify: set SHOPIFY_API_KEY and SHOPIFY_API_SECRET" in output
+    assert "Traceback" not in output  # uvicorn's access lines format cleanly
+    assert '"GET /readyz HTTP/1.1" 200' in output
     assert (tmp_path / "data" / "connector.sqlite3").exists()
     key_file = tmp_path / "data" / "encryption.key"
     assert key_file.exists()
