@@ -146,6 +146,11 @@ def signals(referral: Referral) -> list[tuple[str, str, str | None, bool, str]]:
     ]
 
 
+def matched(referral: Referral) -> list[tuple[str, str, str | None]]:
+    """The evidence that counted for the referral as (signal, value, advocate)."""
+    return [(e["signal"], e["value"], e["advocate_id"]) for e in referral.evidence if e["matched"]]
+
+
 async def transitions(referral: Referral) -> list[tuple[str | None, str, str, str, str]]:
     """The referral's recorded transitions as (from, to, event, cause kind, cause ref)."""
     rows = await ReferralEvent.filter(referral_id=referral.id).order_by("id")

@@ -15,6 +15,7 @@ from tests.programs.journey import (
     end_hold,
     enrol,
     friend_code_input,
+    matched,
     new_customers,
     paid_order,
     plans,
@@ -61,6 +62,9 @@ async def test_the_donation_record_carries_the_cause_the_advocate_picked(
     # Then each pending referral plans a $5 donation to its advocate's cause
     held = await Referral.filter(shop=shop).order_by("id")
     assert [r.state for r in held] == ["pending", "pending"]
+    assert [matched(r) for r in held] == [
+        [("discount_code", who.friend_code, str(who.id))] for who in (ana, bo)
+    ]
     assert [plans(r) for r in held] == [
         [("advocate", str(ana.id), "charity_donation", "5.00", None, "base")],
         [("advocate", str(bo.id), "charity_donation", "5.00", None, "base")],

@@ -18,6 +18,7 @@ from tests.programs.journey import (
     end_hold,
     enrol,
     friend_code_input,
+    matched,
     new_customers,
     paid_order,
     post_paid,
@@ -71,6 +72,10 @@ async def test_contest_prizes_go_to_the_top_three_once_after_the_window(
     # Then each referral is pending and entered in the contest
     referrals = await Referral.filter(shop=shop).order_by("id")
     assert [r.state for r in referrals] == ["pending"] * 6
+    assert [matched(r) for r in referrals] == [
+        [("discount_code", advocates[name].friend_code, str(advocates[name].id))]
+        for name, _, _ in ORDERS
+    ]
     entries = [f["detail"] for r in referrals for f in r.findings if f["reason"] == "contest_entry"]
     assert entries == [{"contest_id": "june-2026"}] * 6
 

@@ -25,6 +25,7 @@ from tests.programs.journey import (
     friend_code_input,
     gid,
     iso,
+    matched,
     new_customers,
     paid_order,
     plans,
@@ -78,9 +79,12 @@ async def test_points_per_dollar_reach_vip_then_expire_and_are_redeemed_for_a_co
                      code=ana.friend_code)  # fmt: skip
     first = await post_paid(app_client, big, "wh-loyalty-1")
     assert await process(runtime) == {"done": 1}
-    assert plans(await Referral.get(order_id="5001")) == [
-        ("advocate", str(ana.id), "points", None, 1200, "base")
-    ]
+    big_referral = await Referral.get(order_id="5001")
+    assert (big_referral.state, matched(big_referral)) == (
+        "pending",
+        [("discount_code", ana.friend_code, str(ana.id))],
+    )
+    assert plans(big_referral) == [("advocate", str(ana.id), "points", None, 1200, "base")]
     assert await end_hold(runtime, clock, days=14) == (1, 1)
     first_lot = clock.now + timedelta(days=365)
 
@@ -96,6 +100,10 @@ async def test_points_per_dollar_reach_vip_then_expire_and_are_redeemed_for_a_co
     second = await post_paid(app_client, small, "wh-loyalty-2")
     assert await process(runtime) == {"done": 1}
     held = await Referral.get(order_id="5002")
+    assert (held.state, matched(held)) == (
+        "pending",
+        [("discount_code", ana.friend_code, str(ana.id))],
+    )
     assert plans(held) == [("advocate", str(ana.id), "points", None, 125, "base")]
     vip = [f["detail"] for f in held.findings if f["reason"] == "vip_tier"]
     assert vip == [{"vip_tier": "Silver"}]

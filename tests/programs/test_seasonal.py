@@ -22,6 +22,7 @@ from tests.programs.journey import (
     friend_code_input,
     gid,
     iso,
+    matched,
     new_customers,
     paid_order,
     plans,
@@ -76,6 +77,7 @@ async def test_an_order_inside_the_campaign_gets_the_multiplier_and_one_outside_
     # Then the first plans $20 and free shipping, the second the base $10 only
     held = await Referral.filter(shop=shop).order_by("id")
     assert [r.state for r in held] == ["pending", "pending"]
+    assert [matched(r) for r in held] == [[("discount_code", ana.friend_code, str(ana.id))]] * 2
     assert [plans(r) for r in held] == [
         [
             ("advocate", str(ana.id), "store_credit", "20.00", None, "base"),

@@ -14,6 +14,7 @@ from tests.programs.journey import (
     end_hold,
     enrol,
     friend_code_input,
+    matched,
     new_customers,
     paid_order,
     plans,
@@ -59,6 +60,8 @@ async def test_the_sixth_referral_earns_the_higher_tier(
     # Then six pending referrals: five in tier 1 at $10, the sixth in tier 2 at $25
     referrals = await Referral.filter(shop=shop).order_by("id")
     assert [r.state for r in referrals] == ["pending"] * 6
+    code = [("discount_code", ana.friend_code, str(ana.id))]
+    assert [matched(r) for r in referrals] == [code] * 6
     assert [plans(r) for r in referrals] == [
         [("advocate", str(ana.id), "store_credit", amount, None, "base")]
         for amount in ["10.00"] * 5 + ["25.00"]
