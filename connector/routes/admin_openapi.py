@@ -183,8 +183,11 @@ SCHEMAS: dict[str, Any] = {
         to_state=STR,
         event=STR,
         reason=STR_N,
-        cause_kind={"enum": ["delivery", "job", "person"]},
-        cause_ref={"type": "string", "description": "The delivery id, job name or who decided."},
+        cause_kind={"enum": ["delivery", "job", "person", "signup"]},
+        cause_ref={
+            "type": "string",
+            "description": "The delivery id, job name, who decided, or the sign-up's claim id.",
+        },
         note=STR,
     ),
     "Reward": _row(

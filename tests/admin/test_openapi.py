@@ -16,6 +16,7 @@ from connector.services.advocates import AdvocateRow
 from connector.services.deliveries import DeliveryRow
 from connector.services.payouts import Payout
 from connector.services.programs import VersionRow
+from connector.services.referral_records import CauseKind
 from connector.services.referral_views import EventRow, ReferralRow, RewardRow
 
 METHODS = {"get", "put", "post", "delete", "patch"}
@@ -89,3 +90,9 @@ def test_every_reference_names_a_schema_of_the_document() -> None:
     schemas = OPENAPI["components"]["schemas"]
     assert {r.removeprefix("#/components/schemas/") for r in refs} <= set(schemas)
     assert len(refs) > 20
+
+
+def test_a_transitions_cause_kind_is_one_the_referral_records_can_write() -> None:
+    described = OPENAPI["components"]["schemas"]["Transition"]["properties"]["cause_kind"]["enum"]
+
+    assert described == [kind.value for kind in CauseKind]
