@@ -124,7 +124,8 @@ class Worker:
         rows = await client.execute_query_dict(
             query, [token, lease_until, now, now, limit or self.settings.batch_size]
         )
-        return [Claim(int(row["id"]), token) for row in rows]
+        # RETURNING gives no order on PostgreSQL; process a batch oldest first, as received.
+        return [Claim(int(row["id"]), token) for row in sorted(rows, key=lambda r: int(r["id"]))]
 
     async def process(self, claim: Claim) -> str:
         """Process one claimed delivery; return its outcome: done, retry or dead."""
