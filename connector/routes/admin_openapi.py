@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-STATES = ["pending", "flagged", "approved", "rewarded", "rejected", "reversed"]
+from connector.domain.reasons import Verdict
+from connector.domain.referral import ReferralState
+from connector.services.admin import DELIVERY_STATUSES
+from connector.services.payouts import LISTED
+from connector.services.referral_records import CauseKind
+
+# Every enum comes from the words the code writes, so the document cannot fall behind them.
+STATES = [s.value for s in ReferralState]
+VERDICTS = [v.value for v in Verdict]
+CAUSE_KINDS = [k.value for k in CauseKind]
+DELIVERY_STATES = list(DELIVERY_STATUSES)
+PAYOUT_STATES = list(LISTED)
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -173,7 +184,7 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Finding": _row(
         reason={"type": "string", "description": "The shared reason code, e.g. self_referral."},
-        verdict={"enum": ["pass", "ignored", "flag", "block"]},
+        verdict={"enum": VERDICTS},
         message={"type": "string", "description": "What the rule or check found, in words."},
         detail={"type": "object", "additionalProperties": STR},
     ),
@@ -183,7 +194,7 @@ SCHEMAS: dict[str, Any] = {
         to_state=STR,
         event=STR,
         reason=STR_N,
-        cause_kind={"enum": ["delivery", "job", "person", "signup"]},
+        cause_kind={"enum": CAUSE_KINDS},
         cause_ref={
             "type": "string",
             "description": "The delivery id, job name, who decided, or the sign-up's claim id.",
@@ -241,7 +252,7 @@ SCHEMAS: dict[str, Any] = {
         topic=STR,
         shop=STR,
         webhook_id=STR,
-        status={"enum": ["pending", "processing", "done", "dead"]},
+        status={"enum": DELIVERY_STATES},
         attempts=INT,
         received_at=TIME,
         last_error=STR_N,
@@ -249,7 +260,7 @@ SCHEMAS: dict[str, Any] = {
 }
 
 PAYOUT_FILTERS = [
-    _query("status", "Only records in this state.", enum=["recorded", "paid", "clawback"]),
+    _query("status", "Only records in this state.", enum=PAYOUT_STATES),
     _query("since", "Recorded at or after (ISO-8601; a time without offset is UTC)."),
     _query("until", "Recorded before (ISO-8601)."),
 ]
@@ -432,7 +443,7 @@ PATHS: dict[str, Any] = {
                 _query(
                     "status",
                     "Only deliveries in this state.",
-                    enum=["pending", "processing", "done", "dead"],
+                    enum=DELIVERY_STATES,
                 ),
                 LIMIT,
             ],
