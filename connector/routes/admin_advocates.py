@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from connector.routes.admin_base import (
+    MAX_ID,
     Call,
     Problem,
     admin,
@@ -25,7 +26,7 @@ async def get_advocates(call: Call) -> Response:
     """A page of advocates, newest first; `next_cursor` asks for the page after it."""
     size = limit(call.request)
     cursor = call.request.query_params.get("cursor")
-    if cursor is not None and not cursor.isdigit():
+    if cursor is not None and not (cursor.isdigit() and int(cursor) <= MAX_ID):
         raise Problem(400, f"cursor must be the next_cursor of a page, got {cursor!r}")
     # One more than asked says whether a next page exists without counting the table.
     rows = await list_advocates(call.shop, size + 1, before=int(cursor) if cursor else None)

@@ -130,6 +130,7 @@ async def test_advocates_come_a_page_at_a_time_newest_first(
         ("limit=0", "limit must be a whole number from 1 to 200, got '0'"),
         ("limit=ten", "limit must be a whole number from 1 to 200, got 'ten'"),
         ("cursor=abc", "cursor must be the next_cursor of a page, got 'abc'"),
+        (f"cursor={2**64}", f"cursor must be the next_cursor of a page, got '{2**64}'"),
     ],
 )
 async def test_a_bad_page_request_is_400(
