@@ -46,7 +46,9 @@ def positive(value: Decimal | int) -> str | None:
 
 def non_negative(value: Decimal | int) -> str | None:
     """Must be zero or more."""
-    return None if value >= 0 else f"must be a {_number(value)} of zero or more"
+    noun = _number(value)
+    article = "an" if noun[0] in "aeiou" else "a"
+    return None if value >= 0 else f"must be {article} {noun} of zero or more"
 
 
 def _join(path: str, name: str | int) -> str:

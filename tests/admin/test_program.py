@@ -84,7 +84,7 @@ async def test_an_invalid_program_is_422_listing_every_bad_field_and_saves_nothi
         "error": "invalid program",
         "fields": [
             {"path": "colour", "message": "is not a known field"},
-            {"path": "hold_days", "message": "must be a integer of zero or more, got -1"},
+            {"path": "hold_days", "message": "must be an integer of zero or more, got -1"},
             {
                 "path": "rewarded",
                 "message": "must be one of 'advocate', 'friend', 'both', got 'nobody'",
