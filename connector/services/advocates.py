@@ -100,9 +100,18 @@ def ref_param(shop: Shop) -> str:
     return str(storefront.get("ref_param") or DEFAULT_REF_PARAM)
 
 
+def home_url(shop: Shop) -> str:
+    """The storefront's home page: the configured URL, else the store's own, else its domain."""
+    settings = shop.settings or {}
+    storefront = settings.get("storefront") or {}
+    configured = str(storefront.get("url") or settings.get("home_url") or "")
+    return configured or f"https://{shop.domain}/"
+
+
 def share_link(shop: Shop, advocate: Advocate) -> str:
     """The advocate's personal link: the storefront with their code as the referral parameter."""
-    return f"https://{shop.domain}/?{urlencode({ref_param(shop): advocate.friend_code})}"
+    query = urlencode({ref_param(shop): advocate.friend_code})
+    return f"{home_url(shop).split('?', 1)[0]}?{query}"
 
 
 def _share_token() -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from connector.domain.codes import reward_code
 from connector.domain.kinds import FriendCodeMode
@@ -101,15 +101,9 @@ def _origin(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
 
-def home_url(shop: Shop) -> str:
-    """The storefront's home page: the configured URL, else the shop's own domain."""
-    configured = storefront_settings(shop).url or str((shop.settings or {}).get("home_url") or "")
-    return configured or f"https://{shop.domain}/"
-
-
 def shop_origins(shop: Shop) -> frozenset[str]:
     """The origins the shop's storefront runs on: the only ones CORS admits."""
-    found = {_origin(home_url(shop)), *map(_origin, storefront_settings(shop).origins)}
+    found = {_origin(advocates.home_url(shop)), *map(_origin, storefront_settings(shop).origins)}
     return frozenset(o for o in found if o)
 
 
@@ -128,12 +122,6 @@ async def check_rate(runtime: Runtime, action: str, visitor: Visitor) -> Verdict
     return await hit(runtime, checks, runtime.now()) if checks else Verdict(True)
 
 
-def share_link(shop: Shop, advocate: Advocate) -> str:
-    """The advocate's personal link: the storefront with their code in the shop's parameter."""
-    query = urlencode({storefront_settings(shop).ref_param: advocate.friend_code})
-    return f"{home_url(shop).split('?', 1)[0]}?{query}"
-
-
 def _rule(rule: RewardRule | None, currency: str) -> dict[str, Any] | None:
     if rule is None:
         return None
@@ -146,7 +134,7 @@ def _rule(rule: RewardRule | None, currency: str) -> dict[str, Any] | None:
 
 
 def _public_advocate(shop: Shop, advocate: Advocate) -> dict[str, str]:
-    return {"code": advocate.friend_code, "link": share_link(shop, advocate)}
+    return {"code": advocate.friend_code, "link": advocates.share_link(shop, advocate)}
 
 
 def _reward(row: Reward) -> dict[str, Any]:
