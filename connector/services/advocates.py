@@ -10,8 +10,6 @@ here as `pending` DiscountCode rows; the friend-codes job creates them in the st
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
@@ -271,8 +269,7 @@ async def advocate_by_code(shop: Shop, code: str) -> Advocate | None:
 
 def _single_use_code(runtime: Runtime, advocate: Advocate, email: str) -> str:
     """The friend's own code: the same friend always gets the same one (a constraint keeps it one)."""
-    secret = runtime.settings.encryption_keys[0].reveal().encode()
-    key = hmac.new(secret, b"connector/friend-codes", hashlib.sha256).digest()
+    key = runtime.derived_key("connector/friend-codes")
     return reward_code(key, f"friend:{advocate.id}:{email}", advocate.name or "FRIEND")
 
 

@@ -14,8 +14,6 @@ anything but the lease-guarded marks that must be durable *before* a store call:
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -83,8 +81,7 @@ def error_text(exc: Exception) -> str:
 
 def code_for(runtime: Runtime, idempotency_key: str) -> str:
     """The deterministic discount code of the reward with this idempotency key."""
-    secret = runtime.settings.encryption_keys[0].reveal().encode()
-    key = hmac.new(secret, b"connector/reward-codes", hashlib.sha256).digest()
+    key = runtime.derived_key("connector/reward-codes")
     return reward_code(key, idempotency_key, CODE_PREFIX)
 
 
