@@ -16,8 +16,8 @@ from connector.services.handlers import build_worker
 from connector.services.programs import save_program
 from connector.services.runtime import Runtime
 from connector.store.models import Shop
-from tests.shopify.factories import installed_shop, session_token
-from tests.support.fake_shopify import ACCESS_TOKEN, FakeShopify
+from tests.shopify.factories import install_on_fake, installed_shop, session_token
+from tests.support.fake_shopify import FakeShopify
 from tests.support.shopify_payloads import encode, signed_headers
 
 OTHER_SHOP = "other-shop.myshopify.com"
@@ -42,18 +42,10 @@ def bearer(shop: str | None = None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def _no_sleep(_seconds: float) -> None:
-    """The Admin client's retry pause, skipped: tests never sleep."""
-
-
 @pytest.fixture
 async def shop(runtime: Runtime, fake_shopify: FakeShopify) -> Shop:
     """The test shop, installed with the fake's token (the shop the session tokens name)."""
-    adapter: Any = runtime.adapter("shopify")
-    adapter.graphql.sleep = _no_sleep
-    return await installed_shop(
-        runtime, shop=fake_shopify.shop, access=ACCESS_TOKEN, refresh=None, expires_in=None
-    )
+    return await install_on_fake(runtime, fake_shopify)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from connector.store.models import Shop
 from platforms.base import StoreCredentials
 from platforms.shopify.auth import query_hmac
 from tests.conftest import TEST_API_KEY, TEST_API_SECRET
+from tests.support.fake_shopify import ACCESS_TOKEN, FakeShopify
 
 SHOP = "referral-test.myshopify.com"
 TOKEN_URL = f"https://{SHOP}/admin/oauth/access_token"
@@ -93,3 +94,19 @@ async def installed_shop(
         refresh_token_expires_at=now + refresh_expires_in if refresh else None,
     )
     return await save_credentials(runtime, creds)
+
+
+async def _no_sleep(_seconds: float) -> None:
+    """The Admin client's retry pause, skipped: tests never sleep."""
+
+
+async def install_on_fake(runtime: Runtime, fake: FakeShopify) -> Shop:
+    """The fake store's shop, installed with its token; client retry pauses are skipped.
+
+    The token never expires: these tests move the clock by days or weeks without refreshing.
+    """
+    adapter: Any = runtime.adapter("shopify")
+    adapter.graphql.sleep = _no_sleep
+    return await installed_shop(
+        runtime, shop=fake.shop, access=ACCESS_TOKEN, refresh=None, expires_in=None
+    )
