@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 
-from connector.services.widget_assets import budget_rows, load_assets
+from connector.services.storefront.assets import budget_rows, load_assets
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,11 +11,12 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from connector.logs import setup_logging
-from connector.routes import admin, health, storefront, webhooks
+from connector.routes import health, storefront, webhooks
 from connector.routes import shopify_app as shopify_app_routes
 from connector.routes import woocommerce as woocommerce_routes
+from connector.routes.admin import api as admin_api
+from connector.services.base.runtime import Runtime, make_http_client
 from connector.services.handlers import build_worker
-from connector.services.runtime import Runtime, make_http_client
 from connector.settings import Settings, load_settings
 from connector.store.db import close_db, init_db, migrate
 
@@ -29,7 +30,7 @@ def all_routes(settings: Settings | None = None) -> list[BaseRoute]:
         *health.routes,
         *webhooks.routes,
         *shopify_app_routes.routes,
-        *admin.routes,
+        *admin_api.routes,
         *woocommerce_routes.routes,
         *storefront.build_routes(proxy_path),
     ]
@@ -79,3 +80,31 @@ def create_app(
     return Starlette(
         routes=all_routes(runtime.settings if runtime else settings), lifespan=lifespan
     )
+
+
+def demo_app(settings: Settings, storefront_url: str) -> Starlette:
+    """The connector's app plus the demo store, set up on start and advanced in the background."""
+    # Imported here: only `connector demo` needs the sandbox store's pages.
+    from connector.routes import demo as demo_routes
+    from connector.services import demo as demo_service
+
+    # The demo drives the worker itself (demo.keep_advancing), so there is no second loop.
+    app = create_app(settings, run_worker=False)
+    app.router.routes.extend(demo_routes.routes)
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with inner(app):
+            runtime: Runtime = app.state.runtime
+            await demo_service.set_up(runtime, storefront_url)
+            stop = asyncio.Event()
+            task = asyncio.create_task(demo_service.keep_advancing(runtime, stop), name="demo")
+            try:
+                yield
+            finally:
+                stop.set()
+                await task
+
+    app.router.lifespan_context = lifespan
+    return app

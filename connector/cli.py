@@ -76,8 +76,8 @@ async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 @command("worker")
 async def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     """Run N worker loops in this process until interrupted."""
+    from connector.services.base.runtime import Runtime, make_http_client
     from connector.services.handlers import build_worker
-    from connector.services.runtime import Runtime, make_http_client
 
     async def body() -> int:
         runtime = Runtime(settings, make_http_client())
@@ -109,8 +109,8 @@ DELIVERY_COLUMNS: Columns = {
 @command("deliveries")
 async def cmd_deliveries(args: argparse.Namespace, settings: Settings) -> int:
     """List, show or replay stored webhook deliveries."""
-    from connector.services import deliveries
-    from connector.services.runtime import utcnow
+    from connector.services.base.runtime import utcnow
+    from connector.services.pipeline import deliveries
 
     async def body() -> int:
         if args.action == "list":
@@ -148,16 +148,15 @@ PRIVACY_COLUMNS: Columns = {
 @command("privacy")
 async def cmd_privacy(args: argparse.Namespace, settings: Settings) -> int:
     """List privacy requests, or show one with its data-request export."""
-    from connector.services import privacy
-
+    from connector.services.privacy import compliance
     async def body() -> int:
         if args.action == "list":
-            rows = await privacy.list_privacy_requests(
+            rows = await compliance.list_privacy_requests(
                 shop=args.shop, kind=args.kind, limit=args.limit
             )
             _print_rows(rows, PRIVACY_COLUMNS, args.json)
             return 0
-        found = await privacy.show_privacy_request(args.id)
+        found = await compliance.show_privacy_request(args.id)
         if found is None:
             console.print(f"[red]no privacy request with id {args.id}[/red]")
             return 1
@@ -180,7 +179,7 @@ async def cmd_generate_key(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_rotate_keys(args: argparse.Namespace, settings: Settings) -> int:
     """Re-encrypt every stored secret with the newest key."""
     from connector.crypto import Vault
-    from connector.services.credentials import rotate_all
+    from connector.services.shops.credentials import rotate_all
 
     async def body() -> int:
         count = await rotate_all(Vault(settings.encryption_keys))
@@ -195,7 +194,7 @@ async def cmd_shopify_config(args: argparse.Namespace, settings: Settings) -> in
     """Write shopify.app.toml (what `shopify app deploy` sends) from app.toml and settings."""
     from pathlib import Path
 
-    from connector.services.shopify_config import write_shopify_config
+    from connector.services.shops.shopify_config import write_shopify_config
 
     path = write_shopify_config(settings, Path(args.output))
     console.print(f"wrote {path}")
@@ -204,12 +203,12 @@ async def cmd_shopify_config(args: argparse.Namespace, settings: Settings) -> in
     return 0
 
 
-# --- Rewards: reconcile, simulate, payouts, loyalty (services.reconcile, simulate, payouts, ...) ---
+# --- Rewards: reconcile, simulate, payouts, loyalty (services.referrals.reconcile, referrals.simulate, rewards.payouts, ...) ---
 
 
 async def _with_runtime(settings: Settings, body: Callable[[Any], Coroutine[Any, Any, int]]) -> int:
     """Run `body(runtime)` with the database open and one HTTP client, closed afterwards."""
-    from connector.services.runtime import Runtime, make_http_client
+    from connector.services.base.runtime import Runtime, make_http_client
 
     async def run() -> int:
         runtime = Runtime(settings, make_http_client())
@@ -236,8 +235,8 @@ async def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
     """Feed orders the webhooks missed into the inbox, showing progress."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from connector.services.programs import find_shop
-    from connector.services.reconcile import reconcile
+    from connector.services.referrals.programs import find_shop
+    from connector.services.referrals.reconcile import reconcile
 
     async def body(runtime: Any) -> int:
         shop = await find_shop(args.shop)
@@ -260,8 +259,8 @@ async def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     """Explain what an order (a webhook body in a file) would earn; writes nothing."""
     from pathlib import Path
 
-    from connector.services.programs import find_shop
-    from connector.services.simulate import simulate_order
+    from connector.services.referrals.programs import find_shop
+    from connector.services.referrals.simulate import simulate_order
 
     async def body(runtime: Any) -> int:
         payload = json.loads(await asyncio.to_thread(Path(args.order).read_text, "utf-8"))
@@ -284,8 +283,8 @@ PAYOUT_COLUMNS: Columns = {
 @command("payouts")
 async def cmd_payouts(args: argparse.Namespace, settings: Settings) -> int:
     """List or export cash and donation records, or mark one paid."""
-    from connector.services import payouts
-    from connector.services.programs import find_shop
+    from connector.services.referrals.programs import find_shop
+    from connector.services.rewards import payouts
 
     async def body(runtime: Any) -> int:
         shop = await find_shop(args.shop)
@@ -310,8 +309,8 @@ async def cmd_payouts(args: argparse.Namespace, settings: Settings) -> int:
 @command("loyalty")
 async def cmd_loyalty(args: argparse.Namespace, settings: Settings) -> int:
     """An advocate's points balance and VIP tier."""
-    from connector.services import loyalty
-    from connector.services.programs import find_shop
+    from connector.services.referrals.programs import find_shop
+    from connector.services.rewards import loyalty
 
     async def body(runtime: Any) -> int:
         shop = await find_shop(args.shop)
@@ -356,7 +355,7 @@ def _reward_parsers(sub: Any) -> None:
 # --- end of rewards ----------------------------------------------------------------------------
 
 
-# --- Referrals: programs, advocates, referrals and the review queue (services.programs, ...) ---
+# --- Referrals: programs, advocates, referrals and the review queue (services.referrals: programs, advocates, crediting, views) ---
 
 
 def _json_out(value: Any) -> None:
@@ -369,8 +368,7 @@ async def cmd_program(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
     from connector.domain.program import ProgramError, program_to_dict
-    from connector.services import programs
-
+    from connector.services.referrals import programs
     async def body(runtime: Any) -> int:
         shop = await programs.find_shop(args.shop)
         if args.action == "show":
@@ -401,8 +399,8 @@ ADVOCATE_COLUMNS: Columns = {
 @command("advocates")
 async def cmd_advocates(args: argparse.Namespace, settings: Settings) -> int:
     """List a shop's advocates, or enrol one by email or store customer id."""
-    from connector.services import advocates
-    from connector.services.programs import find_shop
+    from connector.services.referrals import advocates
+    from connector.services.referrals.programs import find_shop
 
     async def body(runtime: Any) -> int:
         shop = await find_shop(args.shop)
@@ -429,16 +427,16 @@ REFERRAL_COLUMNS: Columns = {
 @command("referrals")
 async def cmd_referrals(args: argparse.Namespace, settings: Settings) -> int:
     """List a shop's referrals, or show one with its evidence, findings and transitions."""
-    from connector.services import referral_views
-    from connector.services.programs import find_shop
+    from connector.services.referrals import views
+    from connector.services.referrals.programs import find_shop
 
     async def body() -> int:
         if args.action == "list":
             shop = await find_shop(args.shop)
-            rows = await referral_views.list_referrals(shop, args.state, args.limit)
+            rows = await views.list_referrals(shop, args.state, args.limit)
             _print_rows(rows, REFERRAL_COLUMNS)
             return 0
-        detail = await referral_views.referral_detail(args.id)
+        detail = await views.referral_detail(args.id)
         for line in detail.explanation:
             console.print(line, markup=False, highlight=False)
         console.print("Transitions:")
@@ -459,16 +457,16 @@ async def cmd_referrals(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     """The review queue: list flagged referrals, approve or reject one (naming who decided)."""
     from connector.domain.referral import Refusal
-    from connector.services import referral_views, referrals
-    from connector.services.programs import find_shop
+    from connector.services.referrals import crediting, views
+    from connector.services.referrals.programs import find_shop
 
     async def body(runtime: Any) -> int:
         shop = await find_shop(args.shop)
         if args.action == "list":
-            _print_rows(await referral_views.review_queue(shop), REFERRAL_COLUMNS)
+            _print_rows(await views.review_queue(shop), REFERRAL_COLUMNS)
             return 0
         decide = (
-            referrals.approve_referral if args.action == "approve" else referrals.reject_referral
+            crediting.approve_referral if args.action == "approve" else crediting.reject_referral
         )
         step = await decide(runtime, shop, args.id, args.by, args.note)
         if isinstance(step, Refusal):
@@ -532,7 +530,7 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
     import uvicorn
 
-    from connector.routes.demo import demo_app
+    from connector.app import demo_app
 
     # Its own SQLite file, so a demo never writes into the database DATABASE_URL names.
     settings = replace(settings, database_url=f"sqlite://{settings.data_dir / 'demo.sqlite3'}")

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
-from connector.services.runtime import Runtime
+from connector.services.base.runtime import Runtime
 from connector.settings import Settings, load_settings
 from connector.store import db as store_db
 

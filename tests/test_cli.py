@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from connector.app import create_app
-from connector.services.runtime import Runtime
+from connector.services.base.runtime import Runtime
 from connector.settings import load_settings
 from connector.store import db as store_db
 from tests.conftest import all_tables, make_env, on_postgres

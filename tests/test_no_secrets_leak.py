@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from connector.logs import install_secret_filter
-from connector.services.credentials import save_credentials
+from connector.services.base.runtime import Runtime
 from connector.services.handlers import build_worker
-from connector.services.runtime import Runtime
+from connector.services.shops.credentials import save_credentials
 from connector.store.models import Shop
 from platforms.base import StoreCredentials
 from tests.conftest import TEST_API_SECRET, TEST_KEY, TEST_PREVIOUS_SECRET, Clock
@@ -94,7 +94,7 @@ async def test_install_and_token_refresh_log_and_answer_no_secret(
 ) -> None:
     import respx
 
-    from connector.services.tokens import fresh_credentials
+    from connector.services.shops.tokens import fresh_credentials
     from tests.shopify.factories import TOKEN_URL, session_token, token_answer
 
     exchanged, rotated = "shpat_exchanged_9a8b7c6d5e4f", "shprt_rotated_1a2b3c4d5e6f"

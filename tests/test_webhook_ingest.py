@@ -7,7 +7,7 @@ import asyncio
 import httpx
 import pytest
 
-from connector.services.deliveries import list_deliveries
+from connector.services.pipeline.deliveries import list_deliveries
 from connector.store.models import Delivery
 from tests.conftest import TEST_PREVIOUS_SECRET
 from tests.support.shopify_payloads import SHOP, encode, order, signed_headers
@@ -134,7 +134,7 @@ async def test_a_failing_commit_answers_503_so_the_store_retries(
     async def broken(batch: object) -> set[tuple[str, str, str]]:
         raise ConnectionError("database went away")
 
-    monkeypatch.setattr("connector.services.inbox.insert_deliveries", broken)
+    monkeypatch.setattr("connector.services.base.inbox.insert_deliveries", broken)
     body = encode(order())
 
     answer = await app_client.post(

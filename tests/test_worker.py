@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from connector.services import deliveries
-from connector.services.inbox import store_delivery
-from connector.services.runtime import Runtime
-from connector.services.worker import HandlerContext, Worker, backoff_seconds
+from connector.services.base.inbox import store_delivery
+from connector.services.base.runtime import Runtime
+from connector.services.pipeline import deliveries
+from connector.services.pipeline.worker import HandlerContext, Worker, backoff_seconds
 from connector.store.models import Delivery, DeliveryAttempt, DeliveryStatus
 from platforms.base import PlatformRateLimited, PlatformUnavailable, WebhookDelivery
 from tests.conftest import Clock

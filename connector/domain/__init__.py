@@ -4,27 +4,6 @@ Services build `OrderFacts` and a `History`, call `decide` (or `on_order_change`
 `on_hold_expired`), store the `Decision`, and show `explain(decision)` to the merchant.
 """
 
-from connector.domain.attribution import Attribution, Evidence, Signal, attribute
-from connector.domain.decide import decide, decide_signup
-from connector.domain.decision import AdjustmentAction, Decision, Outcome, RewardAdjustment
-from connector.domain.explain import explain
-from connector.domain.facts import (
-    AdvocateIdentity,
-    Claim,
-    CodeOwner,
-    History,
-    OrderFacts,
-    OrderLine,
-    PriorReferral,
-    ReferralLookup,
-    RefundFact,
-)
-from connector.domain.lifecycle import (
-    ExistingReferral,
-    IssuedReward,
-    on_hold_expired,
-    on_order_change,
-)
 from connector.domain.money import Money, pro_rata
 from connector.domain.program import Program, ProgramError, parse_program, program_to_dict
 from connector.domain.reasons import Finding, Reason, Verdict
@@ -36,7 +15,28 @@ from connector.domain.referral import (
     Transition,
     transition,
 )
-from connector.domain.rewards import RewardPlan, Side
+from connector.domain.rewards.amounts import RewardPlan, Side
+from connector.domain.rules.attribution import Attribution, Evidence, Signal, attribute
+from connector.domain.rules.decide import decide, decide_signup
+from connector.domain.rules.decision import AdjustmentAction, Decision, Outcome, RewardAdjustment
+from connector.domain.rules.explain import explain
+from connector.domain.rules.facts import (
+    AdvocateIdentity,
+    Claim,
+    CodeOwner,
+    History,
+    OrderFacts,
+    OrderLine,
+    PriorReferral,
+    ReferralLookup,
+    RefundFact,
+)
+from connector.domain.rules.lifecycle import (
+    ExistingReferral,
+    IssuedReward,
+    on_hold_expired,
+    on_order_change,
+)
 
 __all__ = [
     "AdjustmentAction",

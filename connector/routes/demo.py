@@ -8,27 +8,23 @@ into our own inbox, which the real worker then processes.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import html
 import json
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from string import Template
 from typing import Any
 from urllib.parse import parse_qs, quote
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from connector.services import demo
-from connector.services.ingest import receive
-from connector.services.runtime import Runtime
-from connector.services.widget_assets import resolve_locale
-from connector.settings import REPO_ROOT, Settings
+from connector.services.base.runtime import Runtime
+from connector.services.pipeline.ingest import receive
+from connector.services.storefront.assets import resolve_locale
+from connector.settings import REPO_ROOT
 from platforms.base import DiscountKind
 from platforms.sandbox.adapter import SandboxAdapter, order_payload
 
@@ -297,29 +293,3 @@ routes: list[BaseRoute] = [
     Route("/demo/cart/add", cart_add, methods=["POST"]),
     Route("/demo/checkout", checkout, methods=["POST"]),
 ]
-
-
-def demo_app(settings: Settings, storefront_url: str) -> Starlette:
-    """The connector's app plus the demo store, set up on start and advanced in the background."""
-    from connector.app import create_app
-
-    # The demo drives the worker itself (demo.keep_advancing), so there is no second loop.
-    app = create_app(settings, run_worker=False)
-    app.router.routes.extend(routes)
-    inner = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with inner(app):
-            runtime: Runtime = app.state.runtime
-            await demo.set_up(runtime, storefront_url)
-            stop = asyncio.Event()
-            task = asyncio.create_task(demo.keep_advancing(runtime, stop), name="demo")
-            try:
-                yield
-            finally:
-                stop.set()
-                await task
-
-    app.router.lifespan_context = lifespan
-    return app

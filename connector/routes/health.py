@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from connector.services.health import database_ready
+from connector.services.base.health import database_ready
 
 
 async def healthz(request: Request) -> JSONResponse:

@@ -1,17 +1,15 @@
-"""Shopify admin surfaces: the embedded App Home, the session-token guard for admin JSON
-endpoints, and the authorization-code install (`/auth`, `/auth/callback`) for non-embedded use.
+"""Shopify admin surfaces: the embedded App Home and the authorization-code install (`/auth`,
+`/auth/callback`) for non-embedded use. The session-token guard is `connector.routes.sessions`.
 
 Every route answers 503 with what to set while Shopify is not configured.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import html
 import secrets
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -19,10 +17,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from connector.errors import NotConfigured
-from connector.services import install
-from connector.services.install import OAUTH_CALLBACK_PATH
-from connector.services.runtime import Runtime
+from connector.routes.sessions import (
+    public_url,
+    runtime_of,
+    shopify_auth,
+    shopify_configured,
+)
+from connector.services.shops import install
+from connector.services.shops.install import OAUTH_CALLBACK_PATH
 from connector.settings import Settings
 from platforms.base import (
     PlatformAuthError,
@@ -31,60 +33,18 @@ from platforms.base import (
     PlatformRejected,
     PlatformUnavailable,
 )
-from platforms.shopify.adapter import ShopifyAdapter
 from platforms.shopify.auth import (
     APP_BRIDGE_URL,
     PATCH_ID_TOKEN_PATH,
     Reply,
     RequestRejected,
-    Session,
     SessionRejected,
-    ShopifyAuth,
     frame_ancestors,
 )
 from platforms.shopify.shops import InvalidShop, normalize_shop
 
 STATE_COOKIE = "shopify_app_state"
 STATE_MAX_AGE = 300
-Endpoint = Callable[[Request], Awaitable[Response]]
-SessionEndpoint = Callable[[Request, str], Awaitable[Response]]
-
-
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
-def _unconfigured(request: Request) -> JSONResponse | None:
-    if _runtime(request).settings.shopify.configured:
-        return None
-    error = NotConfigured("Shopify", "set SHOPIFY_API_KEY and SHOPIFY_API_SECRET")
-    return JSONResponse({"error": str(error)}, status_code=503)
-
-
-def shopify_configured(endpoint: Endpoint) -> Endpoint:
-    """Wrap an endpoint so it answers 503, saying what to set, while Shopify is not configured."""
-
-    @functools.wraps(endpoint)
-    async def guarded(request: Request) -> Response:
-        unconfigured = _unconfigured(request)
-        return unconfigured if unconfigured is not None else await endpoint(request)
-
-    return guarded
-
-
-def _auth(runtime: Runtime) -> ShopifyAuth:
-    adapter = runtime.adapter("shopify")
-    if not isinstance(adapter, ShopifyAdapter):
-        raise TypeError(f"the shopify adapter is {type(adapter).__name__}, not ShopifyAdapter")
-    return adapter.auth
-
-
-def _public_url(request: Request) -> str:
-    # Built on PUBLIC_URL, not the Host header: the bounce must come back to us behind proxies.
-    query = request.url.query
-    base = _runtime(request).settings.public_url + request.url.path
-    return f"{base}?{query}" if query else base
 
 
 def _send(reply: Reply) -> Response:
@@ -118,48 +78,6 @@ def _shop_param(request: Request) -> str | JSONResponse:
 
 
 # ---------------------------------------------------------------------------------------------
-# Session-token guard for admin JSON endpoints
-# ---------------------------------------------------------------------------------------------
-
-
-def verified_session(request: Request) -> Session:
-    """The session of a verified `Authorization: Bearer <session token>`; else SessionRejected."""
-    auth = _auth(_runtime(request))
-    return auth.verify_bearer(request.headers.get("authorization"), _public_url(request))
-
-
-def verified_shop(request: Request) -> str:
-    """The shop of a verified `Authorization: Bearer <session token>`; else SessionRejected."""
-    return verified_session(request).shop
-
-
-def session_user(request: Request) -> str | None:
-    """The staff user (`sub`) of the session `requires_session` verified for this request."""
-    session: Session | None = getattr(request.state, "shopify_session", None)
-    return session.user_id if session is not None else None
-
-
-def requires_session(endpoint: SessionEndpoint) -> Endpoint:
-    """Wrap an admin endpoint `(request, shop)`: 503 unconfigured, 401 (+ retry header) refused."""
-
-    @shopify_configured
-    @functools.wraps(endpoint)
-    async def guarded(request: Request) -> Response:
-        try:
-            session = verified_session(request)
-        except SessionRejected as exc:
-            return JSONResponse(
-                {"error": "invalid session token", "reason": exc.reason.value},
-                status_code=exc.status, headers=dict(exc.reply.headers),
-            )
-        # Kept for `session_user`: an endpoint that records who acted reads it from here.
-        request.state.shopify_session = session
-        return await endpoint(request, session.shop)
-
-    return guarded
-
-
-# ---------------------------------------------------------------------------------------------
 # App Home
 # ---------------------------------------------------------------------------------------------
 
@@ -182,9 +100,9 @@ def _page(settings: Settings, shop: str, status: str) -> str:
 @shopify_configured
 async def app_home(request: Request) -> Response:
     """The embedded admin page: verify the session token, install on first load, show status."""
-    runtime = _runtime(request)
-    check = _auth(runtime).verify_app_home(
-        method=request.method, url=_public_url(request), headers=dict(request.headers),
+    runtime = runtime_of(request)
+    check = shopify_auth(runtime).verify_app_home(
+        method=request.method, url=public_url(request), headers=dict(request.headers),
         patch_path=PATCH_ID_TOKEN_PATH,
     )
     if check.session is None:
@@ -211,7 +129,7 @@ async def patch_id_token(request: Request) -> Response:
     shop = _shop_param(request)
     if isinstance(shop, JSONResponse):
         return shop
-    reply = _auth(_runtime(request)).patch_id_token_page(_public_url(request))
+    reply = shopify_auth(runtime_of(request)).patch_id_token_page(public_url(request))
     response = _send(reply)
     response.headers["Content-Security-Policy"] = frame_ancestors(shop)
     return response
@@ -237,9 +155,9 @@ def _verified_query(request: Request) -> tuple[str, dict[str, str]] | JSONRespon
     if isinstance(shop, JSONResponse):
         return shop
     params = dict(request.query_params)
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     try:
-        _auth(runtime).verify_query(params, now=runtime.now())
+        shopify_auth(runtime).verify_query(params, now=runtime.now())
     except RequestRejected as exc:
         return _error(exc.status, exc.detail, reason=exc.reason.value)
     return shop, params
@@ -252,10 +170,10 @@ async def oauth_start(request: Request) -> Response:
     if isinstance(verified, JSONResponse):
         return verified
     shop, _ = verified
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     settings = runtime.settings
     nonce = secrets.token_hex(32)
-    location = _auth(runtime).authorize_url(
+    location = shopify_auth(runtime).authorize_url(
         shop, scopes=settings.shopify.scopes,
         redirect_uri=settings.public_url + OAUTH_CALLBACK_PATH, state=nonce,
     )
@@ -271,7 +189,7 @@ async def oauth_start(request: Request) -> Response:
 
 
 def _state_matches(request: Request, shop: str, state: str) -> bool:
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     raw = request.cookies.get(STATE_COOKIE)
     if not raw or not state:
         return False
@@ -301,7 +219,7 @@ async def oauth_callback(request: Request) -> Response:
     code = params.get("code", "")
     if not code:
         return _error(400, "missing code parameter")
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     try:
         await install.install_from_code(runtime, shop, code)
     except PlatformError as exc:

@@ -27,11 +27,11 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Route
 
 from connector.errors import NotConfigured
-from connector.services import storefront
-from connector.services.runtime import Runtime
-from connector.services.storefront import Visitor
-from connector.services.storefront_tokens import BadToken, TokenShop, read_token, token_shop
-from connector.services.widget_assets import Asset, load_assets
+from connector.services.base.runtime import Runtime
+from connector.services.storefront import api
+from connector.services.storefront.api import Visitor
+from connector.services.storefront.assets import Asset, load_assets
+from connector.services.storefront.tokens import BadToken, TokenShop, read_token, token_shop
 from connector.settings import REPO_ROOT
 from platforms.shopify.app_proxy import ProxyRejected, verify_app_proxy
 
@@ -188,7 +188,7 @@ async def _token_shop(request: Request) -> TokenShop:
         raise Refused(400, "missing_shop")
     try:
         found = await token_shop(_runtime(request), platform, domain)
-    except storefront.ShopUnknown as exc:
+    except api.ShopUnknown as exc:
         raise Refused(404, "unknown_shop") from exc
     # Our own pages (the demo store) may call too.
     return replace(found, origins=found.origins | _own_origins(request))
@@ -228,15 +228,15 @@ def _text(body: Mapping[str, Any], name: str, limit: int) -> str | None:
 
 
 async def _config(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, Any]) -> Response:
-    return JSONResponse(await storefront.config(runtime, v, r.query_params.get("locale")))
+    return JSONResponse(await api.config(runtime, v, r.query_params.get("locale")))
 
 
 async def _me(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, Any]) -> Response:
     try:
-        return JSONResponse(await storefront.me(runtime, v))
-    except storefront.NotSignedIn:
+        return JSONResponse(await api.me(runtime, v))
+    except api.NotSignedIn:
         return _error(401, "not_signed_in")
-    except storefront.NotAdvocate:
+    except api.NotAdvocate:
         return _error(404, "not_an_advocate")
 
 
@@ -245,7 +245,7 @@ async def _join(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, Any]) 
     if v.customer_id is None and (email is None or "@" not in email):
         return _error(422, "invalid_email")
     try:
-        joined = await storefront.join(runtime, v, email, _text(b, "locale", 16))
+        joined = await api.join(runtime, v, email, _text(b, "locale", 16))
     except ValueError:
         return _error(422, "invalid_email")
     return JSONResponse(joined)
@@ -253,7 +253,7 @@ async def _join(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, Any]) 
 
 async def _click(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, Any]) -> Response:
     ref = _text(b, "ref", 64)
-    found = await storefront.click(runtime, v, ref) if ref else None
+    found = await api.click(runtime, v, ref) if ref else None
     return JSONResponse(found) if found is not None else _error(404, "unknown_ref")
 
 
@@ -262,7 +262,7 @@ async def _claim(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, Any])
     if not email or "@" not in email:
         return _error(422, "invalid_email")
     try:
-        found = await storefront.claim(runtime, v, ref, email) if ref else None
+        found = await api.claim(runtime, v, ref, email) if ref else None
     except ValueError:
         return _error(422, "invalid_email")
     return JSONResponse(found) if found is not None else _error(404, "unknown_ref")
@@ -303,12 +303,12 @@ async def _run(request: Request, auth: StorefrontAuth) -> Response:
     runtime = _runtime(request)
     visitor = await auth.authenticate(request)
     body = await _body(request)
-    verdict = await storefront.check_rate(runtime, name, visitor)
+    verdict = await api.check_rate(runtime, name, visitor)
     if not verdict.allowed:
         raise Refused(429, "rate_limited", {"Retry-After": str(verdict.retry_after)})
     try:
         return await action(runtime, visitor, request, body)
-    except storefront.ShopUnknown as exc:
+    except api.ShopUnknown as exc:
         raise Refused(404, "unknown_shop") from exc
 
 

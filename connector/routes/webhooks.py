@@ -9,8 +9,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from connector.errors import NotConfigured
-from connector.services.ingest import receive
-from connector.services.runtime import Runtime
+from connector.services.base.runtime import Runtime
+from connector.services.pipeline.ingest import receive
 from platforms.base import WebhookRejected
 from platforms.registry import UnknownPlatform
 

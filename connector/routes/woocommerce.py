@@ -24,9 +24,9 @@ from starlette.responses import (
 from starlette.routing import Route
 
 from connector.errors import ConnectorError
-from connector.services import woocommerce_connect as connect
-from connector.services import woocommerce_ingest as ingest
-from connector.services.runtime import Runtime
+from connector.services.base.runtime import Runtime
+from connector.services.shops import woocommerce_connect as connect
+from connector.services.shops import woocommerce_ingest as ingest
 from platforms.base import (
     PlatformAuthError,
     PlatformError,

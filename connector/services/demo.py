@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from connector.services.credentials import save_credentials
-from connector.services.friend_codes import create_pending_friend_codes
+from connector.services.base.runtime import Runtime
 from connector.services.handlers import build_worker
-from connector.services.issuing import issue_due_rewards
-from connector.services.programs import live_program, save_program
-from connector.services.referrals import approve_due_referrals
-from connector.services.runtime import Runtime
-from connector.services.storefront_tokens import sandbox_key, sign_token
+from connector.services.referrals.crediting import approve_due_referrals
+from connector.services.referrals.friend_codes import create_pending_friend_codes
+from connector.services.referrals.programs import live_program, save_program
+from connector.services.rewards.issuing import issue_due_rewards
+from connector.services.shops.credentials import save_credentials
+from connector.services.storefront.tokens import sandbox_key, sign_token
 from connector.store.models import Shop
 from platforms.base import StoreCredentials
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from connector.services.lifecycle import AppScopesUpdateHandler, AppUninstalledHandler
-from connector.services.orders import OrderEventHandler
-from connector.services.privacy import (
+from connector.services.base.runtime import Runtime
+from connector.services.pipeline.worker import Handler, Worker
+from connector.services.privacy.compliance import (
     CustomersDataRequestHandler,
     CustomersRedactHandler,
     ShopRedactHandler,
 )
-from connector.services.reconcile import TOPIC as RECONCILED
-from connector.services.runtime import Runtime
-from connector.services.woocommerce_connect import check_webhooks
-from connector.services.worker import Handler, Worker
+from connector.services.referrals.orders import OrderEventHandler
+from connector.services.referrals.reconcile import TOPIC as RECONCILED
+from connector.services.shops.lifecycle import AppScopesUpdateHandler, AppUninstalledHandler
+from connector.services.shops.woocommerce_connect import check_webhooks
 
 
 def build_handlers() -> dict[str, Handler]:
@@ -50,8 +50,8 @@ def build_worker(runtime: Runtime) -> Worker:
 
 def periodic_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]]:
     """Jobs the worker runs on a schedule: name -> (interval seconds, job)."""
-    from connector.services.referrals import approve_due_referrals
-    from connector.services.tokens import refresh_expiring_tokens
+    from connector.services.referrals.crediting import approve_due_referrals
+    from connector.services.shops.tokens import refresh_expiring_tokens
 
     jobs: dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]] = {
         "refresh_expiring_tokens": (60.0, refresh_expiring_tokens),
@@ -63,11 +63,11 @@ def periodic_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]
 
 def reward_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]]:
     """The outbox and its neighbours: issue rewards, friend codes, points, contests, reconcile."""
-    from connector.services.contests import finalise_contests
-    from connector.services.friend_codes import create_pending_friend_codes
-    from connector.services.issuing import issue_due_rewards
-    from connector.services.loyalty import expire_points
-    from connector.services.reconcile import reconcile_all
+    from connector.services.referrals.friend_codes import create_pending_friend_codes
+    from connector.services.referrals.reconcile import reconcile_all
+    from connector.services.rewards.contests import finalise_contests
+    from connector.services.rewards.issuing import issue_due_rewards
+    from connector.services.rewards.loyalty import expire_points
 
     return {
         "issue_due_rewards": (15.0, issue_due_rewards),

@@ -365,7 +365,7 @@ class Reward(Model):
     # Deterministic: the same decision always yields the same key, so a retry cannot double it.
     idempotency_key = fields.CharField(max_length=255)
     side = fields.CharField(max_length=16)  # advocate | friend | partner
-    kind = fields.CharField(max_length=32)  # connector.domain.kinds.RewardKind
+    kind = fields.CharField(max_length=32)  # connector.domain.program.kinds.RewardKind
     amount = fields.DecimalField(max_digits=14, decimal_places=4, null=True)
     currency = fields.CharField(max_length=3, null=True)
     points = fields.BigIntField(null=True)
@@ -388,7 +388,7 @@ class Reward(Model):
     issued_at = fields.DatetimeField(null=True)
     # When an order used the reward's code: a used reward is clawed back, not deactivated.
     used_at = fields.DatetimeField(null=True)
-    # A cash or donation record a person paid out (services.payouts): when, who, the reference.
+    # A cash or donation record a person paid out (services.rewards.payouts): when, who, the reference.
     paid_at = fields.DatetimeField(null=True)
     paid_by = fields.CharField(max_length=320, null=True)
     payout_reference = fields.CharField(max_length=255, null=True)

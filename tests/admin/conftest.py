@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
+from connector.services.base.runtime import Runtime
 from connector.services.handlers import build_worker
-from connector.services.programs import save_program
-from connector.services.runtime import Runtime
+from connector.services.referrals.programs import save_program
 from connector.store.models import Shop
 from tests.shopify.factories import install_on_fake, installed_shop, session_token
 from tests.support.fake_shopify import FakeShopify

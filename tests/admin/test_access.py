@@ -13,8 +13,8 @@ import pytest
 from starlette.routing import Route
 
 from connector.app import create_app
-from connector.routes.admin import PREFIX, api_routes
-from connector.services.runtime import Runtime
+from connector.routes.admin.api import PREFIX, api_routes
+from connector.services.base.runtime import Runtime
 from connector.settings import load_settings
 from connector.store.models import Delivery, Referral, ReferralEvent, Shop, ShopStatus
 from tests.admin.conftest import OTHER_SHOP, PROGRAM, RETRY, bearer

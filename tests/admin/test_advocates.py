@@ -7,9 +7,9 @@ from datetime import datetime
 import httpx
 import pytest
 
-from connector.services.advocates import enrol_advocate
-from connector.services.referrals import approve_due_referrals
-from connector.services.runtime import Runtime
+from connector.services.base.runtime import Runtime
+from connector.services.referrals.advocates import enrol_advocate
+from connector.services.referrals.crediting import approve_due_referrals
 from connector.store.models import Advocate, Shop
 from tests.admin.conftest import bearer, deliver_order
 from tests.conftest import Clock

@@ -9,15 +9,15 @@ import pytest
 from starlette.routing import Mount, Route
 
 from connector.app import all_routes
-from connector.routes.admin import PREFIX
-from connector.routes.admin_openapi import OPENAPI
-from connector.services.admin import AdvocateReward, AdvocateStats
-from connector.services.advocates import AdvocateRow
-from connector.services.deliveries import DeliveryRow
-from connector.services.payouts import Payout
-from connector.services.programs import VersionRow
-from connector.services.referral_records import CauseKind
-from connector.services.referral_views import EventRow, ReferralRow, RewardRow
+from connector.routes.admin.api import PREFIX
+from connector.routes.admin.openapi import OPENAPI
+from connector.services.admin.merchant import AdvocateReward, AdvocateStats
+from connector.services.pipeline.deliveries import DeliveryRow
+from connector.services.referrals.advocates import AdvocateRow
+from connector.services.referrals.programs import VersionRow
+from connector.services.referrals.records import CauseKind
+from connector.services.referrals.views import EventRow, ReferralRow, RewardRow
+from connector.services.rewards.payouts import Payout
 
 METHODS = {"get", "put", "post", "delete", "patch"}
 

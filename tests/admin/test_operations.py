@@ -7,10 +7,10 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from connector.services.base.runtime import Runtime
 from connector.services.handlers import build_worker
-from connector.services.issuing import issue_due_rewards
-from connector.services.programs import save_program
-from connector.services.runtime import Runtime
+from connector.services.referrals.programs import save_program
+from connector.services.rewards.issuing import issue_due_rewards
 from connector.store.models import Delivery, Shop
 from tests.admin.conftest import PROGRAM, bearer
 from tests.conftest import Clock

@@ -5,10 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from connector.domain.presets import FIXED, PRESETS
 from connector.domain.program import parse_program, program_to_dict
-from connector.services.programs import default_program, list_versions
-from connector.services.runtime import Runtime
+from connector.domain.program.presets import FIXED, PRESETS
+from connector.services.base.runtime import Runtime
+from connector.services.referrals.programs import default_program, list_versions
 from connector.store.models import Shop
 from tests.admin.conftest import PROGRAM, bearer
 from tests.conftest import Clock

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from connector.services.storefront_tokens import sandbox_key, sign_token
+from connector.services.storefront.tokens import sandbox_key, sign_token
 from connector.settings import load_settings
 from tests.browser.conftest import SHOP, DemoServer
 

@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from connector.domain.facts import (
+from connector.domain.reasons import Finding, Reason
+from connector.domain.referral import ReferralState
+from connector.domain.rules.facts import (
     AdvocateIdentity,
     CodeOwner,
     History,
@@ -15,9 +17,7 @@ from connector.domain.facts import (
     PriorReferral,
     ReferralLookup,
 )
-from connector.domain.lifecycle import ExistingReferral
-from connector.domain.reasons import Finding, Reason
-from connector.domain.referral import ReferralState
+from connector.domain.rules.lifecycle import ExistingReferral
 
 SHOP = "demo.myshopify.com"
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

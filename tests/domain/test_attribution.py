@@ -1,8 +1,8 @@
 from datetime import timedelta
 
-from connector.domain.attribution import Signal, attribute
-from connector.domain.facts import Claim, CodeOwner
 from connector.domain.reasons import Reason, Verdict
+from connector.domain.rules.attribution import Signal, attribute
+from connector.domain.rules.facts import Claim, CodeOwner
 from tests.domain.factories import ADVOCATE, NOW, lookup, order
 
 WINDOW = 30

@@ -1,9 +1,9 @@
 from datetime import UTC, datetime, timedelta
 
-from connector.domain.contest import QualifiedReferral, Standing, award_prizes, leaderboard
 from connector.domain.money import Money
-from connector.domain.presets import CONTEST
+from connector.domain.program.presets import CONTEST
 from connector.domain.reasons import Reason
+from connector.domain.rewards.contest import QualifiedReferral, Standing, award_prizes, leaderboard
 from tests.domain.factories import SHOP
 
 JUNE = CONTEST.contest

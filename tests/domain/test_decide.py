@@ -5,12 +5,10 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connector.domain.decide import decide, decide_signup
-from connector.domain.decision import Outcome
-from connector.domain.facts import Claim, CodeOwner
-from connector.domain.kinds import RewardKind
 from connector.domain.money import Money, quantum
-from connector.domain.presets import (
+from connector.domain.program import Caps
+from connector.domain.program.kinds import RewardKind
+from connector.domain.program.presets import (
     CHARITY,
     CONTEST,
     FIXED,
@@ -20,10 +18,12 @@ from connector.domain.presets import (
     SEASONAL,
     TIERED,
 )
-from connector.domain.program import Caps
 from connector.domain.reasons import Reason, Verdict
 from connector.domain.referral import ReferralState
-from connector.domain.rewards import Side
+from connector.domain.rewards.amounts import Side
+from connector.domain.rules.decide import decide, decide_signup
+from connector.domain.rules.decision import Outcome
+from connector.domain.rules.facts import Claim, CodeOwner
 from tests.domain.factories import (
     ADVOCATE,
     NOW,

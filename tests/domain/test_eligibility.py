@@ -2,13 +2,13 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
-from connector.domain.eligibility import check_order, order_value
-from connector.domain.facts import OrderLine
 from connector.domain.money import Money
-from connector.domain.presets import FIXED
 from connector.domain.program import Caps
+from connector.domain.program.presets import FIXED
 from connector.domain.reasons import Reason, Verdict
 from connector.domain.referral import ReferralState
+from connector.domain.rules.eligibility import check_order, order_value
+from connector.domain.rules.facts import OrderLine
 from tests.domain.factories import ADVOCATE, finding_for, history, order, prior
 
 LINES = (

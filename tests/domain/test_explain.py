@@ -1,10 +1,10 @@
 from datetime import timedelta
 
-from connector.domain.decide import decide
-from connector.domain.explain import explain
-from connector.domain.lifecycle import IssuedReward, on_order_change
-from connector.domain.presets import FIXED
+from connector.domain.program.presets import FIXED
 from connector.domain.referral import ReferralState
+from connector.domain.rules.decide import decide
+from connector.domain.rules.explain import explain
+from connector.domain.rules.lifecycle import IssuedReward, on_order_change
 from tests.domain.factories import ADVOCATE, NOW, history, order, referral
 
 

@@ -3,10 +3,10 @@ from datetime import timedelta
 
 import pytest
 
-from connector.domain.fraud import check_fraud, normalize_address
-from connector.domain.presets import FIXED
 from connector.domain.program import CheckAction, FraudRules
+from connector.domain.program.presets import FIXED
 from connector.domain.reasons import Reason, Verdict
+from connector.domain.rules.fraud import check_fraud, normalize_address
 from tests.domain.factories import ADVOCATE, finding_for, history, identity, order, prior
 
 SUSPICIOUS = {

@@ -6,14 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connector.domain.decide import decide
-from connector.domain.decision import AdjustmentAction, Outcome
-from connector.domain.facts import CodeOwner
-from connector.domain.lifecycle import IssuedReward, on_hold_expired, on_order_change
 from connector.domain.money import Money
-from connector.domain.presets import FIXED, LOYALTY, PARTNERSHIP
+from connector.domain.program.presets import FIXED, LOYALTY, PARTNERSHIP
 from connector.domain.reasons import Reason
 from connector.domain.referral import ReferralState
+from connector.domain.rules.decide import decide
+from connector.domain.rules.decision import AdjustmentAction, Outcome
+from connector.domain.rules.facts import CodeOwner
+from connector.domain.rules.lifecycle import IssuedReward, on_hold_expired, on_order_change
 from tests.domain.factories import NOW, history, lookup, order, referral
 
 LATER = NOW + timedelta(days=3)

@@ -4,7 +4,10 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connector.domain.loyalty import (
+from connector.domain.money import Money
+from connector.domain.program.presets import LOYALTY
+from connector.domain.reasons import Reason
+from connector.domain.rewards.loyalty import (
     EntryKind,
     Ledger,
     LedgerRefusal,
@@ -17,9 +20,6 @@ from connector.domain.loyalty import (
     reverse,
     vip_tier,
 )
-from connector.domain.money import Money
-from connector.domain.presets import LOYALTY
-from connector.domain.reasons import Reason
 from tests.domain.factories import NOW
 
 PROGRAM = LOYALTY.loyalty

@@ -2,9 +2,9 @@ import random
 from dataclasses import replace
 from decimal import Decimal
 
-from connector.domain.kinds import RewardKind
-from connector.domain.offer import FriendOffer, friend_offer
-from connector.domain.presets import FIXED, LOYALTY, PARTNERSHIP
+from connector.domain.program.kinds import RewardKind
+from connector.domain.program.presets import FIXED, LOYALTY, PARTNERSHIP
+from connector.domain.rewards.offer import FriendOffer, friend_offer
 
 
 def test_shared_mode_gives_one_code_each_customer_uses_once():

@@ -4,7 +4,6 @@ from decimal import Decimal
 import pytest
 
 from connector.domain.codec import ProgramError
-from connector.domain.presets import PRESETS
 from connector.domain.program import (
     Basis,
     CheckAction,
@@ -15,6 +14,7 @@ from connector.domain.program import (
     parse_program,
     program_to_dict,
 )
+from connector.domain.program.presets import PRESETS
 
 
 def minimal(**extra):

@@ -1,9 +1,16 @@
 from decimal import Decimal
 
-from connector.domain.kinds import Basis, RewardKind
 from connector.domain.money import Money
 from connector.domain.program import RewardRule
-from connector.domain.rewards import Side, amounts, idempotency_key, is_nothing, plan, recompute
+from connector.domain.program.kinds import Basis, RewardKind
+from connector.domain.rewards.amounts import (
+    Side,
+    amounts,
+    idempotency_key,
+    is_nothing,
+    plan,
+    recompute,
+)
 from tests.domain.factories import SHOP
 
 USD80 = Money.of("80.00", "USD")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from connector.services.referral_inputs import order_facts
+from connector.services.referrals.inputs import order_facts
 from platforms.base import OrderEvent
 from platforms.rest_orders import parse_rest_order
 from platforms.sandbox.adapter import order_payload

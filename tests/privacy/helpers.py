@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 
-from connector.services.credentials import save_credentials
+from connector.services.base.runtime import Runtime
 from connector.services.handlers import build_worker
-from connector.services.runtime import Runtime
+from connector.services.shops.credentials import save_credentials
 from connector.store.db import conn, dialect
 from connector.store.models import Shop
 from platforms.base import StoreCredentials

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import httpx
 
-from connector.services.redaction import REDACTED
-from connector.services.runtime import Runtime
+from connector.services.base.runtime import Runtime
+from connector.services.privacy.redaction import REDACTED
 from connector.store.models import Delivery, OrderRecord, PrivacyRequest
 from tests.privacy.helpers import (
     MARISOL,

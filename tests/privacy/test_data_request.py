@@ -7,8 +7,8 @@ import json
 import httpx
 
 from connector.cli import build_parser
-from connector.services.privacy import list_privacy_requests, show_privacy_request
-from connector.services.runtime import Runtime
+from connector.services.base.runtime import Runtime
+from connector.services.privacy.compliance import list_privacy_requests, show_privacy_request
 from connector.store.models import PrivacyRequest
 from tests.privacy.helpers import MARISOL, OSKAR, compliance, deliver, install, order_by, process
 

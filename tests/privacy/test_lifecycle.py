@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from connector.services.credentials import credentials_of
-from connector.services.runtime import Runtime
+from connector.services.base.runtime import Runtime
+from connector.services.shops.credentials import credentials_of
 from connector.store.db import conn, sql
 from connector.store.models import Shop, ShopStatus
 from tests.conftest import Clock

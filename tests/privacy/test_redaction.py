@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connector.services.redaction import REDACTED, CustomerIdentity, mentions, scrub
+from connector.services.privacy.redaction import REDACTED, CustomerIdentity, mentions, scrub
 
 ANA = CustomerIdentity("shopify", "42", "ana@example.org", "+34 600 111 222", frozenset({"9001"}))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tortoise import Tortoise
 
-from connector.services.privacy import DATA_SOURCES
+from connector.services.privacy.compliance import DATA_SOURCES
 
 
 async def test_every_model_with_personal_fields_has_a_data_source(db: None) -> None:

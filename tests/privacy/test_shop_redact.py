@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from connector.services.runtime import Runtime
+from connector.services.base.runtime import Runtime
 from connector.store.models import Delivery, DeliveryAttempt, OrderRecord, Shop
 from tests.conftest import Clock
 from tests.privacy.helpers import (

@@ -9,12 +9,12 @@ from typing import Any
 import httpx
 
 from connector.domain.program import Program, parse_program, program_to_dict
-from connector.services.advocates import enrol_advocate
+from connector.services.base.runtime import Runtime
 from connector.services.handlers import build_worker
-from connector.services.issuing import issue_due_rewards
-from connector.services.programs import save_program
-from connector.services.referrals import approve_due_referrals
-from connector.services.runtime import Runtime
+from connector.services.referrals.advocates import enrol_advocate
+from connector.services.referrals.crediting import approve_due_referrals
+from connector.services.referrals.programs import save_program
+from connector.services.rewards.issuing import issue_due_rewards
 from connector.store.models import Advocate, Delivery, Referral, ReferralEvent, Shop
 from tests.conftest import Clock
 from tests.support.fake_shopify import FakeShopify

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import httpx
 
-from connector.domain.presets import CHARITY
-from connector.services.advocates import choose_cause
-from connector.services.friend_codes import create_pending_friend_codes
-from connector.services.payouts import list_payouts
-from connector.services.runtime import Runtime
+from connector.domain.program.presets import CHARITY
+from connector.services.base.runtime import Runtime
+from connector.services.referrals.advocates import choose_cause
+from connector.services.referrals.friend_codes import create_pending_friend_codes
+from connector.services.rewards.payouts import list_payouts
 from connector.store.models import Advocate, Referral, Reward, Shop
 from tests.conftest import Clock
 from tests.programs.journey import (

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from connector.domain.presets import CONTEST
-from connector.services.contests import finalise_contests, leaderboard
-from connector.services.friend_codes import create_pending_friend_codes
-from connector.services.issuing import issue_due_rewards
-from connector.services.runtime import Runtime
+from connector.domain.program.presets import CONTEST
+from connector.services.base.runtime import Runtime
+from connector.services.referrals.friend_codes import create_pending_friend_codes
+from connector.services.rewards.contests import finalise_contests, leaderboard
+from connector.services.rewards.issuing import issue_due_rewards
 from connector.store.models import Referral, Reward, Shop
 from tests.conftest import Clock
 from tests.programs.journey import (

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import httpx
 
-from connector.domain.presets import FIXED
-from connector.services.friend_codes import create_pending_friend_codes
-from connector.services.runtime import Runtime
+from connector.domain.program.presets import FIXED
+from connector.services.base.runtime import Runtime
+from connector.services.referrals.friend_codes import create_pending_friend_codes
 from connector.store.models import Referral, Reward, Shop
 from tests.conftest import Clock
 from tests.programs.journey import (

@@ -8,14 +8,20 @@ from decimal import Decimal
 
 import httpx
 
-from connector.domain.kinds import Basis, RewardKind
-from connector.domain.presets import LOYALTY, TEN_PERCENT_OFF
 from connector.domain.program import RewardRule
-from connector.services.friend_codes import create_pending_friend_codes
-from connector.services.issuing import issue_due_rewards
-from connector.services.loyalty import Redemption, balance, expire_points, redeem_points, vip_tier
-from connector.services.reward_actions import code_for
-from connector.services.runtime import Runtime
+from connector.domain.program.kinds import Basis, RewardKind
+from connector.domain.program.presets import LOYALTY, TEN_PERCENT_OFF
+from connector.services.base.runtime import Runtime
+from connector.services.referrals.friend_codes import create_pending_friend_codes
+from connector.services.rewards.actions import code_for
+from connector.services.rewards.issuing import issue_due_rewards
+from connector.services.rewards.loyalty import (
+    Redemption,
+    balance,
+    expire_points,
+    redeem_points,
+    vip_tier,
+)
 from connector.store.models import LedgerEntry, Referral, Reward, Shop
 from tests.conftest import Clock
 from tests.programs.journey import (

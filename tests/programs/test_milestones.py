@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import httpx
 
-from connector.domain.presets import MILESTONES, TEN_PERCENT_OFF
-from connector.services.friend_codes import create_pending_friend_codes
-from connector.services.runtime import Runtime
-from connector.services.signups import sign_up
+from connector.domain.program.presets import MILESTONES, TEN_PERCENT_OFF
+from connector.services.base.runtime import Runtime
+from connector.services.referrals.friend_codes import create_pending_friend_codes
+from connector.services.referrals.signups import sign_up
 from connector.store.models import LedgerEntry, OfferClaim, Referral, Shop
 from tests.conftest import Clock
 from tests.programs.journey import (

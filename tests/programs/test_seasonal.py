@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from connector.domain.presets import SEASONAL
 from connector.domain.program import CombinesWith
-from connector.services.friend_codes import create_pending_friend_codes
-from connector.services.reward_actions import code_for
-from connector.services.runtime import Runtime
+from connector.domain.program.presets import SEASONAL
+from connector.services.base.runtime import Runtime
+from connector.services.referrals.friend_codes import create_pending_friend_codes
+from connector.services.rewards.actions import code_for
 from connector.store.models import Referral, Reward, Shop
 from tests.conftest import Clock
 from tests.programs.journey import (

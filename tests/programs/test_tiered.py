@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-from connector.domain.presets import TIERED
-from connector.services.friend_codes import create_pending_friend_codes
-from connector.services.runtime import Runtime
+from connector.domain.program.presets import TIERED
+from connector.services.base.runtime import Runtime
+from connector.services.referrals.friend_codes import create_pending_friend_codes
 from connector.store.models import Referral, Shop
 from tests.conftest import Clock
 from tests.programs.journey import (

@@ -6,11 +6,11 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from connector.services.credentials import save_credentials
+from connector.services.base.inbox import store_delivery
+from connector.services.base.runtime import Runtime
 from connector.services.handlers import build_worker
-from connector.services.inbox import store_delivery
-from connector.services.programs import save_program
-from connector.services.runtime import Runtime
+from connector.services.referrals.programs import save_program
+from connector.services.shops.credentials import save_credentials
 from connector.store.models import Delivery, Shop
 from platforms.base import StoreCredentials, WebhookDelivery
 from platforms.sandbox.adapter import SandboxAdapter, SandboxShop

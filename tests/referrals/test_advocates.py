@@ -6,11 +6,12 @@ import re
 
 import pytest
 
-from connector.domain.presets import CHARITY, PARTNERSHIP
 from connector.domain.program import program_to_dict
+from connector.domain.program.presets import CHARITY, PARTNERSHIP
 from connector.domain.reasons import Reason
-from connector.services import advocates
-from connector.services.advocates import (
+from connector.services.base.runtime import Runtime
+from connector.services.referrals import advocates
+from connector.services.referrals.advocates import (
     OfferClaimed,
     Refused,
     choose_cause,
@@ -19,8 +20,7 @@ from connector.services.advocates import (
     enrol_partner,
     list_advocates,
 )
-from connector.services.programs import save_program
-from connector.services.runtime import Runtime
+from connector.services.referrals.programs import save_program
 from connector.store.models import Advocate, DiscountCode, OfferClaim, ProgramVersion
 from tests.referrals.helpers import PROGRAM, SHOP, sandbox_shop
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from connector.services.runtime import Runtime
+from connector.services.base.runtime import Runtime
 from connector.settings import load_settings
 from connector.store import db as store_db
 from tests.referrals.helpers import PROGRAM, SHOP, order_body, process, put, sandbox_shop
@@ -22,7 +22,7 @@ def _shop_with_a_referral(env: dict[str, str]) -> None:
     """A sandbox shop with PROGRAM saved, Ana enrolled, and one pending referral of hers."""
 
     async def build() -> None:
-        from connector.services.advocates import enrol_advocate
+        from connector.services.referrals.advocates import enrol_advocate
 
         settings = load_settings(env)
         await store_db.init_db(settings.database_url)

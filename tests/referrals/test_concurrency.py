@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from connector.services.advocates import enrol_advocate
+from connector.services.base.runtime import Runtime
 from connector.services.handlers import build_worker
-from connector.services.orders import OrderEventHandler
-from connector.services.referrals import approve_due_referrals
-from connector.services.runtime import Runtime
-from connector.services.worker import HandlerContext, Worker
+from connector.services.pipeline.worker import HandlerContext, Worker
+from connector.services.referrals.advocates import enrol_advocate
+from connector.services.referrals.crediting import approve_due_referrals
+from connector.services.referrals.orders import OrderEventHandler
 from connector.store.models import Delivery, Referral, Reward, RewardStatus
 from tests.conftest import Clock
 from tests.referrals.helpers import order_body, process, put, sandbox_shop

@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from connector.domain.presets import MILESTONES
 from connector.domain.program import program_to_dict
-from connector.services import deliveries
-from connector.services.advocates import enrol_advocate
-from connector.services.programs import save_program
-from connector.services.referrals import approve_due_referrals
-from connector.services.runtime import Runtime
+from connector.domain.program.presets import MILESTONES
+from connector.services.base.runtime import Runtime
+from connector.services.pipeline import deliveries
+from connector.services.referrals.advocates import enrol_advocate
+from connector.services.referrals.crediting import approve_due_referrals
+from connector.services.referrals.programs import save_program
 from connector.store.models import Delivery, OrderRecord, Referral, ReferralEvent, Reward
 from platforms.base import PlatformUnavailable
 from tests.conftest import Clock
@@ -257,7 +257,7 @@ async def test_attribution_by_cart_attribute_and_claimed_email(
     runtime: Runtime, clock: Clock
 ) -> None:
     # Given two advocates: Bea's link put her code in the cart; Ana's offer was claimed earlier
-    from connector.services.advocates import claim_offer
+    from connector.services.referrals.advocates import claim_offer
 
     shop = await sandbox_shop(runtime)
     ana = (await enrol_advocate(runtime, shop, email="ana@example.org", name="Ana")).advocate

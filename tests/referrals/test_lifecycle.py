@@ -6,14 +6,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from connector.domain.kinds import RewardKind
-from connector.domain.rewards import Side, idempotency_key
-from connector.services.advocates import enrol_advocate
-from connector.services.issuing import issue_due_rewards
-from connector.services.payouts import mark_paid
-from connector.services.programs import save_program
-from connector.services.referrals import approve_due_referrals
-from connector.services.runtime import Runtime
+from connector.domain.program.kinds import RewardKind
+from connector.domain.rewards.amounts import Side, idempotency_key
+from connector.services.base.runtime import Runtime
+from connector.services.referrals.advocates import enrol_advocate
+from connector.services.referrals.crediting import approve_due_referrals
+from connector.services.referrals.programs import save_program
+from connector.services.rewards.issuing import issue_due_rewards
+from connector.services.rewards.payouts import mark_paid
 from connector.store.models import Advocate, Referral, ReferralEvent, Reward, Shop
 from tests.conftest import Clock
 from tests.referrals.helpers import (

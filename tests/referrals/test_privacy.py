@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from connector.services.advocates import claim_offer, enrol_advocate
-from connector.services.referrals import approve_due_referrals
-from connector.services.runtime import Runtime
+from connector.services.base.runtime import Runtime
+from connector.services.referrals.advocates import claim_offer, enrol_advocate
+from connector.services.referrals.crediting import approve_due_referrals
 from connector.store.models import Advocate, Referral, Reward
 from tests.conftest import Clock
 from tests.privacy.helpers import MARISOL, OSKAR, compliance, order_by, where_stored

@@ -6,16 +6,16 @@ from decimal import Decimal
 
 import pytest
 
-from connector.domain.kinds import RewardKind
 from connector.domain.program import ProgramError
-from connector.services.programs import (
+from connector.domain.program.kinds import RewardKind
+from connector.services.base.runtime import Runtime
+from connector.services.referrals.programs import (
     default_program,
     list_versions,
     live_program,
     program_version,
     save_program,
 )
-from connector.services.runtime import Runtime
 from connector.store.models import ProgramVersion
 from tests.referrals.helpers import PROGRAM, sandbox_shop
 

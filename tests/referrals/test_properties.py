@@ -14,9 +14,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connector.services.advocates import enrol_advocate
-from connector.services.referrals import approve_due_referrals
-from connector.services.runtime import Runtime
+from connector.services.base.runtime import Runtime
+from connector.services.referrals.advocates import enrol_advocate
+from connector.services.referrals.crediting import approve_due_referrals
 from connector.store.models import Referral, Reward, RewardStatus, Shop
 from tests.conftest import Clock
 from tests.referrals.helpers import order_body, process, put, sandbox_shop

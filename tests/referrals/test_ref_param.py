@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from connector.services.advocates import enrol_advocate
-from connector.services.runtime import Runtime
+from connector.services.base.runtime import Runtime
+from connector.services.referrals.advocates import enrol_advocate
 from connector.store.models import Referral, Shop
 from tests.conftest import Clock
 from tests.referrals.helpers import SHOP, deliver, order_body, sandbox_shop

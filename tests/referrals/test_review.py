@@ -8,15 +8,15 @@ import pytest
 
 from connector.domain.reasons import Reason
 from connector.domain.referral import ReferralState, Refusal, Transition
-from connector.services.advocates import enrol_advocate
-from connector.services.referral_views import referral_detail, review_queue
-from connector.services.referrals import (
+from connector.services.base.runtime import Runtime
+from connector.services.referrals.advocates import enrol_advocate
+from connector.services.referrals.crediting import (
     ReferralNotFound,
     approve_due_referrals,
     approve_referral,
     reject_referral,
 )
-from connector.services.runtime import Runtime
+from connector.services.referrals.views import referral_detail, review_queue
 from connector.store.models import Referral, ReferralEvent, Reward, Shop
 from tests.conftest import Clock
 from tests.referrals.helpers import deliver, order_body, sandbox_shop

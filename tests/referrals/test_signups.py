@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from connector.domain.presets import MILESTONES
 from connector.domain.program import program_to_dict
+from connector.domain.program.presets import MILESTONES
 from connector.domain.reasons import Reason
-from connector.services import storefront
-from connector.services.advocates import OfferClaimed, Refused, enrol_advocate
-from connector.services.issuing import issue_due_rewards
-from connector.services.programs import save_program
-from connector.services.referrals import approve_due_referrals
-from connector.services.runtime import Runtime
-from connector.services.signups import record_signup, sign_up, signup_key
+from connector.services.base.runtime import Runtime
+from connector.services.referrals.advocates import OfferClaimed, Refused, enrol_advocate
+from connector.services.referrals.crediting import approve_due_referrals
+from connector.services.referrals.programs import save_program
+from connector.services.referrals.signups import record_signup, sign_up, signup_key
+from connector.services.rewards.issuing import issue_due_rewards
+from connector.services.storefront import api
 from connector.store.models import LedgerEntry, OfferClaim, Referral, ReferralEvent, Reward, Shop
 from tests.conftest import Clock
 from tests.referrals.helpers import SHOP, sandbox_shop
@@ -101,9 +101,9 @@ async def test_the_advocates_own_email_records_no_sign_up(runtime: Runtime) -> N
 async def test_a_storefront_claim_is_the_friends_sign_up(runtime: Runtime) -> None:
     shop = await milestone_shop(runtime)
     ana = (await enrol_advocate(runtime, shop, email="ana@example.org", name="Ana")).advocate
-    visitor = storefront.Visitor("sandbox", SHOP, None, "198.51.100.23")
+    visitor = api.Visitor("sandbox", SHOP, None, "198.51.100.23")
 
-    answer = await storefront.claim(runtime, visitor, ana.friend_code, "lucia@example.org")
+    answer = await api.claim(runtime, visitor, ana.friend_code, "lucia@example.org")
 
     assert answer == {"code": ana.friend_code}
     assert await Referral.all().values_list("qualifying_key", "stage", "state") == [

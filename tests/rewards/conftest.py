@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connector.services.runtime import Runtime
+from connector.services.base.runtime import Runtime
 from connector.store.models import Shop
 from tests.shopify.factories import install_on_fake
 from tests.support.fake_shopify import FakeShopify

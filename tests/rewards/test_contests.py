@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from connector.domain.kinds import RewardedSides, RewardKind
 from connector.domain.program import Contest, Program, RewardRule
-from connector.services.contests import finalise_contests, leaderboard
-from connector.services.runtime import Runtime
+from connector.domain.program.kinds import RewardedSides, RewardKind
+from connector.services.base.runtime import Runtime
+from connector.services.rewards.contests import finalise_contests, leaderboard
 from connector.store.models import Advocate, OrderRecord, Referral, Reward, Shop
 from tests.conftest import Clock
 from tests.rewards.factories import save_program

@@ -6,10 +6,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from connector.domain.kinds import FriendCodeMode, RewardKind
 from connector.domain.program import Program, RewardRule
-from connector.services.friend_codes import create_pending_friend_codes
-from connector.services.runtime import Runtime
+from connector.domain.program.kinds import FriendCodeMode, RewardKind
+from connector.services.base.runtime import Runtime
+from connector.services.referrals.friend_codes import create_pending_friend_codes
 from connector.store.models import Advocate, DiscountCode, Shop
 from platforms.shopify.segments import NEW_CUSTOMERS_NAME, NEW_CUSTOMERS_QUERY
 from tests.conftest import Clock

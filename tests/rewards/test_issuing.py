@@ -8,9 +8,9 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from connector.services.issuing import confirm_store_credit, issue_due_rewards
-from connector.services.reward_actions import CREDIT_SENT, CREDIT_UNCONFIRMED, code_for
-from connector.services.runtime import Runtime
+from connector.services.base.runtime import Runtime
+from connector.services.rewards.actions import CREDIT_SENT, CREDIT_UNCONFIRMED, code_for
+from connector.services.rewards.issuing import confirm_store_credit, issue_due_rewards
 from connector.store.models import Advocate, DiscountCode, Referral, ReferralEvent, Reward, Shop
 from platforms.base import DiscountRef, DiscountSpec, StoreCredentials
 from tests.conftest import Clock

@@ -8,15 +8,15 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from connector.domain.kinds import RewardedSides, RewardKind
-from connector.domain.presets import FIXED
 from connector.domain.program import RewardRule
+from connector.domain.program.kinds import RewardedSides, RewardKind
+from connector.domain.program.presets import FIXED
+from connector.services.base.inbox import store_delivery
+from connector.services.base.runtime import Runtime
 from connector.services.handlers import build_worker
-from connector.services.inbox import store_delivery
-from connector.services.issuing import issue_due_rewards
-from connector.services.referrals import approve_due_referrals
-from connector.services.reward_actions import code_for
-from connector.services.runtime import Runtime
+from connector.services.referrals.crediting import approve_due_referrals
+from connector.services.rewards.actions import code_for
+from connector.services.rewards.issuing import issue_due_rewards
 from connector.store.models import Referral, ReferralEvent, Reward, Shop
 from platforms.base import WebhookDelivery
 from tests.conftest import Clock

@@ -6,13 +6,13 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
-from connector.domain.loyalty import LedgerRefusal
 from connector.domain.money import Money
-from connector.domain.presets import LOYALTY
+from connector.domain.program.presets import LOYALTY
 from connector.domain.reasons import Reason
-from connector.services.issuing import issue_due_rewards
-from connector.services.loyalty import balance, expire_points, redeem_points, vip_tier
-from connector.services.runtime import Runtime
+from connector.domain.rewards.loyalty import LedgerRefusal
+from connector.services.base.runtime import Runtime
+from connector.services.rewards.issuing import issue_due_rewards
+from connector.services.rewards.loyalty import balance, expire_points, redeem_points, vip_tier
 from connector.store.models import Advocate, LedgerEntry, Reward, Shop
 from tests.conftest import Clock
 from tests.rewards.factories import advocate, reward, save_program

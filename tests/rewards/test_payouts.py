@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from connector.services.issuing import issue_due_rewards
-from connector.services.payouts import list_payouts, mark_paid, payouts_csv
-from connector.services.runtime import Runtime
+from connector.services.base.runtime import Runtime
+from connector.services.rewards.issuing import issue_due_rewards
+from connector.services.rewards.payouts import list_payouts, mark_paid, payouts_csv
 from connector.store.models import Reward, Shop
 from tests.conftest import Clock
 from tests.rewards.factories import advocate, iso, reward

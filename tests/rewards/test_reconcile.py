@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
+from connector.services.base.runtime import Runtime
 from connector.services.handlers import build_worker
-from connector.services.reconcile import reconcile, reconcile_all
-from connector.services.runtime import Runtime
+from connector.services.referrals.reconcile import reconcile, reconcile_all
 from connector.store.models import Delivery, OrderRecord, Shop, SyncState
 from platforms.base import PlatformUnavailable
 from tests.conftest import Clock

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from connector.domain.decision import Outcome
-from connector.domain.kinds import RewardedSides, RewardKind
-from connector.domain.presets import FIXED
 from connector.domain.program import RewardRule
-from connector.services.runtime import Runtime
-from connector.services.simulate import simulate_order
+from connector.domain.program.kinds import RewardedSides, RewardKind
+from connector.domain.program.presets import FIXED
+from connector.domain.rules.decision import Outcome
+from connector.services.base.runtime import Runtime
+from connector.services.referrals.simulate import simulate_order
 from connector.store.db import conn
 from connector.store.models import Shop
 from tests.conftest import Clock, all_tables

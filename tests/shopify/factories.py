@@ -10,8 +10,8 @@ from typing import Any
 import jwt
 from jwt.warnings import InsecureKeyLengthWarning
 
-from connector.services.credentials import save_credentials
-from connector.services.runtime import Runtime
+from connector.services.base.runtime import Runtime
+from connector.services.shops.credentials import save_credentials
 from connector.store.models import Shop
 from platforms.base import StoreCredentials
 from platforms.shopify.auth import query_hmac

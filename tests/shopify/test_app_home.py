@@ -10,7 +10,7 @@ import httpx
 import pytest
 import respx
 
-from connector.services.runtime import Runtime
+from connector.services.base.runtime import Runtime
 from connector.store.models import Shop, ShopStatus
 from tests.conftest import TEST_API_KEY, TEST_API_SECRET, Clock
 from tests.shopify.factories import SHOP, TOKEN_URL, installed_shop, session_token, token_answer

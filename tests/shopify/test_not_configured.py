@@ -13,8 +13,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from connector.app import create_app
-from connector.routes.shopify_app import requires_session
-from connector.services.runtime import Runtime
+from connector.routes.sessions import requires_session
+from connector.services.base.runtime import Runtime
 from connector.settings import load_settings
 from tests.conftest import make_env
 

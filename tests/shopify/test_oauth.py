@@ -10,7 +10,7 @@ import httpx
 import pytest
 import respx
 
-from connector.services.runtime import Runtime
+from connector.services.base.runtime import Runtime
 from connector.store.models import Shop, ShopStatus
 from tests.conftest import TEST_API_KEY, TEST_API_SECRET, TEST_PREVIOUS_SECRET, Clock
 from tests.shopify.factories import SCOPES, SHOP, TOKEN_URL, signed_query, token_answer

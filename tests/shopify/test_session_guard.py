@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from connector.routes.shopify_app import requires_session
-from connector.services.runtime import Runtime
+from connector.routes.sessions import requires_session
+from connector.services.base.runtime import Runtime
 from tests.conftest import TEST_PREVIOUS_SECRET
 from tests.shopify.factories import SHOP, session_token
 

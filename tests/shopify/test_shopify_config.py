@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from connector.cli import main
-from connector.services.shopify_config import write_shopify_config
+from connector.services.shops.shopify_config import write_shopify_config
 from connector.settings import Settings, load_settings
 from tests.conftest import TEST_API_KEY, make_env
 

@@ -1,4 +1,4 @@
-"""services.tokens: refresh before expiry, once at a time, and a refused refresh marks the shop."""
+"""services.shops.tokens: refresh before expiry, once at a time, and a refused refresh marks the shop."""
 
 from __future__ import annotations
 
@@ -10,9 +10,13 @@ from datetime import timedelta
 import pytest
 import respx
 
-from connector.services.credentials import save_credentials
-from connector.services.runtime import Runtime
-from connector.services.tokens import ReauthRequired, fresh_credentials, refresh_expiring_tokens
+from connector.services.base.runtime import Runtime
+from connector.services.shops.credentials import save_credentials
+from connector.services.shops.tokens import (
+    ReauthRequired,
+    fresh_credentials,
+    refresh_expiring_tokens,
+)
 from connector.store.models import Shop, ShopStatus
 from platforms.base import PlatformRateLimited, PlatformUnavailable, StoreCredentials
 from tests.conftest import TEST_API_KEY, TEST_API_SECRET, Clock

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from connector.services import advocates, demo
-from connector.services.credentials import save_credentials
-from connector.services.runtime import Runtime
+from connector.services import demo
+from connector.services.base.runtime import Runtime
+from connector.services.referrals import advocates
+from connector.services.shops.credentials import save_credentials
 from connector.store.models import Advocate, LinkClick, Referral, Reward, Shop
 from platforms.base import StoreCredentials
 from platforms.shopify.app_proxy import proxy_signature

@@ -14,10 +14,10 @@ import pytest
 from connector.app import create_app
 from connector.routes.storefront import ACTIONS, OPENAPI
 from connector.services import demo
-from connector.services.programs import save_program
-from connector.services.runtime import Runtime
-from connector.services.storefront_tokens import sandbox_key, sign_token
-from connector.services.widget_assets import load_assets
+from connector.services.base.runtime import Runtime
+from connector.services.referrals.programs import save_program
+from connector.services.storefront.assets import load_assets
+from connector.services.storefront.tokens import sandbox_key, sign_token
 from connector.store.models import Advocate, LinkClick, OfferClaim
 from tests.storefront.factories import (
     ANA_CUSTOMER,

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import httpx
 
-from connector.services.ratelimit import Limit, hit, subject_key
-from connector.services.runtime import Runtime
+from connector.services.base.ratelimit import Limit, hit, subject_key
+from connector.services.base.runtime import Runtime
 from connector.store.models import RateLimitCounter
 
 JOIN_PER_IP = Limit("join", "ip", 3, 600)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from connector.services.storefront import PUBLIC_STATUS
-from connector.services.widget_assets import (
+from connector.services.storefront.api import PUBLIC_STATUS
+from connector.services.storefront.assets import (
     LOADER_BUDGET,
     WIDGET_BUDGET,
     WIDGET_DIR,

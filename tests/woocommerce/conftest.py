@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from connector.services.runtime import Runtime
+from connector.services.base.runtime import Runtime
 from connector.settings import Settings, load_settings
 from platforms.base import StoreCredentials
 from platforms.woocommerce.adapter import WooCommerceAdapter

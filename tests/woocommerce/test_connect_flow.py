@@ -8,9 +8,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from connector.services import woocommerce_connect as connect
-from connector.services.credentials import credentials_of
-from connector.services.runtime import Runtime
+from connector.services.base.runtime import Runtime
+from connector.services.shops import woocommerce_connect as connect
+from connector.services.shops.credentials import credentials_of
 from connector.store.models import Shop, WooCommerceConnectState, WooCommerceLink
 from platforms.base import PlatformRejected
 from platforms.woocommerce.ssrf import StoreURLRefused

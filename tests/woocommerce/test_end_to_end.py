@@ -13,13 +13,13 @@ from typing import Any
 
 import httpx
 
-from connector.services.advocates import enrol_advocate
-from connector.services.friend_codes import create_pending_friend_codes
+from connector.services.base.runtime import Runtime
 from connector.services.handlers import build_worker
-from connector.services.issuing import issue_due_rewards
-from connector.services.programs import save_program
-from connector.services.referrals import approve_due_referrals
-from connector.services.runtime import Runtime
+from connector.services.referrals.advocates import enrol_advocate
+from connector.services.referrals.crediting import approve_due_referrals
+from connector.services.referrals.friend_codes import create_pending_friend_codes
+from connector.services.referrals.programs import save_program
+from connector.services.rewards.issuing import issue_due_rewards
 from connector.store.models import Referral, ReferralEvent, Reward, Shop
 from tests.conftest import Clock
 from tests.support import woocommerce_payloads as woo

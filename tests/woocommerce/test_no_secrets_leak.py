@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from connector.services.credentials import credentials_of
-from connector.services.runtime import Runtime
+from connector.services.base.runtime import Runtime
+from connector.services.shops.credentials import credentials_of
 from connector.store.models import Shop
 from tests.support import woocommerce_payloads as woo
 from tests.support.fake_woocommerce import FakeWooCommerce

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from connector.services import woocommerce_ingest
-from connector.services.credentials import credentials_of
+from connector.services.base.runtime import Runtime
 from connector.services.handlers import build_worker
-from connector.services.reconcile import reconcile
-from connector.services.runtime import Runtime
+from connector.services.referrals.reconcile import reconcile
+from connector.services.shops import woocommerce_ingest
+from connector.services.shops.credentials import credentials_of
 from connector.store.models import Delivery, OrderRecord, Shop, WooCommerceLink
 from tests.conftest import Clock
 from tests.support import woocommerce_payloads as woo

@@ -7,9 +7,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from connector.services import woocommerce_connect as connect
-from connector.services.credentials import credentials_of, save_credentials
-from connector.services.runtime import Runtime
+from connector.services.base.runtime import Runtime
+from connector.services.shops import woocommerce_connect as connect
+from connector.services.shops.credentials import credentials_of, save_credentials
 from connector.store.models import Delivery, Shop, WooCommerceConnectState, WooCommerceLink
 from platforms.woocommerce.adapter import WooCommerceAdapter
 from platforms.woocommerce.ssrf import system_resolver

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from connector.services.storefront_tokens import read_token
+from connector.services.storefront.tokens import read_token
 from platforms.woocommerce.connect import store_domain
 from platforms.woocommerce.orders import REFERRAL_META
 

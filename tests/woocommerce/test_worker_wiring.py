@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from connector.services.base.runtime import Runtime
 from connector.services.handlers import build_worker
-from connector.services.runtime import Runtime
-from connector.services.woocommerce_connect import check_webhooks
+from connector.services.shops.woocommerce_connect import check_webhooks
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,94 @@
+"""A shop's program: its fields (`model`), how they must agree (`checks`), ready-made examples.
+
+This package is the program's public face: import `Program`, its parts and the JSON readers and
+writers from here. `model` declares the frozen fields and knows nothing of the checks; `checks`
+reads a `Program` and lists every problem as `(path, message)`; the readers below join the two,
+so a program that parses is one whose fields agree. `presets` and `kinds` sit beside them. Pure:
+like all of `connector.domain`, nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from connector.domain.codec import ProgramError, decode, encode
+from connector.domain.program.checks import check_program
+from connector.domain.program.kinds import (
+    DISCOUNT_KINDS,
+    Basis,
+    CheckAction,
+    FriendCodeMode,
+    RewardedSides,
+    RewardKind,
+)
+from connector.domain.program.model import (
+    Campaign,
+    Caps,
+    Cause,
+    Charity,
+    CombinesWith,
+    Contest,
+    FraudRules,
+    Loyalty,
+    Milestone,
+    Partner,
+    Program,
+    RewardRule,
+    Tier,
+    VipTier,
+)
+
+
+def parse_program(data: Mapping[str, Any]) -> Program:
+    """Read a program from its JSON form; raise `ProgramError` listing every bad field."""
+    errors: list[tuple[str, str]] = []
+    program = decode(Program, data, "", errors)
+    if not errors:
+        errors.extend(check_program(program))
+    if errors:
+        raise ProgramError(errors)
+    return program
+
+
+def program_to_dict(program: Program) -> dict[str, Any]:
+    """The JSON-safe form of a program (Decimals and times as strings); `parse_program` reads it."""
+    result: dict[str, Any] = encode(program)
+    return result
+
+
+def validate_program(program: Program) -> Program:
+    """Return `program` unchanged if its fields agree with each other; raise `ProgramError` if not."""
+    errors = check_program(program)
+    if errors:
+        raise ProgramError(errors)
+    return program
+
+
+__all__ = [
+    "DISCOUNT_KINDS",
+    "Basis",
+    "Campaign",
+    "Caps",
+    "Cause",
+    "Charity",
+    "CheckAction",
+    "CombinesWith",
+    "Contest",
+    "FraudRules",
+    "FriendCodeMode",
+    "Loyalty",
+    "Milestone",
+    "Partner",
+    "Program",
+    "ProgramError",
+    "RewardKind",
+    "RewardRule",
+    "RewardedSides",
+    "Tier",
+    "VipTier",
+    "check_program",
+    "parse_program",
+    "program_to_dict",
+    "validate_program",
+]

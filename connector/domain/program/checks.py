@@ -1,0 +1,162 @@
+"""Checks across a program's fields, each problem as `(path, message)` the merchant can act on."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+
+from connector.domain.money import is_currency
+from connector.domain.program.kinds import DISCOUNT_KINDS, Basis, RewardedSides, RewardKind
+from connector.domain.program.model import Program, RewardRule
+
+FieldError = tuple[str, str]
+HUNDRED = 100
+
+
+def check_reward(path: str, reward: RewardRule) -> Iterator[FieldError]:
+    """Problems with one reward rule's value for its kind and basis."""
+    value = reward.value
+    if reward.kind is RewardKind.FREE_SHIPPING:
+        if value != 0:
+            yield f"{path}.value", f"must be 0 or absent for free shipping, got '{value}'"
+        return
+    if value <= 0:
+        yield f"{path}.value", f"must be a positive decimal, got '{value}'"
+    percent = (
+        reward.kind is RewardKind.PERCENTAGE_DISCOUNT or reward.basis is Basis.PERCENT_OF_ORDER
+    )
+    if percent and value > HUNDRED:
+        yield f"{path}.value", f"must be a percentage of at most 100, got '{value}'"
+    if (
+        reward.kind is RewardKind.POINTS
+        and reward.basis is Basis.FLAT
+        and value != value.to_integral()
+    ):
+        yield f"{path}.value", f"must be a whole number of points, got '{value}'"
+    if reward.kind in DISCOUNT_KINDS and reward.basis is not Basis.FLAT:
+        yield f"{path}.basis", "must be 'flat' for a discount code"
+    if reward.maximum is not None and reward.basis is Basis.FLAT:
+        yield f"{path}.maximum", "only applies to a value-based reward"
+
+
+def _rewards(program: Program) -> Iterator[tuple[str, RewardRule]]:
+    singles = {
+        "friend_offer": program.friend_offer,
+        "advocate_reward": program.advocate_reward,
+        "friend_reward": program.friend_reward,
+    }
+    yield from ((path, r) for path, r in singles.items() if r is not None)
+    yield from ((f"tiers[{i}].reward", t.reward) for i, t in enumerate(program.tiers))
+    for i, m in enumerate(program.milestones):
+        if m.advocate_reward is not None:
+            yield f"milestones[{i}].advocate_reward", m.advocate_reward
+        if m.friend_reward is not None:
+            yield f"milestones[{i}].friend_reward", m.friend_reward
+    for i, c in enumerate(program.campaigns):
+        if c.extra_reward is not None:
+            yield f"campaigns[{i}].extra_reward", c.extra_reward
+    if program.contest is not None:
+        yield from ((f"contest.prizes[{i}]", p) for i, p in enumerate(program.contest.prizes))
+    yield from ((f"partners[{i}].reward", p.reward) for i, p in enumerate(program.partners))
+
+
+def _unique(path: str, values: Iterable[object], what: str) -> Iterator[FieldError]:
+    seen: set[object] = set()
+    for i, value in enumerate(values):
+        if value in seen:
+            yield f"{path}[{i}]", f"duplicate {what} {value!r}"
+        seen.add(value)
+
+
+def _ascending(path: str, name: str, values: Sequence[int | None]) -> Iterator[FieldError]:
+    for i, (low, high) in enumerate(itertools.pairwise(values), start=1):
+        if low is None or high is None or high <= low:
+            yield f"{path}[{i}].{name}", "must be larger than the tier before it"
+
+
+def _window(path: str, starts_at: datetime, ends_at: datetime) -> Iterator[FieldError]:
+    if ends_at <= starts_at:
+        yield f"{path}.ends_at", f"must be after starts_at ({starts_at.isoformat()})"
+
+
+def _check_sides(program: Program) -> Iterator[FieldError]:
+    if program.rewards_side(RewardedSides.ADVOCATE):
+        has = program.advocate_reward or program.tiers or program.contest or program.partners
+        if not has and not any(m.advocate_reward for m in program.milestones):
+            yield (
+                "advocate_reward",
+                (
+                    "is required when advocates are rewarded "
+                    "(set advocate_reward, tiers, milestones, a contest or partners)"
+                ),
+            )
+    if program.rewards_side(RewardedSides.FRIEND):
+        has_friend = program.friend_offer or program.friend_reward
+        if not has_friend and not any(m.friend_reward for m in program.milestones):
+            yield "friend_reward", "is required when friends are rewarded (or set friend_offer)"
+    if program.friend_offer is not None and program.friend_offer.kind not in DISCOUNT_KINDS:
+        yield "friend_offer.kind", "must be a discount (percentage, fixed amount or free shipping)"
+
+
+def _check_structure(program: Program) -> Iterator[FieldError]:
+    if program.tiers:
+        if program.tiers[-1].up_to is not None:
+            yield (
+                f"tiers[{len(program.tiers) - 1}].up_to",
+                "the last tier must be open-ended (null)",
+            )
+        bounds = [t.up_to for t in program.tiers[:-1]]
+        yield from _ascending("tiers", "up_to", bounds)
+        if bounds and (bounds[0] is None or bounds[0] < 1):
+            yield "tiers[0].up_to", "must be a positive integer"
+    if program.tiers and program.milestones:
+        yield "tiers", "cannot be combined with milestones"
+    yield from _unique("milestones", (m.stage for m in program.milestones), "stage")
+    yield from _unique("milestones", (m.purchase_number for m in program.milestones), "purchase")
+    for i, m in enumerate(program.milestones):
+        if m.purchase_number < 0:
+            yield f"milestones[{i}].purchase_number", "must be 0 (sign-up) or more"
+    if program.new_customers_only and any(m.purchase_number > 1 for m in program.milestones):
+        yield "new_customers_only", "must be false when a milestone rewards a repeat purchase"
+    for i, c in enumerate(program.campaigns):
+        yield from _window(f"campaigns[{i}]", c.starts_at, c.ends_at)
+    yield from _unique("campaigns", (c.campaign_id for c in program.campaigns), "campaign_id")
+    if program.contest is not None:
+        yield from _window("contest", program.contest.starts_at, program.contest.ends_at)
+        for i, prize in enumerate(program.contest.prizes):
+            if prize.basis is not Basis.FLAT:
+                yield f"contest.prizes[{i}].basis", "must be 'flat': a prize has no order"
+        if len(program.contest.prizes) > program.contest.top_n:
+            yield "contest.prizes", f"has more prizes than top_n ({program.contest.top_n})"
+    yield from _unique("partners", (p.account_id for p in program.partners), "account_id")
+
+
+def _check_charity_and_loyalty(program: Program) -> Iterator[FieldError]:
+    gives = any(r.kind is RewardKind.CHARITY_DONATION for _, r in _rewards(program))
+    if gives and program.charity is None:
+        yield "charity", "is required when a reward is a charity donation"
+    if program.charity is not None:
+        ids = [c.cause_id for c in program.charity.causes]
+        if not ids:
+            yield "charity.causes", "must list at least one cause"
+        yield from _unique("charity.causes", ids, "cause_id")
+        default = program.charity.default_cause_id
+        if default is not None and default not in ids:
+            yield "charity.default_cause_id", f"must be one of the causes, got {default!r}"
+    if program.loyalty is not None:
+        thresholds = [t.threshold for t in program.loyalty.vip_tiers]
+        yield from _ascending("loyalty.vip_tiers", "threshold", thresholds)
+
+
+def check_program(program: Program) -> list[FieldError]:
+    """Every cross-field problem in `program`; empty when it is consistent."""
+    errors: list[FieldError] = []
+    if not is_currency(program.currency):
+        errors.append(("currency", f"must be a three-letter ISO code, got {program.currency!r}"))
+    for path, reward in _rewards(program):
+        errors.extend(check_reward(path, reward))
+    errors.extend(_check_sides(program))
+    errors.extend(_check_structure(program))
+    errors.extend(_check_charity_and_loyalty(program))
+    return errors

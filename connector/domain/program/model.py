@@ -1,0 +1,220 @@
+"""A shop's program configuration: who gets what, when, with which limits. Versioned and frozen.
+
+Every program type (fixed, tiered, milestones, contest, seasonal, charity, partnership, loyalty)
+is a configuration of these same fields; `presets.py` has one ready-made example of each.
+The package (`connector.domain.program`) reads and writes the JSON form and checks the fields
+against each other (`checks.py`); this module only declares them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from connector.domain.codec import non_negative, positive, rule
+from connector.domain.program.kinds import (
+    Basis,
+    CheckAction,
+    FriendCodeMode,
+    RewardedSides,
+    RewardKind,
+)
+
+
+@dataclass(frozen=True)
+class RewardRule:
+    """A benefit: kind, value (percent, amount or points) and how the value is read."""
+
+    kind: RewardKind
+    value: Decimal = Decimal(0)
+    basis: Basis = Basis.FLAT
+    expires_days: int | None = field(default=None, metadata=rule(positive))
+    maximum: Decimal | None = field(default=None, metadata=rule(positive))
+
+    @property
+    def value_based(self) -> bool:
+        """True when the amount follows the order's value (recomputed on partial refunds)."""
+        return self.basis is not Basis.FLAT
+
+
+@dataclass(frozen=True)
+class CombinesWith:
+    """Which other discounts (by class) a referral code may be used together with at checkout."""
+
+    order: bool = False
+    product: bool = False
+    shipping: bool = True
+
+
+@dataclass(frozen=True)
+class Caps:
+    """Per-advocate limits on credited referrals: per rolling period and for the lifetime."""
+
+    per_period: int | None = field(default=None, metadata=rule(positive))
+    period_days: int = field(default=30, metadata=rule(positive))
+    lifetime: int | None = field(default=None, metadata=rule(positive))
+
+
+@dataclass(frozen=True)
+class FraudRules:
+    """The action of each fraud check, velocity limits and extra disposable email domains."""
+
+    self_referral: CheckAction = CheckAction.BLOCK
+    same_email: CheckAction = CheckAction.BLOCK
+    same_address: CheckAction = CheckAction.FLAG
+    same_ip: CheckAction = CheckAction.FLAG
+    same_user_agent: CheckAction = CheckAction.IGNORE
+    disposable_email: CheckAction = CheckAction.FLAG
+    velocity: CheckAction = CheckAction.FLAG
+    velocity_max: int = field(default=5, metadata=rule(positive))
+    velocity_hours: int = field(default=24, metadata=rule(positive))
+    disposable_domains: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Tier:
+    """Referrals numbered up to `up_to` (inclusive; None: all the rest) earn `reward`."""
+
+    up_to: int | None
+    reward: RewardRule
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A stage of a multi-stage program: the friend's Nth purchase (0: sign-up) and its rewards."""
+
+    stage: str
+    purchase_number: int
+    advocate_reward: RewardRule | None = None
+    friend_reward: RewardRule | None = None
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A time-boxed modifier layered on the base program: a multiplier and/or an extra reward."""
+
+    campaign_id: str
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    multiplier: Decimal = field(default=Decimal(1), metadata=rule(positive))
+    extra_reward: RewardRule | None = None
+
+    def active_at(self, when: datetime) -> bool:
+        """True when `when` falls inside [starts_at, ends_at)."""
+        return self.starts_at <= when < self.ends_at
+
+
+@dataclass(frozen=True)
+class Contest:
+    """A leaderboard of qualified referrals in a time window; `prizes[i]` goes to rank i + 1."""
+
+    contest_id: str
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    top_n: int = field(metadata=rule(positive))
+    prizes: tuple[RewardRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cause:
+    """A charity the merchant lists for advocates to pick from."""
+
+    cause_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Charity:
+    """The merchant's causes; an advocate who picked none gives to the default."""
+
+    causes: tuple[Cause, ...]
+    default_cause_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Partner:
+    """A partner brand whose codes credit the partner's account (`account_id`) with `reward`."""
+
+    partner_id: str
+    name: str
+    account_id: str
+    reward: RewardRule
+
+
+@dataclass(frozen=True)
+class VipTier:
+    """A loyalty tier reached at `threshold` lifetime points, with an earning multiplier and perks."""
+
+    name: str
+    threshold: int = field(metadata=rule(non_negative))
+    multiplier: Decimal = field(default=Decimal(1), metadata=rule(positive))
+    perks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Loyalty:
+    """Points per currency unit spent, their redemption rate and expiry, and VIP tiers."""
+
+    points_per_unit: Decimal = field(metadata=rule(positive))
+    points_per_currency_unit_redeemed: int = field(default=100, metadata=rule(positive))
+    points_expire_days: int | None = field(default=None, metadata=rule(positive))
+    vip_tiers: tuple[VipTier, ...] = ()
+
+
+@dataclass(frozen=True)
+class Program:
+    """One version of a shop's referral program."""
+
+    version: int = field(metadata=rule(positive))
+    currency: str
+    name: str = ""
+    hold_days: int = field(default=14, metadata=rule(non_negative))
+    attribution_window_days: int = field(default=30, metadata=rule(positive))
+    rewarded: RewardedSides = RewardedSides.ADVOCATE
+    friend_code_mode: FriendCodeMode = FriendCodeMode.SHARED
+    friend_offer: RewardRule | None = None
+    advocate_reward: RewardRule | None = None
+    friend_reward: RewardRule | None = None
+    combines_with: CombinesWith = field(default_factory=CombinesWith)
+    min_subtotal: Decimal = field(default=Decimal(0), metadata=rule(non_negative))
+    new_customers_only: bool = True
+    excluded_product_ids: tuple[str, ...] = ()
+    excluded_collection_ids: tuple[str, ...] = ()
+    caps: Caps = field(default_factory=Caps)
+    fraud: FraudRules = field(default_factory=FraudRules)
+    tiers: tuple[Tier, ...] = ()
+    milestones: tuple[Milestone, ...] = ()
+    campaigns: tuple[Campaign, ...] = ()
+    contest: Contest | None = None
+    charity: Charity | None = None
+    partners: tuple[Partner, ...] = ()
+    loyalty: Loyalty | None = None
+
+    def rewards_side(self, side: RewardedSides) -> bool:
+        """True when `side` (ADVOCATE or FRIEND) is rewarded after the order."""
+        return self.rewarded in (side, RewardedSides.BOTH)
+
+    def partner_for(self, account_id: str | None) -> Partner | None:
+        """The partnership whose account is `account_id`, if any."""
+        return next((p for p in self.partners if p.account_id == account_id), None)
+
+
+__all__ = [
+    "Campaign",
+    "Caps",
+    "Cause",
+    "Charity",
+    "CombinesWith",
+    "Contest",
+    "FraudRules",
+    "Loyalty",
+    "Milestone",
+    "Partner",
+    "Program",
+    "RewardRule",
+    "Tier",
+    "VipTier",
+]

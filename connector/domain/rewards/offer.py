@@ -1,0 +1,51 @@
+"""The friend's offer: the discount behind an advocate's friend code, shared or single-use."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+from connector.domain.codes import friend_code
+from connector.domain.program import Program
+from connector.domain.program.kinds import FriendCodeMode, RewardKind
+
+
+@dataclass(frozen=True)
+class FriendOffer:
+    """A discount code to create for friends; the adapter maps it to the store's discount."""
+
+    code: str
+    kind: RewardKind
+    value: Decimal
+    currency: str
+    usage_limit: int | None
+    once_per_customer: bool
+    new_customers_only: bool
+    minimum_subtotal: Decimal | None
+    expires_days: int | None
+
+
+def friend_offer(
+    program: Program, advocate_name: str, rng: random.Random | None = None
+) -> FriendOffer | None:
+    """The offer behind a new friend code, or None when the program gives friends no discount.
+
+    Shared mode: one code per advocate that each customer can use once. Unique mode: a single-use
+    code per friend. New-customers-only is passed on for the platforms that can enforce it.
+    """
+    rule = program.friend_offer
+    if rule is None:
+        return None
+    shared = program.friend_code_mode is FriendCodeMode.SHARED
+    return FriendOffer(
+        code=friend_code(advocate_name, rng),
+        kind=rule.kind,
+        value=rule.value,
+        currency=program.currency,
+        usage_limit=None if shared else 1,
+        once_per_customer=True,
+        new_customers_only=program.new_customers_only,
+        minimum_subtotal=program.min_subtotal or None,
+        expires_days=rule.expires_days,
+    )

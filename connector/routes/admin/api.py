@@ -1,0 +1,84 @@
+"""The merchant's admin JSON API under /admin/api, described by GET /admin/api/openapi.json.
+
+The endpoints live by subject (program, advocates, referrals, operations) and share
+base: the session token, the shop it names, JSON answers. This
+module mounts them, serves the description, and answers a wrong path or method with JSON too.
+"""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from connector.routes.admin import advocates, operations, program, referrals
+from connector.routes.admin.base import Endpoint
+from connector.routes.admin.openapi import OPENAPI
+
+PREFIX = "/admin/api"
+
+
+async def openapi(request: Request) -> Response:
+    """This API's OpenAPI document (public: it describes the API and holds no shop's data)."""
+    return JSONResponse(OPENAPI, headers={"Cache-Control": "public, max-age=300"})
+
+
+async def _router_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404 and 405 under /admin/api, as JSON that says what was asked."""
+    assert isinstance(exc, HTTPException)
+    asked = f"{request.method} {request.url.path}"
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette joins a set, in no fixed order; sorted, the answer is the same every time.
+        allowed = ", ".join(sorted(m.strip() for m in headers.get("Allow", "").split(",")))
+        headers["Allow"] = allowed
+        message = f"{asked} is not allowed: use {allowed}"
+    elif exc.status_code == 404:
+        message = f"{asked} is not an admin API endpoint (see {PREFIX}/openapi.json)"
+    else:
+        message = exc.detail
+    return JSONResponse({"error": message}, status_code=exc.status_code, headers=headers)
+
+
+def _by_method(**endpoints: Endpoint) -> Endpoint:
+    """One route for the methods of a path, so a wrong method's 405 names all it allows."""
+
+    async def dispatch(request: Request) -> Response:
+        return await endpoints["GET" if request.method == "HEAD" else request.method](request)
+
+    return dispatch
+
+
+api_routes: list[BaseRoute] = [
+    Route("/openapi.json", openapi, methods=["GET"]),
+    Route("/program", _by_method(GET=program.get_program, PUT=program.put_program),
+          methods=["GET", "PUT"]),
+    Route("/program/versions", program.get_versions, methods=["GET"]),
+    Route("/program/versions/{version:int}", program.get_version, methods=["GET"]),
+    Route("/program/presets", program.get_presets, methods=["GET"]),
+    Route("/advocates", _by_method(GET=advocates.get_advocates, POST=advocates.post_advocate),
+          methods=["GET", "POST"]),
+    Route("/advocates/{id:int}", advocates.get_advocate, methods=["GET"]),
+    Route("/referrals", referrals.get_referrals, methods=["GET"]),
+    Route("/referrals/{id:int}", referrals.get_referral, methods=["GET"]),
+    Route("/referrals/{id:int}/approve", referrals.approve, methods=["POST"]),
+    Route("/referrals/{id:int}/reject", referrals.reject, methods=["POST"]),
+    Route("/review", referrals.get_review, methods=["GET"]),
+    Route("/payouts", operations.get_payouts, methods=["GET"]),
+    Route("/payouts.csv", operations.get_payouts_csv, methods=["GET"]),
+    Route("/contests/{contest_id}/leaderboard", operations.get_leaderboard, methods=["GET"]),
+    Route("/deliveries", operations.get_deliveries, methods=["GET"]),
+    Route("/deliveries/{id:int}/replay", operations.post_replay, methods=["POST"]),
+]  # fmt: skip
+
+# Mounted with its own exception handler, so a wrong path or method here answers JSON too.
+routes: list[BaseRoute] = [
+    Mount(
+        PREFIX,
+        routes=api_routes,
+        middleware=[Middleware(ExceptionMiddleware, handlers={HTTPException: _router_error})],
+    )
+]

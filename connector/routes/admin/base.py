@@ -1,0 +1,179 @@
+"""What every admin API endpoint shares: the session and its shop, reading requests, JSON answers.
+
+`admin` wraps an endpoint in `requires_session` (the merchant's Shopify session token: 503 while
+Shopify is not configured, 401 with the retry header when refused), then finds the installed shop
+the token speaks for and hands only that shop to the endpoint, so no id in a path or a query can
+reach another shop's rows. An endpoint says what is wrong by raising `Problem`, answered as JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from connector.routes.sessions import requires_session, session_user
+from connector.services.admin.merchant import AdminShop, ShopNotInstalled, admin_shop
+from connector.services.base.runtime import Runtime
+
+# The session token is Shopify's: a WooCommerce merchant uses the CLI until it has its own.
+PLATFORM = "shopify"
+MAX_BODY = 64 * 1024
+DEFAULT_LIMIT, MAX_LIMIT = 50, 200
+# Ids are 64-bit in the database; a longer number in a path names nothing.
+MAX_ID = 2**63 - 1
+
+
+class Problem(Exception):
+    """An answer that says what is wrong: its status, message and any extra fields."""
+
+    def __init__(self, status: int, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = {"error": message, **extra}
+
+
+@dataclass(frozen=True)
+class Call:
+    """What an admin endpoint works with: the request, the runtime, the shop and who acts."""
+
+    request: Request
+    runtime: Runtime
+    shop: AdminShop
+    actor: str
+
+
+AdminEndpoint = Callable[[Call], Awaitable[Response]]
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _plain(value: Any) -> Any:
+    """What json cannot write itself: service rows (dataclasses), exact Decimals, ISO times."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, Decimal):
+        return str(value)  # a string, so no amount is ever rounded through a float
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} has no JSON form")
+
+
+class AdminJSON(JSONResponse):
+    """A JSON answer that writes the services' rows as they are, with no copying into dicts."""
+
+    def render(self, content: Any) -> bytes:
+        """The body: UTF-8 JSON with Decimals as strings and times as ISO-8601."""
+        text = json.dumps(
+            content, default=_plain, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+        )
+        return text.encode()
+
+
+def answer(value: Any, status: int = 200) -> AdminJSON:
+    """A JSON answer of `value` (dicts, lists and the services' rows)."""
+    return AdminJSON(value, status_code=status)
+
+
+def admin(endpoint: AdminEndpoint) -> Endpoint:
+    """Wrap an endpoint: session token, then the shop it names, then Problems as JSON."""
+
+    @requires_session
+    @functools.wraps(endpoint)
+    async def run(request: Request, domain: str) -> Response:
+        runtime: Runtime = request.app.state.runtime
+        try:
+            shop = await admin_shop(PLATFORM, domain)
+            # The staff member who holds the session acts; a token without one speaks for the shop.
+            actor = session_user(request) or domain
+            response = await endpoint(Call(request, runtime, shop, actor))
+        except ShopNotInstalled as exc:
+            response = answer({"error": str(exc)}, 403)
+        except Problem as exc:
+            response = answer(exc.body, exc.status)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return run
+
+
+async def json_body(request: Request, *, required: bool) -> Any:
+    """The parsed body; 413 past MAX_BODY, 400 when it is not JSON (or missing but required)."""
+    raw = bytearray()
+    # Read as it streams, so an oversized body is refused before it is all in memory.
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY:
+            raise Problem(413, f"body is larger than {MAX_BODY} bytes")
+    if not raw.strip() and not required:
+        return {}
+    try:
+        return json.loads(bytes(raw))
+    except ValueError:
+        raise Problem(400, "body is not valid JSON") from None
+
+
+def texts(body: Any, names: tuple[str, ...]) -> dict[str, str]:
+    """`body` as an object of text fields among `names` (null is absent); else 422 listing why."""
+    if not isinstance(body, dict):
+        raise Problem(422, "invalid body", fields=[field_error("(root)", "must be an object")])
+    bad = [field_error(k, "is not a known field") for k in sorted(body) if k not in names]
+    bad += [
+        field_error(k, "must be a string or null")
+        for k, v in sorted(body.items())
+        if k in names and v is not None and not isinstance(v, str)
+    ]
+    if bad:
+        raise Problem(422, "invalid body", fields=bad)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def field_error(path: str, message: str) -> dict[str, str]:
+    """One entry of a 422's `fields`: where in the body, and what is wrong there."""
+    return {"path": path, "message": message}
+
+
+def limit(request: Request) -> int:
+    """The `limit` query parameter (1 to MAX_LIMIT, DEFAULT_LIMIT when absent); else 400."""
+    text = request.query_params.get("limit")
+    if text is None:
+        return DEFAULT_LIMIT
+    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+        raise Problem(400, f"limit must be a whole number from 1 to {MAX_LIMIT}, got {text!r}")
+    return int(text)
+
+
+def choice(request: Request, name: str, choices: tuple[str, ...]) -> str | None:
+    """The query parameter `name` if given, one of `choices`; else 400 naming them."""
+    value = request.query_params.get(name)
+    if value is not None and value not in choices:
+        listed = ", ".join(choices)
+        raise Problem(400, f"unknown {name} {value!r}: use one of {listed}", valid=choices)
+    return value
+
+
+def moment(request: Request, name: str) -> datetime | None:
+    """The query parameter `name` as an aware time (UTC when it names no offset); else 400."""
+    text = request.query_params.get(name)
+    if text is None:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise Problem(400, f"{name} must be an ISO-8601 date or time, got {text!r}") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def path_id(request: Request, what: str, name: str = "id") -> int:
+    """The integer path parameter `name`; 404 ("no {what} N") past the database's 64 bits."""
+    value: int = request.path_params[name]
+    if value > MAX_ID:
+        raise Problem(404, f"no {what} {value}")
+    return value

@@ -1,0 +1,488 @@
+"""The OpenAPI description of the admin API (served at GET /admin/api/openapi.json).
+
+Written by hand next to the routes; a test checks that every route under /admin/api is here
+with its methods, and nothing else is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connector.domain.reasons import Verdict
+from connector.domain.referral import ReferralState
+from connector.services.admin.merchant import DELIVERY_STATUSES
+from connector.services.referrals.records import CauseKind
+from connector.services.rewards.payouts import LISTED
+
+# Every enum comes from the words the code writes, so the document cannot fall behind them.
+STATES = [s.value for s in ReferralState]
+VERDICTS = [v.value for v in Verdict]
+CAUSE_KINDS = [k.value for k in CauseKind]
+DELIVERY_STATES = list(DELIVERY_STATUSES)
+PAYOUT_STATES = list(LISTED)
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(description, _ref("Error"))
+
+
+def _list(key: str, item: str, **more: Any) -> dict[str, Any]:
+    properties = {key: {"type": "array", "items": _ref(item)}, **more}
+    return {"type": "object", "required": list(properties), "properties": properties}
+
+
+def _query(name: str, description: str, **schema: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+def _path(name: str, description: str, kind: str = "integer") -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": kind},
+    }
+
+
+# Every authenticated call can answer these; each operation adds its own.
+AUTH_ERRORS = {
+    "401": _error(
+        "No or an invalid session token (`X-Shopify-Retry-Invalid-Session-Request: 1`"
+        " when App Bridge should fetch a new one and retry)."
+    ),
+    "403": _error("The shop has not installed the app."),
+    "503": _error("Shopify is not configured on this server; the message says what to set."),
+}
+LIMIT = _query("limit", "How many (1 to 200, default 50).", type="integer", minimum=1, maximum=200)
+NOTE = {
+    "required": False,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"note": {"type": ["string", "null"]}},
+            }
+        }
+    },
+}
+
+
+def _op(
+    summary: str,
+    ok: dict[str, Any],
+    *,
+    status: str = "200",
+    others: dict[str, Any] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """One operation: its answer on success, its other answers, and every auth error."""
+    return {"summary": summary, **extra, "responses": {status: ok, **(others or {}), **AUTH_ERRORS}}
+
+
+def _row(**properties: Any) -> dict[str, Any]:
+    return {"type": "object", "required": list(properties), "properties": properties}
+
+
+STR, STR_N = {"type": "string"}, {"type": ["string", "null"]}
+INT, INT_N = {"type": "integer"}, {"type": ["integer", "null"]}
+BOOL = {"type": "boolean"}
+TIME = {"type": "string", "format": "date-time"}
+TIME_N = {"type": ["string", "null"], "format": "date-time"}
+DECIMAL = {"type": "string", "description": 'An exact decimal, e.g. "12.50".'}
+DECIMAL_N = {"type": ["string", "null"], "description": "An exact decimal, or null."}
+OBJECT = {"type": "object"}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {"type": "string", "description": "What is wrong, for a person to read."},
+            "fields": {"type": "array", "items": _ref("FieldError")},
+            "reason": {"type": "string", "description": "A machine-readable reason code."},
+            "state": {"type": "string", "description": "The referral's state (409 refusals)."},
+            "valid": {"type": "array", "items": STR, "description": "The accepted values."},
+        },
+    },
+    "FieldError": _row(path=STR, message=STR),
+    "Program": _row(version=INT, default=BOOL, config=OBJECT),
+    "SavedProgram": _row(version=INT, default=BOOL, config=OBJECT, created_at=TIME, created_by=STR),
+    "ProgramVersion": _row(version=INT, name=STR, created_at=TIME, created_by=STR, note=STR),
+    "Preset": _row(type=STR, name=STR, config=OBJECT),
+    "Advocate": _row(
+        id=INT,
+        kind=STR,
+        name=STR,
+        email=STR_N,
+        customer_id=STR_N,
+        friend_code=STR,
+        share_link=STR,
+        status=STR,
+        created_at=TIME,
+    ),
+    "AdvocateReward": _row(
+        id=INT,
+        referral_id=INT_N,
+        side=STR,
+        kind=STR,
+        amount=DECIMAL_N,
+        currency=STR_N,
+        points=INT_N,
+        code=STR_N,
+        status=STR,
+        reason=STR_N,
+        created_at=TIME,
+    ),
+    "AdvocateStats": _row(
+        advocate=_ref("Advocate"),
+        referrals={
+            "type": "object",
+            "additionalProperties": INT,
+            "description": "How many referrals are in each state (every state listed).",
+        },
+        rewards={"type": "array", "items": _ref("AdvocateReward")},
+        points=INT,
+    ),
+    "Referral": _row(
+        id=INT,
+        order_id=STR_N,
+        advocate_id=INT,
+        state={"enum": STATES},
+        state_reason=STR_N,
+        winning_signal=STR_N,
+        program_version=INT,
+        hold_until=TIME_N,
+        currency=STR,
+        order_total=DECIMAL,
+        refunded=DECIMAL,
+        created_at=TIME,
+    ),
+    "Evidence": _row(
+        signal=STR,
+        value=STR,
+        advocate_id=STR_N,
+        touched_at=TIME_N,
+        matched=BOOL,
+        reason=STR,
+        message=STR,
+    ),
+    "Finding": _row(
+        reason={"type": "string", "description": "The shared reason code, e.g. self_referral."},
+        verdict={"enum": VERDICTS},
+        message={"type": "string", "description": "What the rule or check found, in words."},
+        detail={"type": "object", "additionalProperties": STR},
+    ),
+    "Transition": _row(
+        at=TIME,
+        from_state=STR_N,
+        to_state=STR,
+        event=STR,
+        reason=STR_N,
+        cause_kind={"enum": CAUSE_KINDS},
+        cause_ref={
+            "type": "string",
+            "description": "The delivery id, job name, who decided, or the sign-up's claim id.",
+        },
+        note=STR,
+    ),
+    "Reward": _row(
+        id=INT,
+        side=STR,
+        kind=STR,
+        amount=DECIMAL_N,
+        currency=STR_N,
+        points=INT_N,
+        status=STR,
+        reason=STR_N,
+        idempotency_key=STR,
+    ),
+    "ReferralDetail": _row(
+        referral=_ref("Referral"),
+        evidence={"type": "array", "items": _ref("Evidence")},
+        findings={"type": "array", "items": _ref("Finding")},
+        transitions={"type": "array", "items": _ref("Transition")},
+        rewards={"type": "array", "items": _ref("Reward")},
+        explanation={
+            "type": "array",
+            "items": STR,
+            "description": "The same lines `connector simulate` prints.",
+        },
+    ),
+    "Decision": _row(id=INT, from_state=STR, to_state=STR, event=STR, actor=STR, note=STR),
+    "Payout": _row(
+        reward_id=INT,
+        recorded_at=TIME_N,
+        kind=STR,
+        amount=DECIMAL,
+        currency=STR,
+        cause=STR_N,
+        advocate_id=INT_N,
+        advocate_name=STR,
+        advocate_email=STR_N,
+        referral_id=INT_N,
+        status=STR,
+        paid_at=TIME_N,
+        paid_by=STR_N,
+        reference=STR_N,
+    ),
+    "Standing": _row(rank=INT, advocate_id=INT, referrals=INT, reached_at=TIME),
+    "Leaderboard": _row(
+        contest=_row(id=STR, name=STR, starts_at=TIME, ends_at=TIME, top_n=INT),
+        standings={"type": "array", "items": _ref("Standing")},
+    ),
+    "Delivery": _row(
+        id=INT,
+        platform=STR,
+        topic=STR,
+        shop=STR,
+        webhook_id=STR,
+        status={"enum": DELIVERY_STATES},
+        attempts=INT,
+        received_at=TIME,
+        last_error=STR_N,
+    ),
+}
+
+PAYOUT_FILTERS = [
+    _query("status", "Only records in this state.", enum=PAYOUT_STATES),
+    _query("since", "Recorded at or after (ISO-8601; a time without offset is UTC)."),
+    _query("until", "Recorded before (ISO-8601)."),
+]
+BAD_QUERY = {"400": _error("A query parameter is not valid; the message says which and why.")}
+BAD_BODY = {
+    "400": _error("The body is not valid JSON."),
+    "413": _error("The body is larger than 64 KiB."),
+    "422": _error("The body is JSON but not valid; `fields` lists each problem."),
+}
+NOT_FOUND = {"404": _error("No such id in this shop (another shop's ids are not found either).")}
+REFERRAL_ID = _path("id", "The referral's id.")
+
+
+def _review(summary: str) -> dict[str, Any]:
+    """A review decision: made as the session's user, with an optional note."""
+    return _op(
+        summary + " The session's user is recorded as who decided.",
+        _json("The transition made.", _ref("Decision")),
+        parameters=[REFERRAL_ID],
+        requestBody=NOTE,
+        others={
+            **NOT_FOUND,
+            **BAD_BODY,
+            "409": _error("The referral's state does not allow it (`reason`, `state`)."),
+        },
+    )
+
+
+PATHS: dict[str, Any] = {
+    "/admin/api/openapi.json": {
+        "get": {
+            "summary": "This document.",
+            "security": [],
+            "responses": {"200": {"description": "The OpenAPI document."}},
+        }
+    },
+    "/admin/api/program": {
+        "get": _op(
+            "The live program, its version, and whether it is still the defaults.",
+            _json("The live program.", _ref("Program")),
+        ),
+        "put": _op(
+            "Save a program (its JSON form) as the next version; `version` in it is ignored.",
+            _json("Saved; the answer names the new version.", _ref("SavedProgram")),
+            requestBody={"required": True, "content": {"application/json": {"schema": OBJECT}}},
+            others={
+                **BAD_BODY,
+                "422": _error(
+                    'Not a valid program: `error` is "invalid program" and `fields` lists every'
+                    " bad field with its path."
+                ),
+            },
+        ),
+    },
+    "/admin/api/program/versions": {
+        "get": _op(
+            "Every saved version, newest first.",
+            _json("The versions.", _list("versions", "ProgramVersion")),
+        )
+    },
+    "/admin/api/program/versions/{version}": {
+        "get": _op(
+            "One saved version's rules.",
+            _json("That version.", _row(version=INT, config=OBJECT)),
+            parameters=[_path("version", "The version number.")],
+            others={"404": _error("The program has no such version.")},
+        )
+    },
+    "/admin/api/program/presets": {
+        "get": _op(
+            "A ready-made program of each type (fixed, tiered, milestones, contest, ...).",
+            _json("The presets.", _list("presets", "Preset")),
+        )
+    },
+    "/admin/api/advocates": {
+        "get": _op(
+            "A page of advocates, newest first.",
+            _json(
+                "The page; pass `next_cursor` as `cursor` for the next one (null: no more).",
+                _list("advocates", "Advocate", next_cursor=STR_N),
+            ),
+            parameters=[LIMIT, _query("cursor", "The `next_cursor` of the previous page.")],
+            others=BAD_QUERY,
+        ),
+        "post": _op(
+            "Enrol a shopper by email or store customer id (the same shopper, the same advocate).",
+            _json("Enrolled now.", _row(advocate=_ref("Advocate"), created=BOOL)),
+            status="201",
+            requestBody={
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "properties": {
+                                "email": STR_N,
+                                "customer_id": STR_N,
+                                "name": STR_N,
+                                "locale": STR_N,
+                            },
+                        }
+                    }
+                },
+            },
+            others={
+                "200": _json(
+                    "Already enrolled: that advocate.",
+                    _row(advocate=_ref("Advocate"), created=BOOL),
+                ),
+                **BAD_BODY,
+            },
+        ),
+    },
+    "/admin/api/advocates/{id}": {
+        "get": _op(
+            "One advocate with referrals by state, rewards and points balance.",
+            _json("The advocate.", _ref("AdvocateStats")),
+            parameters=[_path("id", "The advocate's id.")],
+            others=NOT_FOUND,
+        )
+    },
+    "/admin/api/referrals": {
+        "get": _op(
+            "The newest referrals, optionally in one state.",
+            _json("The referrals.", _list("referrals", "Referral")),
+            parameters=[_query("state", "Only referrals in this state.", enum=STATES), LIMIT],
+            others={"400": _error("Unknown state (the message and `valid` list the states).")},
+        )
+    },
+    "/admin/api/referrals/{id}": {
+        "get": _op(
+            "One referral: evidence, winning signal, findings with reasons, transitions, rewards.",
+            _json("The referral explained.", _ref("ReferralDetail")),
+            parameters=[REFERRAL_ID],
+            others=NOT_FOUND,
+        )
+    },
+    "/admin/api/referrals/{id}/approve": {
+        "post": _review("Approve a flagged referral (it finishes its hold as pending).")
+    },
+    "/admin/api/referrals/{id}/reject": {
+        "post": _review("Reject a flagged or pending referral; nothing is issued for it.")
+    },
+    "/admin/api/review": {
+        "get": _op(
+            "Flagged referrals waiting for a person, oldest first.",
+            _json("The queue.", _list("referrals", "Referral")),
+        )
+    },
+    "/admin/api/payouts": {
+        "get": _op(
+            "Cash and charity-donation records to pay out, oldest first.",
+            _json("The records.", _list("payouts", "Payout")),
+            parameters=PAYOUT_FILTERS,
+            others=BAD_QUERY,
+        )
+    },
+    "/admin/api/payouts.csv": {
+        "get": _op(
+            "The same records as CSV.",
+            {"description": "CSV with a header row.", "content": {"text/csv": {"schema": STR}}},
+            parameters=PAYOUT_FILTERS,
+            others=BAD_QUERY,
+        )
+    },
+    "/admin/api/contests/{contest_id}/leaderboard": {
+        "get": _op(
+            "The live program's contest standings.",
+            _json("The leaderboard.", _ref("Leaderboard")),
+            parameters=[_path("contest_id", "The contest's id in the program.", "string")],
+            others={"404": _error("The live program has no contest with that id.")},
+        )
+    },
+    "/admin/api/deliveries": {
+        "get": _op(
+            "The shop's webhook deliveries, newest first (failures end as `dead`).",
+            _json("The deliveries.", _list("deliveries", "Delivery")),
+            parameters=[
+                _query(
+                    "status",
+                    "Only deliveries in this state.",
+                    enum=DELIVERY_STATES,
+                ),
+                LIMIT,
+            ],
+            others=BAD_QUERY,
+        )
+    },
+    "/admin/api/deliveries/{id}/replay": {
+        "post": _op(
+            "Queue one of the shop's deliveries again with a fresh retry budget.",
+            _json("Queued.", _row(id=INT, status={"enum": ["pending"]})),
+            status="202",
+            parameters=[_path("id", "The delivery's id.")],
+            others={**NOT_FOUND, "409": _error("A worker is processing it right now.")},
+        )
+    },
+}
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Referral Connector admin API",
+        "version": "1",
+        "description": (
+            "The merchant's admin: program, advocates, referrals, reviews, payouts, contests"
+            " and deliveries of the shop the session token names. Every error is JSON"
+            ' `{"error": "..."}`.'
+        ),
+    },
+    "security": [{"sessionToken": []}],
+    "paths": PATHS,
+    "components": {
+        "securitySchemes": {
+            "sessionToken": {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": "The Shopify session token App Bridge gives the embedded admin.",
+            }
+        },
+        "schemas": SCHEMAS,
+    },
+}

@@ -1,0 +1,126 @@
+"""What the merchant's admin API needs that no other service offers.
+
+The shop a verified session speaks for, one advocate with their numbers, and replaying one of
+the shop's own deliveries. Every function takes the shop and looks only at its rows, so a
+merchant can never reach another shop's data by guessing an id.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TypeAlias
+
+from connector.domain.referral import ReferralState
+from connector.errors import ConnectorError
+from connector.services.base.rows import fk
+from connector.services.pipeline.deliveries import replay
+from connector.services.referrals.advocates import AdvocateRow, advocate_row
+from connector.services.rewards.loyalty import balance
+from connector.store.models import (
+    Advocate,
+    Delivery,
+    DeliveryStatus,
+    Referral,
+    Reward,
+    Shop,
+    ShopStatus,
+)
+
+# The shop an admin call acts for, named here so the routes can type it without the store.
+AdminShop: TypeAlias = Shop
+DELIVERY_STATUSES = tuple(s.value for s in DeliveryStatus)
+
+
+class ShopNotInstalled(ConnectorError, LookupError):
+    """The session is valid but the shop has not installed the app (or has uninstalled it)."""
+
+
+class NotFound(ConnectorError, LookupError):
+    """No such row in this shop (another shop's row is reported the same way)."""
+
+
+@dataclass(frozen=True)
+class AdvocateReward:
+    """One reward an advocate earned (or was given back), as the merchant sees it."""
+
+    id: int
+    referral_id: int | None
+    side: str
+    kind: str
+    amount: Decimal | None
+    currency: str | None
+    points: int | None
+    code: str | None
+    status: str
+    reason: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AdvocateStats:
+    """An advocate, their referrals counted by state, their rewards and their points balance."""
+
+    advocate: AdvocateRow
+    referrals: dict[str, int]
+    rewards: tuple[AdvocateReward, ...]
+    points: int
+
+
+async def admin_shop(platform: str, domain: str) -> Shop:
+    """The installed shop a verified session names; ShopNotInstalled if there is none."""
+    shop = await Shop.get_or_none(platform=platform, domain=domain)
+    if shop is None or shop.status == ShopStatus.UNINSTALLED:
+        raise ShopNotInstalled(
+            f"{domain} has not installed the app: open it from the admin to install it"
+        )
+    return shop
+
+
+def _reward(r: Reward) -> AdvocateReward:
+    return AdvocateReward(
+        id=r.id,
+        referral_id=fk(r, "referral"),
+        side=r.side,
+        kind=r.kind,
+        amount=r.amount,
+        currency=r.currency,
+        points=r.points,
+        code=r.code,
+        status=r.status,
+        reason=r.reason,
+        created_at=r.created_at,
+    )
+
+
+async def advocate_stats(shop: Shop, advocate_id: int) -> AdvocateStats:
+    """One of the shop's advocates with their numbers; NotFound if the shop has no such advocate."""
+    advocate = await Advocate.get_or_none(id=advocate_id, shop_id=shop.id)
+    if advocate is None:
+        raise NotFound(f"no advocate {advocate_id}")
+    states = await Referral.filter(shop_id=shop.id, advocate_id=advocate.id).values_list(
+        "state", flat=True
+    )
+    # Every state is listed, zeros included, so a dashboard needs no list of its own.
+    counted = Counter(str(s) for s in states)
+    rewards = await Reward.filter(shop_id=shop.id, advocate_id=advocate.id).order_by("id")
+    return AdvocateStats(
+        advocate=advocate_row(shop, advocate),
+        referrals={state.value: counted[state.value] for state in ReferralState},
+        rewards=tuple(_reward(r) for r in rewards),
+        points=await balance(shop.id, advocate.id),
+    )
+
+
+async def replay_delivery(shop: Shop, delivery_id: int, now: datetime) -> bool:
+    """Queue one of the shop's deliveries again; False while a worker is processing it.
+
+    NotFound when the delivery is not the shop's (its platform and domain must both match).
+    """
+    owned = await Delivery.exists(id=delivery_id, platform=shop.platform, shop_domain=shop.domain)
+    if not owned:
+        raise NotFound(f"no delivery {delivery_id}")
+    # `replay` skips a delivery being processed, so its count says which it was, race-free.
+    return await replay([delivery_id], now) == 1

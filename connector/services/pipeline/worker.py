@@ -1,0 +1,259 @@
+"""The worker: claim stored deliveries, process each exactly once, retry with backoff, dead-letter.
+
+A claim is a lease: one UPDATE marks a batch `processing` with a fresh lease token (on PostgreSQL
+the candidate rows are locked with FOR UPDATE SKIP LOCKED, so concurrent workers never claim the
+same row; SQLite has a single writer). A handler first *prepares* outside any transaction (this is
+where store calls may happen), then *applies* its writes in one transaction that also marks the
+delivery done, guarded by the lease token. A crash before that commit leaves the lease to expire
+and the delivery is claimed again; a crash after it leaves the delivery done. If the lease was
+lost to another worker meanwhile, the guard fails and the whole transaction rolls back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from connector.errors import LeaseLost, NoHandler
+from connector.services.base.runtime import Runtime
+from connector.store.db import conn, dialect, sql
+from connector.store.models import Delivery, DeliveryAttempt, DeliveryStatus
+from platforms.base import PlatformRateLimited, PlatformRejected
+
+log = logging.getLogger("connector.worker")
+
+
+@dataclass
+class HandlerContext:
+    """What a handler gets: the runtime and the stored delivery."""
+
+    runtime: Runtime
+    delivery: Delivery
+
+    def payload(self) -> Any:
+        """The delivery body parsed as JSON."""
+        return json.loads(bytes(self.delivery.body))
+
+
+class Handler(Protocol):
+    """Processes one topic. `prepare` may call the store; `apply` only writes to the database."""
+
+    async def prepare(self, ctx: HandlerContext) -> Any:
+        """Gather what `apply` needs (store look-ups). No database writes."""
+        ...
+
+    async def apply(self, ctx: HandlerContext, prepared: Any, tx: BaseDBAsyncClient) -> None:
+        """Write the outcome, in the transaction that marks the delivery done."""
+        ...
+
+
+class FatalDeliveryError(Exception):
+    """Retrying will not help (e.g. a malformed body): dead-letter at once."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claimed delivery and the lease that proves it is ours."""
+
+    delivery_id: int
+    lease_token: str
+
+
+_CLAIM = (
+    "UPDATE delivery SET status = 'processing', lease_token = ?, lease_until = ?,"
+    " attempts = attempts + 1"
+    " WHERE id IN (SELECT id FROM delivery"
+    "  WHERE (status = 'pending' AND next_attempt_at <= ?)"
+    "     OR (status = 'processing' AND lease_until < ?)"
+    "  ORDER BY next_attempt_at, id LIMIT ?{lock})"
+    " RETURNING id"
+)
+_FINISH = (
+    "UPDATE delivery SET status = 'done', processed_at = ?, lease_token = NULL,"
+    " lease_until = NULL, last_error = NULL"
+    " WHERE id = ? AND lease_token = ? AND status = 'processing'"
+)
+_RELEASE = (
+    "UPDATE delivery SET status = ?, next_attempt_at = ?, last_error = ?, lease_token = NULL,"
+    " lease_until = NULL WHERE id = ? AND lease_token = ?"
+)
+
+
+def backoff_seconds(attempt: int, base: float, cap: float, jitter: float = 0.1) -> float:
+    """Exponential backoff for the given (1-based) attempt, capped, with +/- jitter."""
+    delay: float = min(cap, base * (2 ** max(0, attempt - 1)))
+    return delay * (1 + random.uniform(-jitter, jitter))  # noqa: S311 - spreading, not security
+
+
+class Worker:
+    """Claims and processes deliveries; `run` loops until stopped, also running periodic jobs."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        handlers: Mapping[str, Handler],
+        topic_handlers: Callable[[str, str], str | None],
+        periodic: Mapping[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]] | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.handlers = handlers
+        self.topic_handlers = topic_handlers
+        self.periodic = dict(periodic or {})
+        self._last_run: dict[str, datetime] = {}
+        self.settings = runtime.settings.worker
+
+    async def claim(self, limit: int | None = None) -> list[Claim]:
+        """Lease up to `limit` due deliveries to this worker."""
+        client = conn()
+        now = self.runtime.now()
+        token = secrets.token_hex(16)
+        lock = " FOR UPDATE SKIP LOCKED" if dialect(client) == "postgres" else ""
+        query = sql(_CLAIM.format(lock=lock), client)
+        lease_until = now + timedelta(seconds=self.settings.lease_seconds)
+        rows = await client.execute_query_dict(
+            query, [token, lease_until, now, now, limit or self.settings.batch_size]
+        )
+        # RETURNING gives no order on PostgreSQL; process a batch oldest first, as received.
+        return [Claim(int(row["id"]), token) for row in sorted(rows, key=lambda r: int(r["id"]))]
+
+    async def process(self, claim: Claim) -> str:
+        """Process one claimed delivery; return its outcome: done, retry or dead."""
+        started = self.runtime.now()
+        delivery = await Delivery.get(id=claim.delivery_id)
+        try:
+            handler_name = self.topic_handlers(delivery.platform, delivery.topic)
+            handler = self.handlers.get(handler_name) if handler_name else None
+            if handler is None:
+                raise NoHandler(delivery.topic)
+            ctx = HandlerContext(self.runtime, delivery)
+            prepared = await handler.prepare(ctx)
+            async with in_transaction() as tx:
+                rows, _ = await tx.execute_query(
+                    sql(_FINISH, tx), [self.runtime.now(), claim.delivery_id, claim.lease_token]
+                )
+                if not rows:
+                    raise LeaseLost(f"delivery {claim.delivery_id} was claimed by another worker")
+                await handler.apply(ctx, prepared, tx)
+                # shop/redact deletes every delivery of the shop, this one included; an attempt
+                # row would then point at a deleted delivery, so record it only if the row remains.
+                if await Delivery.exists(id=claim.delivery_id, using_db=tx):
+                    await self._record(tx, delivery, started, "done", None)
+        except LeaseLost:
+            log.warning("delivery %s: lease lost, left to its new owner", claim.delivery_id)
+            return "lost"
+        except Exception as exc:
+            return await self._fail(delivery, claim, started, exc)
+        log.info("delivery %s (%s %s): done", delivery.id, delivery.topic, delivery.shop_domain)
+        return "done"
+
+    async def _fail(
+        self, delivery: Delivery, claim: Claim, started: datetime, exc: Exception
+    ) -> str:
+        now = self.runtime.now()
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        fatal = isinstance(exc, NoHandler | PlatformRejected | FatalDeliveryError | ValueError)
+        attempts = delivery.attempts
+        if fatal or attempts >= self.settings.max_attempts:
+            outcome, status, next_at = "dead", DeliveryStatus.DEAD, now
+        else:
+            outcome, status = "retry", DeliveryStatus.PENDING
+            if isinstance(exc, PlatformRateLimited):
+                delay = exc.retry_after
+            else:
+                delay = backoff_seconds(
+                    attempts, self.settings.backoff_base_seconds, self.settings.backoff_max_seconds
+                )
+            next_at = now + timedelta(seconds=delay)
+        async with in_transaction() as tx:
+            rows, _ = await tx.execute_query(
+                sql(_RELEASE, tx),
+                [status.value, next_at, error, claim.delivery_id, claim.lease_token],
+            )
+            if rows:
+                await self._record(tx, delivery, started, outcome, error)
+        log.warning(
+            "delivery %s (%s %s) attempt %s: %s -> %s",
+            delivery.id,
+            delivery.topic,
+            delivery.shop_domain,
+            attempts,
+            error,
+            outcome,
+        )
+        return outcome
+
+    async def _record(
+        self,
+        tx: BaseDBAsyncClient,
+        delivery: Delivery,
+        started: datetime,
+        outcome: str,
+        error: str | None,
+    ) -> None:
+        await DeliveryAttempt.create(
+            delivery_id=delivery.id,
+            number=delivery.attempts,
+            started_at=started,
+            finished_at=self.runtime.now(),
+            outcome=outcome,
+            error=error,
+            using_db=tx,
+        )
+
+    async def run_once(self, limit: int | None = None) -> dict[str, int]:
+        """Claim one batch and process it; return counts by outcome."""
+        counts: dict[str, int] = {}
+        for claim in await self.claim(limit):
+            outcome = await self.process(claim)
+            counts[outcome] = counts.get(outcome, 0) + 1
+        return counts
+
+    async def drain(self, max_batches: int = 1000) -> dict[str, int]:
+        """Process until nothing is due (for tests, the CLI and the demo)."""
+        total: dict[str, int] = {}
+        for _ in range(max_batches):
+            counts = await self.run_once()
+            if not counts:
+                break
+            for key, value in counts.items():
+                total[key] = total.get(key, 0) + value
+        return total
+
+    async def run_periodic(self) -> None:
+        """Run each periodic job whose interval has passed."""
+        now = self.runtime.now()
+        for name, (interval, job) in self.periodic.items():
+            last = self._last_run.get(name)
+            if last is not None and (now - last).total_seconds() < interval:
+                continue
+            self._last_run[name] = now
+            try:
+                await job(self.runtime)
+            except Exception:
+                log.exception("periodic job %s failed", name)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Loop: periodic jobs, then a batch; sleep when idle; until `stop` is set."""
+        log.info("worker started")
+        while not stop.is_set():
+            try:
+                await self.run_periodic()
+                counts = await self.run_once()
+            except Exception:
+                log.exception("worker loop error")
+                counts = {}
+            if not counts:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self.settings.poll_interval_seconds)
+        log.info("worker stopped")

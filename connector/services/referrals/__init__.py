@@ -1,0 +1,11 @@
+"""Referrals: the program a shop runs, advocates and friends, and crediting an order exactly once.
+
+`programs` keeps the live and saved program versions; `advocates` enrols shoppers and partners
+with their codes and links; `friend_codes` creates friends' codes in the store; `orders` is the
+order handler, which calls `crediting` (credit at most once, the hold, the review queue) with
+`inputs` (what the rules read) and `changes` (cancels and refunds); `records` writes every state
+change with its cause; `views` reads referrals back explained; `signups` credits a friend's
+sign-up stage; `simulate` is the dry run; `reconcile` feeds orders the webhooks missed into the
+inbox. It may call `services.base`, `services.pipeline`, `services.shops` and the pure domain;
+it never imports `rewards`, `storefront`, `privacy` or `admin`.
+"""

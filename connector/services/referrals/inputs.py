@@ -1,0 +1,194 @@
+"""What the rules read about one order: its facts, the referral evidence we know, and the history.
+
+`order_facts` translates the platform's `OrderEvent` (and the newest state we have recorded of
+the order) into the domain's `OrderFacts`. `load_lookup` finds the advocates behind the codes,
+share tokens and claims the order names; `load_history` reads what the rules need around the
+advocate (earlier referrals for caps and velocity, identity for fraud checks, lifetime points).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlsplit
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
+
+from connector.domain.codes import normalize_code
+from connector.domain.emails import normalize_email
+from connector.domain.referral import ReferralState
+from connector.domain.rules.facts import (
+    AdvocateIdentity,
+    Claim,
+    CodeOwner,
+    History,
+    OrderFacts,
+    OrderLine,
+    PriorReferral,
+    ReferralLookup,
+    RefundFact,
+)
+from connector.services.referrals.advocates import ACTIVE, domain_id, ref_param
+from connector.store.models import (
+    Advocate,
+    DiscountCode,
+    LedgerEntry,
+    OfferClaim,
+    OrderRecord,
+    Referral,
+    Shop,
+)
+from platforms.base import OrderEvent
+
+EARN = "earn"
+
+
+def order_facts(event: OrderEvent, record: OrderRecord | None = None) -> OrderFacts:
+    """The order as the rules see it; status and amounts from `record`, the newest state we hold.
+
+    Deliveries arrive out of order: an older "paid" body must not undo a newer refund, so the
+    status fields come from the order record (which keeps the newest) when there is one.
+    """
+    created = event.created_at or event.updated_at
+    if created is None:
+        raise ValueError(f"order {event.order_id} has no created_at or updated_at")
+    status = record if record is not None else event
+    return OrderFacts(
+        shop=event.shop,
+        order_id=event.order_id,
+        currency=status.currency,
+        subtotal=status.subtotal,
+        total=status.total,
+        created_at=created,
+        customer_id=event.customer_id,
+        email=event.email,
+        refunded=status.refunded,
+        paid=status.paid,
+        cancelled=status.cancelled,
+        is_test=status.is_test,
+        discount_codes=event.discount_codes,
+        attributes=dict(event.attributes),
+        # Shopify's landing_site_ref is the ref parameter already; otherwise the landing URL's query.
+        landing_ref=event.landing_ref or event.landing_site,
+        ip_hash=event.client_ip_hash,
+        user_agent_hash=event.user_agent_hash,
+        shipping_address=dict(event.shipping_address),
+        line_items=tuple(
+            OrderLine(li.product_id, li.quantity, li.price) for li in event.line_items
+        ),
+        refunds=tuple(RefundFact(r.refund_id, r.amount, r.created_at) for r in event.refunds),
+    )
+
+
+def candidate_codes(order: OrderFacts) -> set[str]:
+    """Every value on the order that could be a friend code or share token, normalized."""
+    values: list[str] = [*order.discount_codes, *order.attributes.values()]
+    landing = order.landing_ref or ""
+    values.append(landing)
+    query = urlsplit(landing).query if "?" in landing else landing.lstrip("?")
+    values += [value for _key, value in parse_qsl(query)]
+    return {code for code in (normalize_code(v) for v in values) if code}
+
+
+def param_names(shop: Shop) -> tuple[str, ...]:
+    """The query and cart-attribute names a code is read from: the shop's own parameter first."""
+    # The usual names stay: links shared before the shop chose its own still attribute.
+    return tuple(dict.fromkeys((ref_param(shop), *ReferralLookup().param_names)))
+
+
+async def load_lookup(
+    shop: Shop, order: OrderFacts, db: BaseDBAsyncClient | None = None
+) -> tuple[ReferralLookup, dict[str, int]]:
+    """The evidence we know for this order, and each advocate's row id by their rules id."""
+    codes = candidate_codes(order)
+    owners: dict[str, CodeOwner] = {}
+    rows: dict[str, int] = {}
+
+    def own(code: str, advocate: Advocate) -> None:
+        owners[code] = CodeOwner(domain_id(advocate))
+        rows[domain_id(advocate)] = advocate.id
+
+    if codes:
+        advocates = await Advocate.filter(
+            Q(friend_code__in=codes) | Q(share_token__in=codes), shop_id=shop.id, status=ACTIVE
+        ).using_db(db)
+        for advocate in advocates:
+            for code in {advocate.friend_code, advocate.share_token} & codes:
+                own(code, advocate)
+        singles = (
+            await DiscountCode.filter(shop_id=shop.id, code__in=codes, advocate_id__isnull=False)
+            .using_db(db)
+            .prefetch_related("advocate")
+        )
+        for row in singles:
+            if row.advocate is not None and row.advocate.status == ACTIVE:
+                own(row.code, row.advocate)
+    claims: dict[str, tuple[Claim, ...]] = {}
+    email = normalize_email(order.email) if order.email else ""
+    if email:
+        found = (
+            await OfferClaim.filter(
+                shop_id=shop.id, email_normalized=email, advocate__status=ACTIVE
+            )
+            .using_db(db)
+            .order_by("claimed_at", "id")
+            .prefetch_related("advocate")
+        )
+        for claim in found:
+            rows[domain_id(claim.advocate)] = claim.advocate.id
+        claims[email] = tuple(Claim(domain_id(c.advocate), c.claimed_at) for c in found)
+    return ReferralLookup(codes=owners, claims=claims, param_names=param_names(shop)), rows
+
+
+def identity(advocate: Advocate) -> AdvocateIdentity:
+    """What the fraud checks compare the friend with (we keep no addresses or devices of theirs)."""
+    return AdvocateIdentity(
+        advocate_id=domain_id(advocate),
+        customer_id=advocate.customer_id,
+        email=advocate.email,
+        name=advocate.name,
+        cause_id=advocate.charity_cause,
+    )
+
+
+async def load_history(
+    shop_id: int,
+    lookup: ReferralLookup,
+    advocate_rows: Iterable[int],
+    prior_orders: int | None,
+    db: BaseDBAsyncClient,
+) -> History:
+    """The evidence, and the advocates' identities, earlier referrals and lifetime points.
+
+    The advocates' rows are locked (FOR UPDATE on PostgreSQL), so two orders of one advocate judged at the
+    same moment take turns and caps and velocity count each other.
+    """
+    ids = sorted(set(advocate_rows))
+    advocates = await Advocate.filter(id__in=ids).using_db(db).select_for_update().order_by("id")
+    by_row = {a.id: domain_id(a) for a in advocates}
+    referrals: dict[str, list[PriorReferral]] = {key: [] for key in by_row.values()}
+    earlier = await Referral.filter(advocate_id__in=ids).using_db(db).order_by("created_at", "id")
+    # Caps and velocity compare when orders were placed, not when we happened to process them.
+    placed = dict(
+        await OrderRecord.filter(
+            shop_id=shop_id, order_id__in=[r.order_id for r in earlier if r.order_id]
+        )
+        .using_db(db)
+        .values_list("order_id", "order_created_at")
+    )
+    for r in earlier:
+        at = placed.get(r.order_id) or r.created_at
+        prior = PriorReferral(r.order_id or r.qualifying_key, at, ReferralState(r.state))
+        referrals[by_row[r.advocate_id]].append(prior)  # type: ignore[attr-defined]
+    points: dict[str, int] = {}
+    earned = await LedgerEntry.filter(advocate_id__in=ids, kind=EARN, points__gt=0).using_db(db)
+    for entry in earned:
+        key = by_row[entry.advocate_id]  # type: ignore[attr-defined]
+        points[key] = points.get(key, 0) + entry.points
+    return History(
+        lookup=lookup,
+        advocates={domain_id(a): identity(a) for a in advocates},
+        referrals={key: tuple(found) for key, found in referrals.items()},
+        friend_prior_orders=prior_orders,
+        advocate_lifetime_points=points,
+    )

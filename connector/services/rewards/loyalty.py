@@ -1,0 +1,177 @@
+"""Loyalty points over the ledger table: balance, expiry, redemption for a discount, VIP tier.
+
+The table is append-only and every entry has an idempotency key unique per shop, so a job or a
+request that runs twice cannot add anything twice. The rules (lots spent oldest first, what
+expires, what a redemption is worth) are the domain's (connector.domain.rewards.loyalty).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.functions import Sum
+from tortoise.transactions import in_transaction
+
+from connector.domain.money import Money
+from connector.domain.program import VipTier
+from connector.domain.program.kinds import RewardKind
+from connector.domain.reasons import Reason
+from connector.domain.rewards import loyalty as rules
+from connector.services.base.runtime import Runtime
+from connector.services.referrals.programs import live_program, program_version
+from connector.store.models import Advocate, LedgerEntry, Reward, RewardStatus, Shop, ShopStatus
+
+# Lots that expired longer ago than this are not looked at again (they were expired, spent or
+# reversed by then, unless the job was down for that long).
+EXPIRY_LOOKBACK = timedelta(days=90)
+
+
+def _entry(row: LedgerEntry) -> rules.LedgerEntry:
+    try:
+        kind = rules.EntryKind(row.kind)
+    except ValueError:
+        # A manual adjustment reads as a lot when it adds points and as a spend when it takes.
+        kind = rules.EntryKind.EARN if row.points > 0 else rules.EntryKind.REDEEM
+    return rules.LedgerEntry(
+        row.idempotency_key, kind, int(row.points), row.created_at, row.expires_at,
+        ref=row.reference or None,
+    )  # fmt: skip
+
+
+async def advocate_ledger(
+    shop_id: int, advocate_id: int, using_db: BaseDBAsyncClient | None = None
+) -> rules.Ledger:
+    """The advocate's entries as the domain's ledger, in the order they were appended."""
+    query = LedgerEntry.filter(shop_id=shop_id, advocate_id=advocate_id).order_by("id")
+    rows = await (query.using_db(using_db) if using_db is not None else query)
+    return rules.Ledger(str(advocate_id), tuple(_entry(row) for row in rows))
+
+
+async def balance(shop_id: int, advocate_id: int) -> int:
+    """The advocate's points: the sum of their ledger entries."""
+    rows = await (
+        LedgerEntry.filter(shop_id=shop_id, advocate_id=advocate_id)
+        .annotate(total=Sum("points"))
+        .values("total")
+    )
+    return int(rows[0]["total"] or 0) if rows else 0
+
+
+async def points_expiry(
+    runtime: Runtime, shop: Shop, version: int | None, earned_at: datetime
+) -> datetime | None:
+    """When points earned now expire under the shop's program (that version, else the live one)."""
+    if version is not None:
+        program = await program_version(shop.id, version)
+    else:
+        program = (await live_program(runtime, shop)).program
+    if program.loyalty is None:
+        return None
+    return rules.expiry_for(program.loyalty, earned_at)
+
+
+async def _append_new(
+    tx: BaseDBAsyncClient, shop_id: int, advocate_id: int, entries: tuple[rules.LedgerEntry, ...]
+) -> int:
+    """Insert domain entries whose keys are not in the table yet; return how many were."""
+    added = 0
+    for entry in entries:
+        if (
+            await LedgerEntry.filter(shop_id=shop_id, idempotency_key=entry.entry_id)
+            .using_db(tx)
+            .exists()
+        ):
+            continue
+        await LedgerEntry.create(
+            shop_id=shop_id, advocate_id=advocate_id, kind=entry.kind.value, points=entry.points,
+            reference=entry.ref or "", idempotency_key=entry.entry_id,
+            expires_at=entry.expires_at, created_at=entry.at, using_db=tx,
+        )  # fmt: skip
+        added += 1
+    return added
+
+
+async def expire_points(runtime: Runtime) -> int:
+    """Append an expiry entry for each lot past its expiry with points left; return how many."""
+    now = runtime.now()
+    pairs = await (
+        LedgerEntry.filter(
+            expires_at__lte=now,
+            expires_at__gt=now - EXPIRY_LOOKBACK,
+            points__gt=0,
+            shop__status=ShopStatus.ACTIVE,
+        )
+        .distinct()
+        .values_list("shop_id", "advocate_id")
+    )
+    added = 0
+    for shop_id, advocate_id in sorted(set(pairs)):
+        async with in_transaction() as tx:
+            await Advocate.filter(id=advocate_id).using_db(tx).select_for_update().first()
+            ledger = await advocate_ledger(shop_id, advocate_id, tx)
+            expired = rules.expire(ledger, now)
+            added += await _append_new(
+                tx, shop_id, advocate_id, expired.entries[len(ledger.entries) :]
+            )
+    return added
+
+
+@dataclass(frozen=True)
+class Redemption:
+    """Points turned into a discount reward that the outbox will issue."""
+
+    reward_id: int
+    points: int
+    value: Money
+
+
+async def redeem_points(
+    runtime: Runtime, shop: Shop, advocate_id: int, points: int, request_key: str
+) -> Redemption | rules.LedgerRefusal:
+    """Spend points for a fixed-amount discount code; the same `request_key` redeems once."""
+    program = (await live_program(runtime, shop)).program
+    if program.loyalty is None:
+        return rules.LedgerRefusal(Reason.NOTHING_TO_DO, "The shop's program has no points.")
+    key = f"redeem:{advocate_id}:{request_key}"
+    now = runtime.now()
+    async with in_transaction() as tx:
+        existing = await Reward.filter(shop_id=shop.id, idempotency_key=key).using_db(tx).first()
+        if existing is not None:
+            value = Money(existing.amount or Decimal(0), str(existing.currency)).quantized()
+            return Redemption(existing.id, points, value)
+        # Locking the advocate serialises their redemptions: two cannot spend the same points.
+        advocate = await (
+            Advocate.filter(id=advocate_id, shop_id=shop.id)
+            .using_db(tx)
+            .select_for_update()
+            .first()
+        )
+        if advocate is None:
+            raise LookupError(f"no advocate {advocate_id} in {shop.domain}")
+        ledger = await advocate_ledger(shop.id, advocate_id, tx)
+        spent = rules.redeem_for_discount(
+            ledger, key, points, program.loyalty, program.currency, now
+        )
+        if isinstance(spent, rules.LedgerRefusal):
+            return spent
+        after, value = spent
+        await _append_new(tx, shop.id, advocate_id, after.entries[len(ledger.entries) :])
+        reward = await Reward.create(
+            shop_id=shop.id, advocate_id=advocate_id, idempotency_key=key, side="advocate",
+            kind=RewardKind.FIXED_DISCOUNT.value, amount=value.amount, currency=value.currency,
+            recipient_customer_id=advocate.customer_id, status=RewardStatus.PENDING.value,
+            reason="redemption", next_attempt_at=now, created_at=now, updated_at=now, using_db=tx,
+        )  # fmt: skip
+    return Redemption(reward.id, points, value)
+
+
+async def vip_tier(runtime: Runtime, shop: Shop, advocate_id: int) -> VipTier | None:
+    """The advocate's VIP tier by lifetime points earned (less reversed earnings), if any."""
+    program = (await live_program(runtime, shop)).program
+    if program.loyalty is None:
+        return None
+    ledger = await advocate_ledger(shop.id, advocate_id)
+    return rules.vip_tier(program.loyalty, ledger.lifetime_earned())
