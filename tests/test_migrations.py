@@ -8,7 +8,7 @@ from pathlib import Path
 
 from connector.store.db import MIGRATIONS, close_db, conn, init_db, migrate
 from connector.store.makemigrations import _generate_in_subprocess
-from connector.store.models import Reward, Shop
+from connector.store.models import Advocate, Referral, Reward, Shop
 
 
 def test_models_and_migrations_agree(tmp_path: Path) -> None:
@@ -79,5 +79,69 @@ async def test_records_paid_before_the_payout_columns_move_into_them(tmp_path: P
             ("rw_2", "paid", None, "paid", paid_at, "joan", None),
             ("rw_3", "recorded", None, None, None, None, None),
         ]
+    finally:
+        await close_db()
+
+
+async def test_referrals_and_points_before_the_counters_are_counted_into_them(
+    tmp_path: Path,
+) -> None:
+    # Given a database from before the counters: Ana with two live referrals and a rejected one,
+    # one of them for an order whose record says when it was placed, and a ledger
+    migration = next((MIGRATIONS / "models").glob("*_indexes_and_counters.py"))
+    later = sorted((MIGRATIONS / "models").glob("*.py"))
+    earlier = tmp_path / "migrations"
+    skipped = [p.name for p in later if p.name >= migration.name]
+    shutil.copytree(MIGRATIONS, earlier, ignore=shutil.ignore_patterns("__pycache__", *skipped))
+    url = f"sqlite://{tmp_path / 'old.sqlite3'}"
+    placed = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    recorded = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    try:
+        await _upgrade(url, earlier)
+        shop = await Shop.create(platform="sandbox", domain="old.sandbox")
+        await conn().execute_query(
+            'INSERT INTO "advocate" ("id", "shop_id", "kind", "name", "friend_code", "share_token",'
+            " \"status\", \"created_at\") VALUES (7, ?, 'customer', 'Ana', 'ANA', 'tok', 'active', ?)",
+            [shop.id, recorded],
+        )
+        await conn().execute_query(
+            'INSERT INTO "order_record" ("shop_id", "order_id", "order_name", "currency",'
+            ' "subtotal", "total", "refunded", "financial_status", "paid", "cancelled", "is_test",'
+            ' "discount_codes", "order_created_at", "first_seen_at")'
+            " VALUES (?, 'o1', '#1', 'USD', 50, 50, 0, 'paid', 1, 0, 0, '[]', ?, ?)",
+            [shop.id, placed, recorded],
+        )
+        for key, order_id, state in (
+            ("order:o1", "o1", "rewarded"), ("order:o2", "o2", "rejected"),
+            ("signup:f@example.org", None, "pending"),
+        ):  # fmt: skip
+            await conn().execute_query(
+                'INSERT INTO "referral" ("shop_id", "advocate_id", "qualifying_key", "order_id",'
+                ' "stage", "state", "program_version", "currency", "order_subtotal",'
+                ' "order_total", "refunded", "evidence", "findings", "reward_plans",'
+                " \"created_at\", \"updated_at\") VALUES (?, 7, ?, ?, 'purchase', ?, 1, 'USD',"
+                " 50, 50, 0, '[]', '[]', '[]', ?, ?)",
+                [shop.id, key, order_id, state, recorded, recorded],
+            )
+        for key, kind, points in (("e1", "earn", 100), ("e2", "earn", 20), ("r1", "redeem", -30)):
+            await conn().execute_query(
+                'INSERT INTO "ledger_entry" ("shop_id", "advocate_id", "kind", "points",'
+                ' "reference", "idempotency_key", "created_at") VALUES (?, 7, ?, ?, \'\', ?, ?)',
+                [shop.id, kind, points, key, recorded],
+            )
+
+        # When the counters' migration runs
+        shutil.copy(migration, earlier / "models" / migration.name)
+        applied = await _upgrade(url, earlier)
+
+        # Then each referral is placed when its order was (else when it was recorded), and Ana's
+        # counters hold her two live referrals and the 120 points she earned
+        assert applied == [migration.name]
+        placings = await Referral.filter(shop_id=shop.id).order_by("qualifying_key")
+        assert [(r.qualifying_key, r.placed_at) for r in placings] == [
+            ("order:o1", placed), ("order:o2", recorded), ("signup:f@example.org", recorded),
+        ]  # fmt: skip
+        ana = await Advocate.get(id=7)
+        assert (ana.live_referrals, ana.points_earned) == (2, 120)
     finally:
         await close_db()

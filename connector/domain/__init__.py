@@ -28,6 +28,7 @@ from connector.domain.rules.facts import (
     OrderFacts,
     OrderLine,
     PriorReferral,
+    ReferralCounts,
     ReferralLookup,
     RefundFact,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "Program",
     "ProgramError",
     "Reason",
+    "ReferralCounts",
     "ReferralLookup",
     "ReferralState",
     "RefundFact",

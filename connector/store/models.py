@@ -105,7 +105,8 @@ class Delivery(Model):
     class Meta:
         table = "delivery"
         unique_together = (("platform", "shop_domain", "delivery_key"),)
-        indexes = (("status", "next_attempt_at"),)
+        # A shop's deliveries newest first (admin) and in id batches (privacy).
+        indexes = (("status", "next_attempt_at"), ("shop_domain", "id"))
 
 
 class DeliveryAttempt(Model):
@@ -125,6 +126,7 @@ class DeliveryAttempt(Model):
 
     class Meta:
         table = "delivery_attempt"
+        indexes = (("delivery_id", "id"),)
 
 
 class OrderRecord(Model):
@@ -226,6 +228,11 @@ class Advocate(Model):
     status = fields.CharField(max_length=16, default="active")  # active | blocked
     locale = fields.CharField(max_length=16, null=True)
     created_at = fields.DatetimeField()
+    # Counters kept in the transaction that changes what they count (the advocate's row is
+    # locked there), so crediting reads them instead of the advocate's whole history:
+    # referrals not rejected or reversed, and the points earned over the advocate's life.
+    live_referrals = fields.IntField(default=0)
+    points_earned = fields.BigIntField(default=0)
 
     PII_FIELDS = ("email", "email_normalized", "name", "customer_id")
 
@@ -264,6 +271,7 @@ class DiscountCode(Model):
     class Meta:
         table = "discount_code"
         unique_together = (("shop", "code"),)
+        indexes = (("advocate_id",), ("status", "updated_at"))
 
 
 class OfferClaim(Model):
@@ -284,6 +292,7 @@ class OfferClaim(Model):
     class Meta:
         table = "offer_claim"
         unique_together = (("shop", "advocate", "email_normalized"),)
+        indexes = (("shop_id", "email_normalized"), ("advocate_id",))
 
 
 class Referral(Model):
@@ -316,6 +325,8 @@ class Referral(Model):
     # The rewards it earns (encoded domain RewardPlans, beneficiaries included), kept from the
     # decision until approval writes Reward rows; a partial refund recomputes them.
     reward_plans: list[dict[str, Any]] = fields.JSONField(default=list)
+    # When the order was placed (a sign-up: when it was recorded); caps and velocity count by it.
+    placed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 
@@ -324,7 +335,7 @@ class Referral(Model):
     class Meta:
         table = "referral"
         unique_together = (("shop", "qualifying_key"),)
-        indexes = (("shop", "state"), ("state", "hold_until"))
+        indexes = (("shop", "state"), ("state", "hold_until"), ("advocate_id", "placed_at"))
 
 
 class ReferralEvent(Model):
@@ -347,6 +358,7 @@ class ReferralEvent(Model):
 
     class Meta:
         table = "referral_event"
+        indexes = (("referral_id", "at"),)
 
 
 class Reward(Model):
@@ -400,7 +412,12 @@ class Reward(Model):
     class Meta:
         table = "reward"
         unique_together = (("shop", "idempotency_key"),)
-        indexes = (("status", "next_attempt_at"),)
+        indexes = (
+            ("status", "next_attempt_at"),
+            ("shop_id", "code"),
+            ("referral_id",),
+            ("advocate_id",),
+        )
 
 
 class LedgerEntry(Model):
@@ -425,6 +442,7 @@ class LedgerEntry(Model):
     class Meta:
         table = "ledger_entry"
         unique_together = (("shop", "idempotency_key"),)
+        indexes = (("advocate_id", "id"), ("expires_at",))
 
 
 class SyncState(Model):
@@ -483,6 +501,7 @@ class LinkClick(Model):
 
     class Meta:
         table = "link_click"
+        indexes = (("advocate_id", "clicked_at"), ("shop_id",))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -509,6 +528,7 @@ class WooCommerceConnectState(Model):
 
     class Meta:
         table = "woocommerce_connect_state"
+        indexes = (("shop_id",), ("expires_at",))
 
 
 class WooCommerceLink(Model):

@@ -6,7 +6,7 @@ excluded products, at least the minimum subtotal, a new customer, and within the
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from connector.domain.money import Money, pro_rata
@@ -119,11 +119,10 @@ def cap_findings(
 ) -> list[Finding]:
     """The advocate's caps: credited referrals per rolling period and for the lifetime."""
     caps = program.caps
-    prior = history.prior(advocate_id)
+    counted = history.counted(advocate_id, at, caps.period_days, program.fraud.velocity_hours)
     found: list[Finding] = []
     if caps.per_period is not None:
-        since = at - timedelta(days=caps.period_days)
-        recent = sum(1 for r in prior if since <= r.at <= at)
+        recent = counted.live_in_period
         window = f"{caps.period_days} days"
         if recent >= caps.per_period:
             text = (
@@ -137,12 +136,14 @@ def cap_findings(
             )
             found.append(passed(Reason.CAP_PERIOD, text, count=str(recent)))
     if caps.lifetime is not None:
-        if len(prior) >= caps.lifetime:
+        if counted.live >= caps.lifetime:
             text = f"Advocate {advocate_id} reached the lifetime cap of {caps.lifetime} referrals."
-            found.append(blocked(Reason.CAP_LIFETIME, text, count=str(len(prior))))
+            found.append(blocked(Reason.CAP_LIFETIME, text, count=str(counted.live)))
         else:
-            text = f"Advocate {advocate_id} has {len(prior)} of {caps.lifetime} lifetime referrals."
-            found.append(passed(Reason.CAP_LIFETIME, text, count=str(len(prior))))
+            text = (
+                f"Advocate {advocate_id} has {counted.live} of {caps.lifetime} lifetime referrals."
+            )
+            found.append(passed(Reason.CAP_LIFETIME, text, count=str(counted.live)))
     return found
 
 

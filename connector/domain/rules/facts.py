@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from connector.domain.money import Money
@@ -123,6 +123,30 @@ class PriorReferral:
         return self.state in LIVE_STATES
 
 
+def velocity_since(at: datetime, hours: int) -> datetime:
+    """The start (exclusive) of the velocity window of an order placed at `at`."""
+    return at - timedelta(hours=hours)
+
+
+def cap_since(at: datetime, days: int) -> datetime:
+    """The start (inclusive) of the rolling cap period of an order placed at `at`."""
+    return at - timedelta(days=days)
+
+
+@dataclass(frozen=True)
+class ReferralCounts:
+    """What caps, tiers and velocity need of an advocate's earlier referrals, counted.
+
+    `live`: every referral not rejected or reversed. `live_in_period`: those placed in the cap's
+    period (from `cap_since`, inclusive, to the order). `recent`: every referral, whatever its
+    state, placed in the velocity window (after `velocity_since`, up to the order).
+    """
+
+    live: int = 0
+    live_in_period: int = 0
+    recent: int = 0
+
+
 @dataclass(frozen=True)
 class History:
     """What the service knows around one order, loaded before the rules run."""
@@ -133,6 +157,9 @@ class History:
     friend_prior_orders: int | None = None
     already_credited: bool = False
     advocate_lifetime_points: Mapping[str, int] = field(default_factory=dict)
+    # Counted by the service (from counters and indexed window counts); when an advocate has
+    # none here, `counted` counts `referrals` instead.
+    counts: Mapping[str, ReferralCounts] = field(default_factory=dict)
 
     def identity(self, advocate_id: str) -> AdvocateIdentity:
         """The advocate's identity, or a bare one when the service supplied none."""
@@ -141,3 +168,24 @@ class History:
     def prior(self, advocate_id: str) -> tuple[PriorReferral, ...]:
         """The advocate's earlier referrals that still count (not rejected or reversed)."""
         return tuple(r for r in self.referrals.get(advocate_id, ()) if r.counts)
+
+    def live(self, advocate_id: str) -> int:
+        """How many of the advocate's earlier referrals still count (tiers, lifetime cap)."""
+        found = self.counts.get(advocate_id)
+        return found.live if found is not None else len(self.prior(advocate_id))
+
+    def counted(
+        self, advocate_id: str, at: datetime, period_days: int, velocity_hours: int
+    ) -> ReferralCounts:
+        """The advocate's earlier referrals counted for an order placed at `at`."""
+        found = self.counts.get(advocate_id)
+        if found is not None:
+            return found
+        earlier = self.referrals.get(advocate_id, ())
+        prior = self.prior(advocate_id)
+        period, recent = cap_since(at, period_days), velocity_since(at, velocity_hours)
+        return ReferralCounts(
+            live=len(prior),
+            live_in_period=sum(1 for r in prior if period <= r.at <= at),
+            recent=sum(1 for r in earlier if recent < r.at <= at),
+        )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import timedelta
 
 from connector.domain.emails import is_disposable, normalize_email
 from connector.domain.program import CheckAction, Program
@@ -105,10 +104,11 @@ def _disposable(order: OrderFacts, rules: Program) -> Finding:
 
 def _velocity(order: OrderFacts, rules: Program, history: History, advocate_id: str) -> Finding:
     fraud = rules.fraud
-    since = order.created_at - timedelta(hours=fraud.velocity_hours)
     # Every earlier referral counts here, rejected ones too: velocity is about attempts.
-    earlier = history.referrals.get(advocate_id, ())
-    count = 1 + sum(1 for r in earlier if since < r.at <= order.created_at)
+    counted = history.counted(
+        advocate_id, order.created_at, rules.caps.period_days, fraud.velocity_hours
+    )
+    count = 1 + counted.recent
     window = f"{fraud.velocity_hours} hours"
     return verdict(
         Reason.VELOCITY,

@@ -66,7 +66,7 @@ def base_rules(
         rules = BaseRules(stage.advocate_reward, stage.friend_reward, stage.stage, (found,))
         return rules
     if program.tiers:
-        number = len(history.prior(advocate_id)) + 1
+        number = history.live(advocate_id) + 1
         index = next(i for i, t in enumerate(program.tiers) if t.up_to is None or number <= t.up_to)
         text = f"This is referral number {number} of advocate {advocate_id}: tier {index + 1}."
         found = passed(Reason.TIER, text, tier=str(index + 1), number=str(number))

@@ -139,8 +139,9 @@ async def apply_order(
     if prepared.live is None:
         return None
     history = await load_history(
-        shop.id, prepared.lookup, prepared.advocate_rows.values(), prepared.prior_orders, tx
-    )
+        shop.id, prepared.lookup, prepared.advocate_rows.values(), prepared.prior_orders, tx,
+        program=prepared.live.program, at=facts.created_at,
+    )  # fmt: skip
     decision = decide(facts, prepared.live.program, history, now)
     if decision.outcome not in _CREATES or decision.advocate_id is None:
         return decision
@@ -203,6 +204,7 @@ def _referral_values(
         "evidence": [evidence_json(e) for e in attribution.evidence] if attribution else [],
         "findings": [finding_json(f) for f in decision.findings],
         "reward_plans": plans_json(decision.rewards),
+        "placed_at": facts.created_at,
         "created_at": now,
         "updated_at": now,
     }

@@ -3,12 +3,14 @@
 `order_facts` translates the platform's `OrderEvent` (and the newest state we have recorded of
 the order) into the domain's `OrderFacts`. `load_lookup` finds the advocates behind the codes,
 share tokens and claims the order names; `load_history` reads what the rules need around the
-advocate (earlier referrals for caps and velocity, identity for fraud checks, lifetime points).
+advocate (counts of earlier referrals for caps, tiers and velocity, identity for fraud checks,
+lifetime points), never the advocate's whole history.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from urllib.parse import parse_qsl, urlsplit
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -16,7 +18,8 @@ from tortoise.expressions import Q
 
 from connector.domain.codes import normalize_code
 from connector.domain.emails import normalize_email
-from connector.domain.referral import ReferralState
+from connector.domain.program import Program
+from connector.domain.referral import FINAL_STATES
 from connector.domain.rules.facts import (
     AdvocateIdentity,
     Claim,
@@ -24,15 +27,16 @@ from connector.domain.rules.facts import (
     History,
     OrderFacts,
     OrderLine,
-    PriorReferral,
+    ReferralCounts,
     ReferralLookup,
     RefundFact,
+    cap_since,
+    velocity_since,
 )
 from connector.services.referrals.advocates import ACTIVE, domain_id, ref_param
 from connector.store.models import (
     Advocate,
     DiscountCode,
-    LedgerEntry,
     OfferClaim,
     OrderRecord,
     Referral,
@@ -40,7 +44,7 @@ from connector.store.models import (
 )
 from platforms.base import OrderEvent
 
-EARN = "earn"
+FINAL_STATE_VALUES = tuple(sorted(state.value for state in FINAL_STATES))
 
 
 def order_facts(event: OrderEvent, record: OrderRecord | None = None) -> OrderFacts:
@@ -157,38 +161,40 @@ async def load_history(
     advocate_rows: Iterable[int],
     prior_orders: int | None,
     db: BaseDBAsyncClient,
+    *,
+    program: Program,
+    at: datetime,
 ) -> History:
-    """The evidence, and the advocates' identities, earlier referrals and lifetime points.
+    """The evidence, and the advocates' identities, referral counts and lifetime points.
 
     The advocates' rows are locked (FOR UPDATE on PostgreSQL), so two orders of one advocate judged at the
-    same moment take turns and caps and velocity count each other.
+    same moment take turns and caps and velocity count each other. Nothing here grows with an
+    advocate's history: lifetime figures are the advocate's counters, and the windows of
+    velocity and the period cap are indexed counts over `referral (advocate_id, placed_at)`.
     """
     ids = sorted(set(advocate_rows))
     advocates = await Advocate.filter(id__in=ids).using_db(db).select_for_update().order_by("id")
-    by_row = {a.id: domain_id(a) for a in advocates}
-    referrals: dict[str, list[PriorReferral]] = {key: [] for key in by_row.values()}
-    earlier = await Referral.filter(advocate_id__in=ids).using_db(db).order_by("created_at", "id")
-    # Caps and velocity compare when orders were placed, not when we happened to process them.
-    placed = dict(
-        await OrderRecord.filter(
-            shop_id=shop_id, order_id__in=[r.order_id for r in earlier if r.order_id]
-        )
-        .using_db(db)
-        .values_list("order_id", "order_created_at")
-    )
-    for r in earlier:
-        at = placed.get(r.order_id) or r.created_at
-        prior = PriorReferral(r.order_id or r.qualifying_key, at, ReferralState(r.state))
-        referrals[by_row[r.advocate_id]].append(prior)  # type: ignore[attr-defined]
-    points: dict[str, int] = {}
-    earned = await LedgerEntry.filter(advocate_id__in=ids, kind=EARN, points__gt=0).using_db(db)
-    for entry in earned:
-        key = by_row[entry.advocate_id]  # type: ignore[attr-defined]
-        points[key] = points.get(key, 0) + entry.points
+    counts: dict[str, ReferralCounts] = {}
+    for advocate in advocates:
+        counts[domain_id(advocate)] = await _counts(advocate, program, at, db)
     return History(
         lookup=lookup,
         advocates={domain_id(a): identity(a) for a in advocates},
-        referrals={key: tuple(found) for key, found in referrals.items()},
         friend_prior_orders=prior_orders,
-        advocate_lifetime_points=points,
+        advocate_lifetime_points={domain_id(a): a.points_earned for a in advocates},
+        counts=counts,
     )
+
+
+async def _counts(
+    advocate: Advocate, program: Program, at: datetime, db: BaseDBAsyncClient
+) -> ReferralCounts:
+    mine = Referral.filter(advocate_id=advocate.id, placed_at__lte=at).using_db(db)
+    since = velocity_since(at, program.fraud.velocity_hours)
+    recent = await mine.filter(placed_at__gt=since).count()
+    in_period = 0
+    if program.caps.per_period is not None:
+        since = cap_since(at, program.caps.period_days)
+        live = mine.filter(placed_at__gte=since).exclude(state__in=FINAL_STATE_VALUES)
+        in_period = await live.count()
+    return ReferralCounts(advocate.live_referrals, in_period, recent)

@@ -14,10 +14,12 @@ from datetime import datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import F
 
 from connector.domain import codec
 from connector.domain.reasons import Finding, Reason, Verdict
 from connector.domain.referral import (
+    LIVE_STATES,
     Event,
     EventKind,
     ReferralState,
@@ -29,9 +31,13 @@ from connector.domain.rewards.amounts import RewardPlan
 from connector.domain.rules.attribution import Evidence, Signal
 from connector.domain.rules.lifecycle import ExistingReferral, IssuedReward
 from connector.errors import ConnectorError
-from connector.store.models import Referral, ReferralEvent, Reward, RewardStatus
+from connector.store.models import Advocate, Referral, ReferralEvent, Reward, RewardStatus
 
 CREATED = "created"
+
+
+def _live(state: str | None) -> int:
+    return int(state is not None and ReferralState(state) in LIVE_STATES)
 
 
 class ReferralNotFound(ConnectorError, LookupError):
@@ -180,7 +186,18 @@ async def record_event(
     db: BaseDBAsyncClient,
     note: str = "",
 ) -> ReferralEvent:
-    """Record that `referral` reached its current state by `event`, and why."""
+    """Record that `referral` reached its current state by `event`, and why.
+
+    Every creation and change of state is recorded here, so here the advocate's
+    `live_referrals` counter follows it, in the same transaction.
+    """
+    delta = _live(referral.state) - _live(from_state)
+    if delta:
+        await (
+            Advocate.filter(id=referral.advocate_id)  # type: ignore[attr-defined]
+            .using_db(db)
+            .update(live_referrals=F("live_referrals") + delta)
+        )
     return await ReferralEvent.create(
         referral_id=referral.id,
         from_state=from_state,

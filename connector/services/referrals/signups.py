@@ -94,7 +94,9 @@ async def _record(
     async with in_transaction() as tx:
         program = await ensure_saved(runtime, shop, live, tx)
         advocate = await Advocate.get(id=advocate_id, shop_id=shop.id, using_db=tx)
-        history = await load_history(shop.id, ReferralLookup(), [advocate.id], None, tx)
+        history = await load_history(
+            shop.id, ReferralLookup(), [advocate.id], None, tx, program=program, at=now
+        )
         decision = decide_signup(shop.domain, email, domain_id(advocate), program, history, now)
         if decision.outcome not in _CREATES or decision.state is None:
             return decision
@@ -117,7 +119,8 @@ async def _record(
                     currency=program.currency, winning_signal="claimed_email",
                     evidence=[evidence_json(evidence)],
                     findings=[finding_json(f) for f in decision.findings],
-                    reward_plans=plans_json(decision.rewards), created_at=now, updated_at=now,
+                    reward_plans=plans_json(decision.rewards), placed_at=now, created_at=now,
+                    updated_at=now,
                     using_db=point,
                 )  # fmt: skip
         except IntegrityError:

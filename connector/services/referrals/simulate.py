@@ -67,8 +67,9 @@ async def simulate_order(
     live = prepared.live or await live_program(runtime, shop)
     # Read-only: outside a transaction the history's row locks are released at once.
     history = await load_history(
-        shop.id, prepared.lookup, prepared.advocate_rows.values(), prepared.prior_orders, conn()
-    )
+        shop.id, prepared.lookup, prepared.advocate_rows.values(), prepared.prior_orders, conn(),
+        program=live.program, at=facts.created_at,
+    )  # fmt: skip
     credited = await Referral.exists(shop_id=shop.id, qualifying_key=order_key(event.order_id))
     history = replace(history, already_credited=credited)
     decision = decide(facts, live.program, history, runtime.now())

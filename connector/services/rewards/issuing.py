@@ -36,8 +36,9 @@ from connector.services.rewards.actions import (
     issue,
     take_back,
 )
+from connector.services.rewards.loyalty import append_entry
 from connector.services.rewards.outbox import Lease, guarded, lease_rewards, retry_later, settled
-from connector.store.models import DiscountCode, LedgerEntry, Referral, Reward, RewardStatus, Shop
+from connector.store.models import DiscountCode, Referral, Reward, RewardStatus, Shop
 from platforms.base import (
     PlatformAuthError,
     PlatformRateLimited,
@@ -138,13 +139,7 @@ async def _append(
     tx: BaseDBAsyncClient, reward: Reward, entry: dict[str, Any], now: datetime
 ) -> None:
     """Append a ledger entry once: its idempotency key is unique per shop."""
-    shop_id = fk(reward, "shop")
-    key = entry["idempotency_key"]
-    if not await LedgerEntry.filter(shop_id=shop_id, idempotency_key=key).using_db(tx).exists():
-        await LedgerEntry.create(
-            shop_id=shop_id, advocate_id=fk(reward, "advocate"), created_at=now, using_db=tx,
-            **entry,
-        )  # fmt: skip
+    await append_entry(tx, fk(reward, "shop"), fk(reward, "advocate"), created_at=now, **entry)
 
 
 async def _track_code(tx: BaseDBAsyncClient, reward: Reward, result: Result, now: datetime) -> None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import F
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
@@ -79,19 +81,33 @@ async def _append_new(
     """Insert domain entries whose keys are not in the table yet; return how many were."""
     added = 0
     for entry in entries:
-        if (
-            await LedgerEntry.filter(shop_id=shop_id, idempotency_key=entry.entry_id)
-            .using_db(tx)
-            .exists()
-        ):
-            continue
-        await LedgerEntry.create(
-            shop_id=shop_id, advocate_id=advocate_id, kind=entry.kind.value, points=entry.points,
+        added += await append_entry(
+            tx, shop_id, advocate_id, kind=entry.kind.value, points=entry.points,
             reference=entry.ref or "", idempotency_key=entry.entry_id,
-            expires_at=entry.expires_at, created_at=entry.at, using_db=tx,
+            expires_at=entry.expires_at, created_at=entry.at,
         )  # fmt: skip
-        added += 1
     return added
+
+
+async def append_entry(
+    tx: BaseDBAsyncClient, shop_id: int, advocate_id: int, **values: Any
+) -> bool:
+    """Append one entry unless its idempotency key is there; True when it was appended.
+
+    An earned entry also adds to the advocate's `points_earned` in the same transaction, so VIP
+    tiers read one counter instead of summing the advocate's ledger.
+    """
+    key = values["idempotency_key"]
+    if await LedgerEntry.filter(shop_id=shop_id, idempotency_key=key).using_db(tx).exists():
+        return False
+    await LedgerEntry.create(shop_id=shop_id, advocate_id=advocate_id, using_db=tx, **values)
+    if values["kind"] == rules.EntryKind.EARN.value and values["points"] > 0:
+        await (
+            Advocate.filter(id=advocate_id)
+            .using_db(tx)
+            .update(points_earned=F("points_earned") + values["points"])
+        )
+    return True
 
 
 async def expire_points(runtime: Runtime) -> int:
