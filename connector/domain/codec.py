@@ -20,6 +20,11 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 Check = Callable[[Any], str | None]
 FieldError = tuple[str, str]
+# Bounds of every number in a configuration: far past any real program, well inside what
+# dates, the database's NUMERIC columns and the stores accept (1e999999 is "finite" too).
+MAX_INT = 1_000_000
+MAX_DECIMAL = Decimal(10) ** 12
+MAX_PLACES = 6
 
 
 class ProgramError(ValueError):
@@ -62,18 +67,29 @@ def _decode_scalar(tp: Any, raw: Any) -> tuple[Any, str | None]:
     if tp is bool:
         return (raw, None) if isinstance(raw, bool) else (None, "must be true or false")
     if tp is int:
-        ok = isinstance(raw, int) and not isinstance(raw, bool)
-        return (raw, None) if ok else (None, "must be an integer")
+        if not isinstance(raw, int) or isinstance(raw, bool):
+            return None, "must be an integer"
+        if abs(raw) > MAX_INT:
+            return None, f"must be an integer from {-MAX_INT} to {MAX_INT}"
+        return raw, None
     if tp is str:
         return (raw, None) if isinstance(raw, str) else (None, "must be a string")
     if tp is Decimal:
         if isinstance(raw, bool) or not isinstance(raw, str | int):
             return None, "must be a decimal written as a string (floats are inexact)"
+        if isinstance(raw, str) and len(raw) > 40:
+            return None, "must be a decimal of at most 40 characters"
         try:
             value = Decimal(raw)
-        except InvalidOperation:
+        except (InvalidOperation, ValueError):
             return None, "must be a decimal"
-        return (value, None) if value.is_finite() else (None, "must be a finite decimal")
+        if not value.is_finite():
+            return None, "must be a finite decimal"
+        if not abs(value) < MAX_DECIMAL:
+            return None, f"must be less than {MAX_DECIMAL:f} in size"
+        if value != value.quantize(Decimal(1).scaleb(-MAX_PLACES), rounding="ROUND_DOWN"):
+            return None, f"must have at most {MAX_PLACES} decimal places"
+        return value, None
     if tp is datetime:
         try:
             when = datetime.fromisoformat(raw) if isinstance(raw, str) else None

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from connector import jsonsafe
 from connector.services import demo
 from connector.services.base.runtime import Runtime
 from connector.services.pipeline.ingest import receive
@@ -56,7 +57,7 @@ class Cart:
     def of(cls, request: Request) -> Cart:
         """The request's cart (an unreadable cookie is an empty cart)."""
         try:
-            raw = json.loads(request.cookies.get(CART, "{}"))
+            raw = jsonsafe.loads(request.cookies.get(CART, "{}"))
             return cls(
                 int(raw.get("quantity", 0)),
                 raw.get("code") or None,
@@ -232,7 +233,7 @@ async def cart_update(request: Request) -> Response:
     """Like Shopify's /cart/update.js: merge cart attributes."""
     cart = Cart.of(request)
     try:
-        data = json.loads(await request.body() or b"{}")
+        data = jsonsafe.loads(await request.body() or b"{}")
         attributes = dict(data.get("attributes") or {})
     except (ValueError, TypeError, AttributeError):
         return JSONResponse({"error": "invalid JSON"}, status_code=400)

@@ -7,7 +7,6 @@ with no signature: `user_id` is whatever we sent, so we send a signed one-time s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +14,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
+from connector import jsonsafe
 from platforms.base import PlatformRejected
 from platforms.woocommerce.rest import woo_errors
 from platforms.woocommerce.ssrf import Resolver, check_url, guarded_get, system_resolver
@@ -137,7 +137,7 @@ def _text(body: Mapping[str, Any], name: str, prefix: str = "") -> str:
 def parse_key_callback(raw_body: bytes) -> KeyGrant:
     """The key WooCommerce posted to our callback; KeyCallbackRejected if the body is not one."""
     try:
-        body = json.loads(raw_body)
+        body = jsonsafe.loads(raw_body)
     except ValueError as exc:
         raise KeyCallbackRejected("the body is not JSON", code="BAD_CALLBACK") from exc
     if not isinstance(body, Mapping):

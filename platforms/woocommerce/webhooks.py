@@ -17,11 +17,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from connector import jsonsafe
 from platforms.base import BadSignature, MissingHeaders, WebhookDelivery
 from platforms.woocommerce.connect import store_domain
 
@@ -84,7 +84,7 @@ def delivery_key(topic: str, raw_body: bytes, delivery_id: str) -> str:
     """The inbox key: the order's state for order topics, else WooCommerce's delivery id."""
     if topic.startswith("order."):
         try:
-            payload = json.loads(raw_body)
+            payload = jsonsafe.loads(raw_body)
         except ValueError:
             payload = None
         state = _order_state(payload)

@@ -10,12 +10,14 @@ from connector.routes.admin.base import (
     Problem,
     admin,
     answer,
+    invalid_field,
     json_body,
     limit,
     path_id,
     texts,
 )
 from connector.services.admin.merchant import NotFound, advocate_stats
+from connector.services.base.limits import FieldInvalid
 from connector.services.referrals.advocates import advocate_row, enrol_advocate, list_advocates
 
 ENROL_FIELDS = ("email", "customer_id", "name", "locale")
@@ -44,6 +46,8 @@ async def post_advocate(call: Call) -> Response:
             customer_id=fields.get("customer_id", "").strip() or None,
             name=fields.get("name", ""), locale=fields.get("locale"),
         )  # fmt: skip
+    except FieldInvalid as exc:
+        raise invalid_field(exc) from None
     except ValueError as exc:
         raise Problem(422, str(exc)) from None
     body = {"advocate": advocate_row(call.shop, done.advocate), "created": done.created}

@@ -20,8 +20,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from connector import jsonsafe
 from connector.routes.sessions import requires_session, session_user
 from connector.services.admin.merchant import AdminShop, ShopNotInstalled, admin_shop
+from connector.services.base.limits import FieldInvalid, too_long
 from connector.services.base.runtime import Runtime
 
 # The session token is Shopify's: a WooCommerce merchant uses the CLI until it has its own.
@@ -115,21 +117,27 @@ async def json_body(request: Request, *, required: bool) -> Any:
     if not raw.strip() and not required:
         return {}
     try:
-        return json.loads(bytes(raw))
-    except ValueError:
-        raise Problem(400, "body is not valid JSON") from None
+        return jsonsafe.loads(bytes(raw))
+    except jsonsafe.JSONRejected as exc:
+        # Past a limit (nesting, a number's size) the message says which; a typo is just "not JSON".
+        message = f"body is not valid JSON: {exc}" if exc.limit else "body is not valid JSON"
+        raise Problem(400, message) from None
 
 
 def texts(body: Any, names: tuple[str, ...]) -> dict[str, str]:
-    """`body` as an object of text fields among `names` (null is absent); else 422 listing why."""
+    """`body` as an object of text fields among `names` (null is absent); else 422 listing why.
+
+    Each name's length limit is the shared one (services.base.limits), checked here at the edge.
+    """
     if not isinstance(body, dict):
         raise Problem(422, "invalid body", fields=[field_error("(root)", "must be an object")])
     bad = [field_error(k, "is not a known field") for k in sorted(body) if k not in names]
-    bad += [
-        field_error(k, "must be a string or null")
-        for k, v in sorted(body.items())
-        if k in names and v is not None and not isinstance(v, str)
-    ]
+    for k, v in sorted(body.items()):
+        if k not in names or v is None:
+            continue
+        problem = "must be a string or null" if not isinstance(v, str) else too_long(k, v)
+        if problem is not None:
+            bad.append(field_error(k, problem))
     if bad:
         raise Problem(422, "invalid body", fields=bad)
     return {k: v for k, v in body.items() if v is not None}
@@ -138,6 +146,11 @@ def texts(body: Any, names: tuple[str, ...]) -> dict[str, str]:
 def field_error(path: str, message: str) -> dict[str, str]:
     """One entry of a 422's `fields`: where in the body, and what is wrong there."""
     return {"path": path, "message": message}
+
+
+def invalid_field(exc: FieldInvalid) -> Problem:
+    """A service's FieldInvalid as the 422 that names the field."""
+    return Problem(422, "invalid body", fields=[field_error(exc.field, exc.message)])
 
 
 def limit(request: Request) -> int:

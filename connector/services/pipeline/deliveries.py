@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from connector import jsonsafe
 from connector.store.models import Delivery, DeliveryAttempt, DeliveryStatus
 
 
@@ -68,7 +68,7 @@ async def show_delivery(delivery_id: int) -> dict[str, Any] | None:
     attempts = await DeliveryAttempt.filter(delivery_id=delivery_id).order_by("id")
     raw = bytes(delivery.body)
     try:
-        body: Any = json.loads(raw)
+        body: Any = jsonsafe.loads(raw)
     except ValueError:
         body = raw.decode("utf-8", "replace")
     row = _row(delivery)

@@ -22,6 +22,7 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from connector import jsonsafe
 from connector.domain.emails import normalize_email
 from connector.services.privacy.redaction import (
     REDACTED,
@@ -169,7 +170,7 @@ class OrderRecords(ShopperRows):
 def _body(delivery: Delivery) -> Any:
     raw = bytes(delivery.body)
     try:
-        return json.loads(raw)
+        return jsonsafe.loads(raw)
     except ValueError:
         return raw.decode("utf-8", "replace")
 

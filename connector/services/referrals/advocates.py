@@ -27,6 +27,7 @@ from connector.domain.program.kinds import FriendCodeMode
 from connector.domain.reasons import Reason
 from connector.domain.rules.facts import ReferralLookup
 from connector.errors import ConnectorError
+from connector.services.base.limits import check_texts
 from connector.services.base.runtime import Runtime
 from connector.services.referrals.programs import ProgramChanged, ensure_saved, live_program
 from connector.store.models import Advocate, DiscountCode, OfferClaim, Shop
@@ -158,7 +159,11 @@ async def enrol_advocate(
     name: str = "",
     locale: str | None = None,
 ) -> Enrolment:
-    """Enrol a shopper by email or store customer id; the same shopper gets the same advocate."""
+    """Enrol a shopper by email or store customer id; the same shopper gets the same advocate.
+
+    FieldInvalid (a ValueError) names a value too long to store, before any storage call.
+    """
+    check_texts(email=email, customer_id=customer_id, name=name, locale=locale)
     normalized = normalize_email(email) if email and email.strip() else None
     if normalized is not None and "@" not in normalized:
         raise ValueError(f"not an email address: {email!r}")
@@ -277,6 +282,7 @@ async def claim_offer(
     runtime: Runtime, shop: Shop, code: str, friend_email: str
 ) -> OfferClaimed | Refused:
     """A friend claims an advocate's offer by email: attribution by email, and their code."""
+    check_texts(email=friend_email, ref=code)
     advocate = await advocate_by_code(shop, code)
     if advocate is None:
         return Refused(Reason.UNKNOWN_CODE, f"{code!r} is not an advocate's code.")

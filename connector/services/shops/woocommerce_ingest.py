@@ -8,6 +8,7 @@ stored: it carries no order.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -16,6 +17,8 @@ from connector.services.shops.credentials import credentials_of
 from connector.services.shops.woocommerce_connect import woo
 from connector.store.models import ShopStatus, WooCommerceLink
 from platforms.base import WebhookDelivery
+
+KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class UnknownShopKey(LookupError):
@@ -38,6 +41,10 @@ async def receive(
 
     Raises UnknownShopKey (404), WebhookRejected (400/401); nothing is stored then.
     """
+    # Keys we make are 32 URL-safe characters; anything else names no store (and a longer one
+    # would reach the database only to fail its column's length check).
+    if not KEY_SHAPE.fullmatch(key):
+        raise UnknownShopKey("no connected WooCommerce store has this webhook URL")
     link = await WooCommerceLink.get_or_none(key=key).prefetch_related("shop")
     if link is None or link.shop.status != ShopStatus.ACTIVE or link.shop.access_token is None:
         raise UnknownShopKey("no connected WooCommerce store has this webhook URL")
