@@ -159,7 +159,7 @@ async def test_malformed_body_is_dead_lettered_and_keeps_the_raw_bytes(runtime: 
     stored = await Delivery.get(delivery_key="d-bad")
     assert bytes(stored.body) == raw
     assert stored.last_error is not None
-    assert stored.last_error.startswith("JSONDecodeError")
+    assert stored.last_error.startswith("FatalDeliveryError: the body is not JSON we can read")
 
 
 async def test_expired_lease_is_taken_over_and_the_old_owner_cannot_finish(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 import secrets
@@ -25,6 +24,7 @@ from typing import Any, Protocol
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from connector import jsonsafe
 from connector.errors import LeaseLost, NoHandler
 from connector.services.base.runtime import Runtime
 from connector.store.db import conn, dialect, sql
@@ -42,8 +42,11 @@ class HandlerContext:
     delivery: Delivery
 
     def payload(self) -> Any:
-        """The delivery body parsed as JSON."""
-        return json.loads(bytes(self.delivery.body))
+        """The delivery body parsed as JSON; FatalDeliveryError when it cannot be (never will)."""
+        try:
+            return jsonsafe.loads(bytes(self.delivery.body))
+        except jsonsafe.JSONRejected as exc:
+            raise FatalDeliveryError(f"the body is not JSON we can read: {exc}") from exc
 
 
 class Handler(Protocol):
@@ -59,7 +62,8 @@ class Handler(Protocol):
 
 
 class FatalDeliveryError(Exception):
-    """Retrying will not help (e.g. a malformed body): dead-letter at once."""
+    """The permanent failure: retrying will not help (a malformed body, a body that fails
+    validation), so the delivery is dead-lettered at once with this message as its reason."""
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,12 @@ class Worker:
     async def process(self, claim: Claim) -> str:
         """Process one claimed delivery; return its outcome: done, retry or dead."""
         started = self.runtime.now()
-        delivery = await Delivery.get(id=claim.delivery_id)
+        delivery = await Delivery.get_or_none(id=claim.delivery_id)
+        if delivery is None:
+            # Erased since the claim (a redaction deletes a shop's deliveries): nothing to do,
+            # and the rest of the batch goes on.
+            log.info("delivery %s: gone before it was processed (erased)", claim.delivery_id)
+            return "gone"
         try:
             handler_name = self.topic_handlers(delivery.platform, delivery.topic)
             handler = self.handlers.get(handler_name) if handler_name else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -12,6 +13,25 @@ from connector.services.referrals.crediting import PreparedOrder, apply_order, p
 from connector.services.referrals.records import Cause
 from connector.store.models import OrderRecord, Shop
 from platforms.base import OrderEvent
+
+# What parsing a body of the wrong shape raises (a missing key, a text where a number belongs).
+UNREADABLE = (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError)
+# Order values and the widths they are stored in (OrderRecord's columns).
+_WIDTHS = {"order_id": 64, "order_name": 64, "currency": 3, "financial_status": 32,
+           "customer_id": 64, "email": 320}  # fmt: skip
+_AMOUNT_LIMIT = Decimal(10) ** 10  # NUMERIC(14, 4)
+
+
+def _check_storable(event: OrderEvent) -> None:
+    """A parsed order whose values cannot be stored is as unreadable as a malformed body."""
+    for name, width in _WIDTHS.items():
+        value = getattr(event, name)
+        if value is not None and len(str(value)) > width:
+            raise FatalDeliveryError(f"the order's {name} is longer than {width} characters")
+    for name in ("subtotal", "total", "refunded"):
+        amount: Decimal = getattr(event, name)
+        if not amount.is_finite() or abs(amount) >= _AMOUNT_LIMIT:
+            raise FatalDeliveryError(f"the order's {name} {amount} is out of range")
 
 
 @dataclass(frozen=True)
@@ -33,7 +53,14 @@ class OrderEventHandler:
         if not isinstance(payload, dict):
             raise FatalDeliveryError("order payload is not a JSON object")
         adapter = ctx.runtime.adapter(delivery.platform)
-        event = adapter.parse_order(delivery.shop_domain, delivery.topic, payload)
+        try:
+            event = adapter.parse_order(delivery.shop_domain, delivery.topic, payload)
+        except UNREADABLE as exc:
+            # The same body fails the same way on every try: dead-letter it now, with why.
+            raise FatalDeliveryError(
+                f"the body is not a {delivery.topic} order we can read: {type(exc).__name__}: {exc}"
+            ) from exc
+        _check_storable(event)
         shop = await Shop.get_or_none(platform=event.platform, domain=event.shop)
         if shop is None:
             return PreparedOrderEvent(event, None)
