@@ -557,8 +557,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         host=args.host,
         port=args.port,
         log_level=settings.log_level.lower(),
-        proxy_headers=True,
-        forwarded_allow_ips=args.forwarded_allow_ips,
+        # Forwarded headers count only from the proxies CONNECTOR_TRUSTED_PROXIES names.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
     )
     return 0
 
@@ -570,7 +571,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web server (and the worker, by default)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
     sub.add_parser("migrate", help="apply database migrations")
     worker = sub.add_parser("worker", help="run the delivery worker as its own process")
     worker.add_argument("--concurrency", type=int, default=2)

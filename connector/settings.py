@@ -161,6 +161,9 @@ class Settings:
     woocommerce: WooCommerceSettings = field(default_factory=WooCommerceSettings)
     log_level: str = "INFO"
     config_path: Path | None = None
+    # Addresses (or networks) of the proxies in front of us whose X-Forwarded-For we believe;
+    # empty: none, so a client's own header never picks its address. "*": the connecting peer.
+    trusted_proxies: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -235,7 +238,9 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     raise ConfigError(f"{name} must be true or false, not {value!r}")
 
 
-def _woocommerce(config: Mapping[str, Any], env: Mapping[str, str], path: Path) -> WooCommerceSettings:
+def _woocommerce(
+    config: Mapping[str, Any], env: Mapping[str, str], path: Path
+) -> WooCommerceSettings:
     woo = dict(config.get("woocommerce", {}))
     try:
         webhooks = tuple(WebhookTopic(**hook) for hook in woo.pop("webhooks", []))
@@ -304,4 +309,24 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         program_defaults=config.get("program", {}).get("defaults", {}),
         log_level=env.get("CONNECTOR_LOG_LEVEL", "INFO").upper(),
         config_path=config_path,
+        trusted_proxies=_trusted_proxies(env),
     )
+
+
+def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
+    """CONNECTOR_TRUSTED_PROXIES: comma-separated addresses or networks, or "*"; checked here."""
+    import ipaddress
+
+    named = tuple(
+        p.strip() for p in env.get("CONNECTOR_TRUSTED_PROXIES", "").split(",") if p.strip()
+    )
+    for entry in named:
+        if entry == "*":
+            continue
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"CONNECTOR_TRUSTED_PROXIES: {entry!r} is not an IP address or network"
+            ) from None
+    return named

@@ -15,7 +15,6 @@ limits, privacy) cannot hold on one path and not the other.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
@@ -26,7 +25,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from connector import jsonsafe
 from connector.errors import NotConfigured
+from connector.routes.clients import client_ip
+from connector.services.base.limits import too_long
 from connector.services.base.runtime import Runtime
 from connector.services.storefront import api
 from connector.services.storefront.api import Visitor
@@ -146,13 +148,12 @@ class StorefrontAuth(Protocol):
         ...
 
 
-def _last_forwarded(request: Request) -> str:
-    # Shopify's proxy appends the shopper's address; anything left of it came from the client.
-    forwarded = request.headers.get("x-forwarded-for", "")
-    hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-    if hops:
-        return hops[-1]
-    return request.client.host if request.client else "unknown"
+def _customer(customer_id: str | None) -> str | None:
+    """A signed customer id, refused (400) when no store column could hold it."""
+    problem = too_long("customer_id", customer_id)
+    if problem is not None:
+        raise Refused(400, "invalid_customer_id")
+    return customer_id
 
 
 class AppProxyAuth:
@@ -172,7 +173,8 @@ class AppProxyAuth:
         except ProxyRejected as exc:
             log.warning("refused an App Proxy request: %s (%s)", exc.reason.value, exc.detail)
             raise Refused(401, exc.reason.value) from exc
-        return Visitor("shopify", proxied.shop, proxied.customer_id, _last_forwarded(request))
+        customer = _customer(proxied.customer_id)
+        return Visitor("shopify", proxied.shop, customer, client_ip(request))
 
 
 def _own_origins(request: Request) -> frozenset[str]:
@@ -209,8 +211,9 @@ class TokenAuth:
             claims = read_token(token, found.keys, found.domain, runtime.now())
         except BadToken as exc:
             raise Refused(401, "bad_token") from exc
-        ip = request.client.host if request.client else "unknown"
-        return Visitor(found.platform, found.domain, claims.customer_id, ip)
+        return Visitor(
+            found.platform, found.domain, _customer(claims.customer_id), client_ip(request)
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,7 +287,7 @@ async def _body(request: Request) -> Mapping[str, Any]:
     if len(raw) > MAX_BODY:
         raise Refused(413, "body_too_large")
     try:
-        data = json.loads(raw or b"{}")
+        data = jsonsafe.loads(raw or b"{}")
     except ValueError as exc:
         raise Refused(400, "invalid_json") from exc
     if not isinstance(data, dict):

@@ -24,6 +24,7 @@ from starlette.responses import (
 from starlette.routing import Route
 
 from connector.errors import ConnectorError
+from connector.routes.clients import client_ip
 from connector.services.base.runtime import Runtime
 from connector.services.shops import woocommerce_connect as connect
 from connector.services.shops import woocommerce_ingest as ingest
@@ -83,8 +84,7 @@ async def connect_start(request: Request) -> Response:
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     typed = (form.get("store_url") or [""])[0]
     try:
-        client = request.client.host if request.client else "unknown"
-        location = await connect.start(_runtime(request), typed, client)
+        location = await connect.start(_runtime(request), typed, client_ip(request))
     except connect.ConnectRefused as exc:
         return _form(typed, str(exc), 429 if exc.reason == "rate_limited" else 503)
     except PlatformRejected as exc:

@@ -30,7 +30,7 @@ class Limit:
     """At most `max_hits` per `window_seconds` for one action and one kind of subject."""
 
     action: str
-    scope: str  # "ip" | "shop"
+    scope: str  # "ip" | "shop" | "shop-hour": what the subject is
     max_hits: int
     window_seconds: int
 

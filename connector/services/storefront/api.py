@@ -26,12 +26,16 @@ from connector.services.storefront.assets import load_assets, messages, resolve_
 from connector.store.models import Advocate, LinkClick, Referral, Reward, Shop, ShopStatus
 
 MAX_REWARDS_SHOWN = 20
-# Per IP they stop one visitor hammering; per shop they cap a distributed flood.
+# Per IP they stop one visitor hammering; per shop they cap a distributed flood (addresses can
+# be many, so the shop's own limits hold whatever the addresses): a claim makes a discount in
+# the store, so claims have the tightest shop limits, per ten minutes and per hour.
 LIMITS: Mapping[str, tuple[Limit, ...]] = {
-    "join": (Limit("join", "ip", 10, 600), Limit("join", "shop", 1000, 600)),
+    "join": (Limit("join", "ip", 10, 600), Limit("join", "shop", 300, 600),
+             Limit("join", "shop-hour", 1000, 3600)),
     "click": (Limit("click", "ip", 60, 600), Limit("click", "shop", 20_000, 600)),
-    "claim": (Limit("claim", "ip", 10, 600), Limit("claim", "shop", 1000, 600)),
-}
+    "claim": (Limit("claim", "ip", 10, 600), Limit("claim", "shop", 100, 600),
+              Limit("claim", "shop-hour", 300, 3600)),
+}  # fmt: skip
 # The reward statuses a shopper sees: internal steps fold into the nearest public word.
 PUBLIC_STATUS = {
     "pending": "pending",
@@ -117,7 +121,8 @@ async def find_shop(platform: str, domain: str) -> Shop:
 
 async def check_rate(runtime: Runtime, action: str, visitor: Visitor) -> Verdict:
     """Count the call against its per-IP and per-shop limits."""
-    subjects = {"ip": visitor.ip, "shop": f"{visitor.platform}:{visitor.shop}"}
+    shop = f"{visitor.platform}:{visitor.shop}"
+    subjects = {"ip": visitor.ip, "shop": shop, "shop-hour": shop}
     checks = [(limit, subjects[limit.scope]) for limit in LIMITS.get(action, ())]
     return await hit(runtime, checks, runtime.now()) if checks else Verdict(True)
 
