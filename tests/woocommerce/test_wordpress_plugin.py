@@ -38,6 +38,7 @@ echo json_encode( array(
 	'shop'   => refconn_shop_name(),
 	'member' => refconn_token( 'whsec-k3y', refconn_shop_name(), 42, 1795186800 ),
 	'guest'  => refconn_token( 'whsec-k3y', refconn_shop_name(), 0, 1795186800 ),
+	'admin'  => refconn_admin_token( 'whsec-k3y', refconn_shop_name(), 7, 1795186800 ),
 ) );
 """
 
@@ -62,10 +63,10 @@ def run_plugin(home: str, tmp_path: Path) -> dict[str, str]:
     return result
 
 
-def claims(token: str, key: str) -> dict[str, object]:
+def claims(token: str, key: str, kind: str = "v1") -> dict[str, object]:
     version, payload, signature = token.split(".")
     expected = hmac.new(key.encode(), f"{version}.{payload}".encode(), hashlib.sha256).hexdigest()
-    assert (version, signature) == ("v1", expected)
+    assert (version, signature) == (kind, expected)
     decoded: dict[str, object] = json.loads(
         base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
     )
@@ -122,3 +123,59 @@ def test_the_connector_reads_the_plugin_token_with_the_webhook_secret(tmp_path: 
     guest = read_token(signed["guest"], ["whsec-k3y"], "store.example", now)
 
     assert (member.shop, member.customer_id, guest.customer_id) == ("store.example", "42", None)
+
+
+@needs_php
+def test_the_plugin_signs_an_admin_token_for_fifteen_minutes(tmp_path: Path) -> None:
+    signed = run_plugin("https://store.example", tmp_path)
+
+    assert claims(signed["admin"], "whsec-k3y", "wca1") == {
+        "shop": "store.example",
+        "user": "7",
+        "exp": 1795186800 + 15 * 60,
+    }
+
+
+# WordPress's user and capability functions, as a test sets them, around the real plugin.
+ADMIN_HARNESS = r"""<?php
+define( 'ABSPATH', '/' );
+class WC_Data_Store {
+	static function load( $name ) { return new WC_Data_Store(); }
+	function search_webhooks( $args ) { return array( 5 ); }
+}
+class Hook { function get_delivery_url() { return 'https://connector.example/webhooks/woocommerce/k'; }
+	function get_secret() { return 'whsec-k3y'; } }
+function wc_get_webhook( $id ) { return new Hook(); }
+function add_action( ...$args ) {}
+function add_filter( ...$args ) {}
+function plugin_basename( $file ) { return basename( $file ); }
+function wp_json_encode( $data ) { return json_encode( $data ); }
+function wp_parse_url( $url, $component = -1 ) { return parse_url( $url, $component ); }
+function home_url( $path = '' ) { return 'https://store.example' . $path; }
+function untrailingslashit( $s ) { return rtrim( $s, '/' ); }
+function get_option( $name, $default = '' ) { return 'https://connector.example'; }
+function get_current_user_id() { return (int) $GLOBALS['argv'][1]; }
+function current_user_can( $cap ) { return 'manage_woocommerce' === $cap && 'yes' === $GLOBALS['argv'][2]; }
+require $GLOBALS['argv'][3];
+echo json_encode( array( 'token' => refconn_current_admin_token() ) );
+"""
+
+
+def current_admin_token(user: int, can_manage: bool, tmp_path: Path) -> str:
+    harness = tmp_path / "admin.php"
+    harness.write_text(ADMIN_HARNESS)
+    args = [str(harness), str(user), "yes" if can_manage else "no", str(PLUGIN)]
+    done = subprocess.run(
+        [PHP or "php", *args], capture_output=True, text=True, check=True, timeout=30
+    )
+    token: str = json.loads(done.stdout)["token"]
+    return token
+
+
+@needs_php
+def test_only_a_user_who_manages_woocommerce_gets_an_admin_token(tmp_path: Path) -> None:
+    manager = current_admin_token(3, True, tmp_path)
+
+    assert claims(manager, "whsec-k3y", "wca1")["user"] == "3"
+    assert current_admin_token(3, False, tmp_path) == ""
+    assert current_admin_token(0, True, tmp_path) == ""

@@ -14,7 +14,9 @@
  *   signed here for the signed-in customer (the widget never decides who the shopper is);
  * - at checkout, classic or block, copies the referral the widget kept in the first-party
  *   `rw_ref` cookie into the order's meta, where the connector reads it from the order webhook;
- * - a settings page (linked from the plugins list) for the connector's address.
+ * - a settings page (linked from the plugins list) for the connector's address;
+ * - for the Referrals admin page: a short-lived admin token, signed here for a user who may
+ *   manage WooCommerce, that the connector's admin API (/admin/api) accepts for this store.
  *
  * The token key is the secret of this store's webhook to the connector, which the connector set
  * when the store was connected; it never has to be copied by hand and never leaves the server.
@@ -26,6 +28,7 @@ const REFCONN_OPTION      = 'referral_connector_url';
 const REFCONN_COOKIE      = 'rw_ref';
 const REFCONN_META_REF    = '_referral_connector_ref';
 const REFCONN_TOKEN_HOURS = 12;
+const REFCONN_ADMIN_MINUTES = 15;
 
 /** The connector's base URL as configured, without a trailing slash ('' when not set). */
 function refconn_connector_url() {
@@ -56,15 +59,48 @@ function refconn_signing_key( $connector ) {
 	return '';
 }
 
+/** `$version.payload.signature`: the claims as base64url JSON, signed with HMAC-SHA256 (hex). */
+function refconn_sign( $version, $claims, $key ) {
+	$payload = rtrim( strtr( base64_encode( wp_json_encode( $claims ) ), '+/', '-_' ), '=' );
+	return $version . '.' . $payload . '.' . hash_hmac( 'sha256', $version . '.' . $payload, $key );
+}
+
 /** A token naming this shop and the signed-in customer (null for a guest), valid for hours. */
 function refconn_token( $key, $shop, $customer_id, $now ) {
-	$claims  = array(
+	$claims = array(
 		'shop'     => $shop,
 		'customer' => $customer_id ? (string) $customer_id : null,
 		'exp'      => $now + REFCONN_TOKEN_HOURS * 3600,
 	);
-	$payload = rtrim( strtr( base64_encode( wp_json_encode( $claims ) ), '+/', '-_' ), '=' );
-	return 'v1.' . $payload . '.' . hash_hmac( 'sha256', 'v1.' . $payload, $key );
+	return refconn_sign( 'v1', $claims, $key );
+}
+
+/**
+ * An admin token: lets the Referrals admin page call the connector's admin API (/admin/api,
+ * `Authorization: Bearer <token>`) for this store as WordPress user $user_id, for 15 minutes.
+ * Its own version ('wca1') is signed, so a storefront token never passes for it. Pure: call
+ * refconn_current_admin_token(), which checks the user's capability first.
+ */
+function refconn_admin_token( $key, $shop, $user_id, $now ) {
+	$claims = array(
+		'shop' => $shop,
+		'user' => (string) $user_id,
+		'exp'  => $now + REFCONN_ADMIN_MINUTES * 60,
+	);
+	return refconn_sign( 'wca1', $claims, $key );
+}
+
+/** An admin token for the signed-in user, or '' unless they may manage WooCommerce and the store is connected. */
+function refconn_current_admin_token() {
+	$user_id = get_current_user_id();
+	if ( ! $user_id || ! current_user_can( 'manage_woocommerce' ) ) {
+		return '';
+	}
+	$key = refconn_signing_key( refconn_connector_url() );
+	if ( '' === $key ) {
+		return '';
+	}
+	return refconn_admin_token( $key, refconn_shop_name(), $user_id, time() );
 }
 
 /** The referral the widget kept in its cookie, if it looks like one. */

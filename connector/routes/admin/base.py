@@ -1,9 +1,12 @@
 """What every admin API endpoint shares: the session and its shop, reading requests, JSON answers.
 
-`admin` wraps an endpoint in `requires_session` (the merchant's Shopify session token: 503 while
-Shopify is not configured, 401 with the retry header when refused), then finds the installed shop
-the token speaks for and hands only that shop to the endpoint, so no id in a path or a query can
-reach another shop's rows. An endpoint says what is wrong by raising `Problem`, answered as JSON.
+`admin` authenticates the call with one of two bearer tokens: the WordPress plugin's admin token
+(`wca1.`, services.admin.access: a WooCommerce store and a WP user; 401 when refused) or else the
+merchant's Shopify session token (`requires_session`: 503 while Shopify is not configured, 401
+with the retry header when refused). It then finds the installed shop the token speaks for, on
+the token's own platform, and hands only that shop to the endpoint, so no id in a path or a
+query, and no token of one platform, can reach another shop's rows. An endpoint says what is
+wrong by raising `Problem`, answered as JSON.
 """
 
 from __future__ import annotations
@@ -22,12 +25,17 @@ from starlette.responses import JSONResponse, Response
 
 from connector import jsonsafe
 from connector.routes.sessions import requires_session, session_user
+from connector.services.admin.access import (
+    AdminTokenRejected,
+    is_admin_token,
+    verify_admin_token,
+)
 from connector.services.admin.merchant import AdminShop, ShopNotInstalled, admin_shop
 from connector.services.base.limits import FieldInvalid, too_long
 from connector.services.base.runtime import Runtime
 
-# The session token is Shopify's: a WooCommerce merchant uses the CLI until it has its own.
-PLATFORM = "shopify"
+# A session token is Shopify's; the plugin's admin tokens name their own platform.
+SHOPIFY = "shopify"
 MAX_BODY = 64 * 1024
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 # Ids are 64-bit in the database; a longer number in a path names nothing.
@@ -84,24 +92,48 @@ def answer(value: Any, status: int = 200) -> AdminJSON:
     return AdminJSON(value, status_code=status)
 
 
+def _bearer(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+async def _serve(endpoint: AdminEndpoint, call: Call) -> Response:
+    try:
+        response = await endpoint(call)
+    except Problem as exc:
+        response = answer(exc.body, exc.status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def admin(endpoint: AdminEndpoint) -> Endpoint:
-    """Wrap an endpoint: session token, then the shop it names, then Problems as JSON."""
+    """Wrap an endpoint: the bearer token, then the shop it names, then Problems as JSON."""
 
     @requires_session
-    @functools.wraps(endpoint)
-    async def run(request: Request, domain: str) -> Response:
+    async def shopify(request: Request, domain: str) -> Response:
         runtime: Runtime = request.app.state.runtime
         try:
-            shop = await admin_shop(PLATFORM, domain)
-            # The staff member who holds the session acts; a token without one speaks for the shop.
-            actor = session_user(request) or domain
-            response = await endpoint(Call(request, runtime, shop, actor))
+            shop = await admin_shop(SHOPIFY, domain)
         except ShopNotInstalled as exc:
-            response = answer({"error": str(exc)}, 403)
-        except Problem as exc:
-            response = answer(exc.body, exc.status)
-        response.headers["Cache-Control"] = "no-store"
-        return response
+            return answer({"error": str(exc)}, 403)
+        # The staff member who holds the session acts; a token without one speaks for the shop.
+        actor = session_user(request) or domain
+        return await _serve(endpoint, Call(request, runtime, shop, actor))
+
+    @functools.wraps(endpoint)
+    async def run(request: Request) -> Response:
+        token = _bearer(request)
+        if not is_admin_token(token):
+            return await shopify(request)
+        runtime: Runtime = request.app.state.runtime
+        try:
+            access = await verify_admin_token(runtime, token, runtime.now())
+        except AdminTokenRejected as exc:
+            body = {"error": "invalid admin token", "reason": exc.reason, "detail": str(exc)}
+            return answer(body, 401)
+        # A WordPress user: the id the plugin signed, so the record says who on which platform.
+        actor = f"{access.shop.platform}:user:{access.user}"
+        return await _serve(endpoint, Call(request, runtime, access.shop, actor))
 
     return run
 

@@ -472,7 +472,7 @@ OPENAPI: dict[str, Any] = {
             ' `{"error": "..."}`.'
         ),
     },
-    "security": [{"sessionToken": []}],
+    "security": [{"sessionToken": []}, {"adminToken": []}],
     "paths": PATHS,
     "components": {
         "securitySchemes": {
@@ -481,7 +481,17 @@ OPENAPI: dict[str, Any] = {
                 "scheme": "bearer",
                 "bearerFormat": "JWT",
                 "description": "The Shopify session token App Bridge gives the embedded admin.",
-            }
+            },
+            "adminToken": {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "wca1.<base64url JSON claims>.<hex HMAC-SHA256>",
+                "description": (
+                    "The WooCommerce plugin's admin token (refconn_current_admin_token): a"
+                    " store, a WordPress user who may manage WooCommerce, and an expiry at most"
+                    " an hour ahead, signed with the store's webhook secret."
+                ),
+            },
         },
         "schemas": SCHEMAS,
     },

@@ -18,9 +18,10 @@ import binascii
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from connector.crypto import derived_key
 from connector.services.base.runtime import Runtime
@@ -50,39 +51,70 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def sign_token(key: str, shop: str, customer_id: str | None, expires: int) -> str:
-    """A token for `shop` and `customer_id`, valid until `expires` (epoch seconds)."""
-    claims = {"shop": shop, "customer": customer_id, "exp": expires}
-    signed = f"{VERSION}.{_b64(json.dumps(claims, separators=(',', ':')).encode())}"
+def sign_claims(key: str, version: str, claims: Mapping[str, object]) -> str:
+    """`version.payload.hex(HMAC-SHA256(key, "version.payload"))` for the JSON `claims`."""
+    signed = f"{version}.{_b64(json.dumps(claims, separators=(',', ':')).encode())}"
     return f"{signed}.{hmac.new(key.encode(), signed.encode(), hashlib.sha256).hexdigest()}"
 
 
-def read_token(token: str, keys: Sequence[str], shop: str, now: datetime) -> TokenClaims:
-    """Verify the signature with any of `keys`, then the shop and the expiry; raise BadToken."""
-    version, _, rest = token.partition(".")
+def verified_claims(token: str, keys: Sequence[str], version: str) -> dict[str, Any]:
+    """The claims of a `version` token signed with any of `keys`; else BadToken.
+
+    The version is inside what is signed, so a token of one kind never passes for another.
+    """
+    found, _, rest = token.partition(".")
     payload, _, signature = rest.partition(".")
-    if version != VERSION or not payload or not signature:
-        raise BadToken("not a storefront token")
-    signed = f"{version}.{payload}".encode()
+    if found != version or not payload or not signature:
+        raise BadToken("malformed")
+    signed = f"{found}.{payload}".encode()
     given = signature.lower().encode()
     expected = (hmac.new(k.encode(), signed, hashlib.sha256).hexdigest().encode() for k in keys)
     if not any(hmac.compare_digest(e, given) for e in expected):
         raise BadToken("the token's signature does not match")
+    claims = unverified_claims(token)
+    if claims is None:
+        raise BadToken("the token's claims cannot be read")
+    return claims
+
+
+def unverified_claims(token: str) -> dict[str, Any] | None:
+    """The payload of a token as JSON, before any check (to find the key); None if unreadable."""
+    payload = token.partition(".")[2].partition(".")[0]
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        expires = int(claims["exp"])
-        customer = claims.get("customer")
-        token_shop = str(claims["shop"])
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
-        raise BadToken("the token's claims cannot be read") from exc
-    if token_shop != shop:
-        raise BadToken("the token is for another shop")
-    moment = now.timestamp()
-    if not moment <= expires <= moment + MAX_LIFETIME_SECONDS:
+    except (binascii.Error, ValueError):
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+def check_expiry(expires: object, now: datetime, max_lifetime: int) -> int:
+    """`expires` (epoch seconds) if it is in the future and at most `max_lifetime` away."""
+    try:
+        if isinstance(expires, bool) or not isinstance(expires, int | float | str):
+            raise TypeError(type(expires).__name__)
+        moment, until = now.timestamp(), int(expires)
+    except (TypeError, ValueError):
+        raise BadToken("the token's claims cannot be read") from None
+    if not moment <= until <= moment + max_lifetime:
         raise BadToken("the token has expired or lives too long")
-    return TokenClaims(
-        token_shop, str(customer) if customer not in (None, "", 0) else None, expires
-    )
+    return until
+
+
+def sign_token(key: str, shop: str, customer_id: str | None, expires: int) -> str:
+    """A token for `shop` and `customer_id`, valid until `expires` (epoch seconds)."""
+    return sign_claims(key, VERSION, {"shop": shop, "customer": customer_id, "exp": expires})
+
+
+def read_token(token: str, keys: Sequence[str], shop: str, now: datetime) -> TokenClaims:
+    """Verify the signature with any of `keys`, then the shop and the expiry; raise BadToken."""
+    claims = verified_claims(token, keys, VERSION)
+    if "shop" not in claims or "exp" not in claims:
+        raise BadToken("the token's claims cannot be read")
+    if str(claims["shop"]) != shop:
+        raise BadToken("the token is for another shop")
+    expires = check_expiry(claims["exp"], now, MAX_LIFETIME_SECONDS)
+    customer = claims.get("customer")
+    return TokenClaims(shop, str(customer) if customer not in (None, "", 0) else None, expires)
 
 
 def sandbox_key(settings: Settings, shop: str) -> str:
