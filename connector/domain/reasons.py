@@ -25,6 +25,7 @@ class Reason(enum.StrEnum):
     CURRENCY_MISMATCH = "currency_mismatch"
     ALREADY_CREDITED = "already_credited"
     NO_MILESTONE = "no_milestone"
+    ADVOCATE_BLOCKED = "advocate_blocked"
     # Attribution
     ATTRIBUTED = "attributed"
     NO_ATTRIBUTION = "no_attribution"

@@ -238,6 +238,8 @@ class Advocate(Model):
 
     class Meta:
         table = "advocate"
+        # The admin's advocate search: by status, and by name from its first letters.
+        indexes = (("shop", "status", "id"), ("shop", "name"))
         unique_together = (
             ("shop", "friend_code"),
             ("shop", "email_normalized"),
@@ -335,7 +337,14 @@ class Referral(Model):
     class Meta:
         table = "referral"
         unique_together = (("shop", "qualifying_key"),)
-        indexes = (("shop", "state"), ("state", "hold_until"), ("advocate_id", "placed_at"))
+        # The admin's lists: newest first in a state, and by the date they were made.
+        indexes = (
+            ("shop", "state"),
+            ("state", "hold_until"),
+            ("advocate_id", "placed_at"),
+            ("shop", "state", "id"),
+            ("shop", "created_at"),
+        )
 
 
 class ReferralEvent(Model):
@@ -443,6 +452,38 @@ class LedgerEntry(Model):
         table = "ledger_entry"
         unique_together = (("shop", "idempotency_key"),)
         indexes = (("advocate_id", "id"), ("expires_at",))
+
+
+class Adjustment(Model):
+    """A person's change to an advocate from the admin: points, a granted reward, a block.
+
+    Who (`actor`) and why (`reason`) are kept with it. A request key, unique per shop, makes a
+    repeated request (a double click, a retry) the same adjustment, not a second one.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="adjustments", on_delete=fields.CASCADE
+    )
+    advocate: fields.ForeignKeyRelation[Advocate] = fields.ForeignKeyField(
+        "models.Advocate", related_name="adjustments", on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=16)  # points | reward | block | unblock
+    points = fields.BigIntField(null=True)  # signed, for `points`
+    reward: fields.ForeignKeyNullableRelation[Reward] = fields.ForeignKeyField(
+        "models.Reward", related_name="adjustments", null=True, on_delete=fields.SET_NULL
+    )
+    reason = fields.TextField(default="")
+    actor = fields.CharField(max_length=320)
+    request_key = fields.CharField(max_length=128, null=True)
+    created_at = fields.DatetimeField()
+
+    PII_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        table = "adjustment"
+        unique_together = (("shop", "request_key"),)
+        indexes = (("advocate", "id"),)
 
 
 class SyncState(Model):

@@ -173,7 +173,7 @@ async def test_a_shop_never_reads_or_changes_another_shops_data(
     }
     assert lists == {
         "/admin/api/advocates": {"advocates": [], "next_cursor": None},
-        "/admin/api/referrals": {"referrals": []},
+        "/admin/api/referrals": {"referrals": [], "next_cursor": None},
         "/admin/api/review": {"referrals": []},
         "/admin/api/deliveries": {"deliveries": []},
     }

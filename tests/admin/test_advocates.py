@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from unittest.mock import ANY
 
 import httpx
 import pytest
@@ -172,6 +173,12 @@ async def test_one_advocate_with_referrals_by_state_and_rewards(
             "status": "pending", "reason": None, "created_at": clock.now.isoformat(),
         }],
         "points": 0,
+        "clicks": 0,
+        "friends": [{
+            "referral_id": 1, "email": "friend@example.org", "customer_id": "7700112233445566",
+            "order_id": ANY, "state": "approved", "created_at": ANY,
+        }],
+        "adjustments": [],
     }  # fmt: skip
 
 

@@ -9,9 +9,13 @@ import pytest
 from starlette.routing import Mount, Route
 
 from connector.app import all_routes
+from connector.domain.program.changes import Change
 from connector.routes.admin.api import PREFIX
 from connector.routes.admin.openapi import OPENAPI
-from connector.services.admin.merchant import AdvocateReward, AdvocateStats
+from connector.services.admin.adjustments import AdjustmentRow
+from connector.services.admin.merchant import AdvocateReward, AdvocateStats, Friend
+from connector.services.admin.overview import Overview
+from connector.services.admin.settings import PartnerRow, ShopSettings
 from connector.services.pipeline.deliveries import DeliveryRow
 from connector.services.referrals.advocates import AdvocateRow
 from connector.services.referrals.programs import VersionRow
@@ -42,7 +46,7 @@ def test_every_admin_route_and_method_is_described_and_nothing_else() -> None:
         if method in METHODS
     }  # fmt: skip
 
-    assert len(registered()) == 19
+    assert len(registered()) == 32
     assert described == registered()
 
 
@@ -58,6 +62,12 @@ def test_every_admin_route_and_method_is_described_and_nothing_else() -> None:
         ("Reward", RewardRow),
         ("Payout", Payout),
         ("Delivery", DeliveryRow),
+        ("Friend", Friend),
+        ("Adjustment", AdjustmentRow),
+        ("Overview", Overview),
+        ("Settings", ShopSettings),
+        ("Partner", PartnerRow),
+        ("Change", Change),
     ],
 )
 def test_each_row_schema_has_exactly_the_fields_the_api_writes(schema: str, row: type) -> None:

@@ -192,9 +192,10 @@ async def test_referrals_are_listed_by_state_and_the_queue_holds_the_flagged_one
         "referrals": [
             row(rejected_id, ana, clock, order_id="42", state="rejected",
                 state_reason="self_referral", hold_until=None)
-        ]
+        ],
+        "next_cursor": None,
     }  # fmt: skip
-    assert pending.json() == {"referrals": []}
+    assert pending.json() == {"referrals": [], "next_cursor": None}
     assert queue.json() == {"referrals": [row(flagged_id, ana, clock)]}
 
 

@@ -383,9 +383,11 @@
   function consented() {
     return new Promise(function (done) {
       if (S.granted != null) return done(S.granted);
-      if (cfg.consent === "granted") return done(true);
+      // The page's own setting first, else the shop's (admin settings).
+      var mode = cfg.consent || (S.conf && S.conf.consent);
+      if (mode === "granted") return done(true);
       var sh = w.Shopify;
-      if (cfg.consent !== "ask" && sh && sh.loadFeatures) {
+      if (mode !== "ask" && sh && sh.loadFeatures) {
         sh.loadFeatures([{ name: "consent-tracking-api", version: "0.1" }], function (err) {
           try {
             done(!err && sh.customerPrivacy.marketingAllowed());

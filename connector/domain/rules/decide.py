@@ -17,7 +17,7 @@ from connector.domain.referral import ReferralState
 from connector.domain.rewards.amounts import RewardPlan
 from connector.domain.rules.attribution import Attribution, attribute
 from connector.domain.rules.decision import Decision, Outcome
-from connector.domain.rules.eligibility import check_order, order_value
+from connector.domain.rules.eligibility import advocate_findings, check_order, order_value
 from connector.domain.rules.facts import History, OrderFacts
 from connector.domain.rules.fraud import check_fraud
 from connector.domain.rules.planning import plan_rewards
@@ -117,7 +117,8 @@ def decide_signup(
         subtotal=Decimal(0), total=Decimal(0), created_at=now, email=friend_email,
     )  # fmt: skip
     zero = Money.zero(program.currency)
-    findings = list(check_fraud(signup, program, history, advocate_id))
+    findings = [*advocate_findings(history, advocate_id)]
+    findings += check_fraud(signup, program, history, advocate_id)
     rewards, planned = plan_rewards(signup, program, history, advocate_id, zero, purchase=0)
     findings += planned
     outcome, reason = _outcome(tuple(findings))

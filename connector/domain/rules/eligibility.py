@@ -147,11 +147,19 @@ def cap_findings(
     return found
 
 
+def advocate_findings(history: History, advocate_id: str) -> tuple[Finding, ...]:
+    """A blocked advocate earns nothing new, and the referral says so."""
+    if not history.identity(advocate_id).blocked:
+        return ()
+    text = "The shop blocked this advocate; a blocked advocate earns nothing new."
+    return (blocked(Reason.ADVOCATE_BLOCKED, text),)
+
+
 def check_order(
     order: OrderFacts, program: Program, history: History, advocate_id: str
 ) -> tuple[Finding, ...]:
     """Every eligibility rule for crediting `order` to `advocate_id`, in a fixed order."""
-    found = _status_findings(order, program)
+    found = _status_findings(order, program) + list(advocate_findings(history, advocate_id))
     if order.currency == program.currency:
         found += _value_findings(order, program)
     found.append(new_customer_finding(program, history.friend_prior_orders))

@@ -107,6 +107,9 @@ class AdvocateIdentity:
     user_agent_hashes: tuple[str, ...] = ()
     name: str = ""
     cause_id: str | None = None
+    # The shop blocked this advocate: their codes still attribute, so the referral says why it
+    # earns nothing instead of looking like an order nobody referred.
+    blocked: bool = False
 
 
 @dataclass(frozen=True)

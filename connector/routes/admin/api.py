@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from connector.routes.admin import advocates, operations, program, referrals
+from connector.routes.admin import advocates, operations, program, referrals, settings
 from connector.routes.admin.base import Endpoint
 from connector.routes.admin.openapi import OPENAPI
 
@@ -58,10 +58,22 @@ api_routes: list[BaseRoute] = [
           methods=["GET", "PUT"]),
     Route("/program/versions", program.get_versions, methods=["GET"]),
     Route("/program/versions/{version:int}", program.get_version, methods=["GET"]),
+    Route("/program/versions/{version:int}/restore", program.post_restore, methods=["POST"]),
+    Route("/program/diff", program.get_diff, methods=["GET"]),
     Route("/program/presets", program.get_presets, methods=["GET"]),
+    Route("/simulate", program.post_simulate, methods=["POST"]),
+    Route("/overview", settings.get_overview, methods=["GET"]),
+    Route("/settings", _by_method(GET=settings.get_settings, PUT=settings.put_settings),
+          methods=["GET", "PUT"]),
+    Route("/partners", _by_method(GET=settings.get_partners, POST=settings.post_partner),
+          methods=["GET", "POST"]),
     Route("/advocates", _by_method(GET=advocates.get_advocates, POST=advocates.post_advocate),
           methods=["GET", "POST"]),
     Route("/advocates/{id:int}", advocates.get_advocate, methods=["GET"]),
+    Route("/advocates/{id:int}/points", advocates.post_points, methods=["POST"]),
+    Route("/advocates/{id:int}/rewards", advocates.post_reward, methods=["POST"]),
+    Route("/advocates/{id:int}/block", advocates.post_block, methods=["POST"]),
+    Route("/advocates/{id:int}/unblock", advocates.post_unblock, methods=["POST"]),
     Route("/referrals", referrals.get_referrals, methods=["GET"]),
     Route("/referrals/{id:int}", referrals.get_referral, methods=["GET"]),
     Route("/referrals/{id:int}/approve", referrals.approve, methods=["POST"]),
@@ -69,6 +81,7 @@ api_routes: list[BaseRoute] = [
     Route("/review", referrals.get_review, methods=["GET"]),
     Route("/payouts", operations.get_payouts, methods=["GET"]),
     Route("/payouts.csv", operations.get_payouts_csv, methods=["GET"]),
+    Route("/payouts/{id:int}/paid", operations.post_paid, methods=["POST"]),
     Route("/contests/{contest_id}/leaderboard", operations.get_leaderboard, methods=["GET"]),
     Route("/deliveries", operations.get_deliveries, methods=["GET"]),
     Route("/deliveries/{id:int}/replay", operations.post_replay, methods=["POST"]),

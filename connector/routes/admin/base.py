@@ -156,6 +156,61 @@ async def json_body(request: Request, *, required: bool) -> Any:
         raise Problem(400, message) from None
 
 
+def known(body: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """`body` as an object of fields among `names` (null is absent); else 422 listing why."""
+    if not isinstance(body, dict):
+        raise Problem(422, "invalid body", fields=[field_error("(root)", "must be an object")])
+    bad = [field_error(k, "is not a known field") for k in sorted(body) if k not in names]
+    if bad:
+        raise Problem(422, "invalid body", fields=bad)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def invalid(path: str, message: str) -> Problem:
+    """A 422 for one field at fault."""
+    return Problem(422, "invalid body", fields=[field_error(path, message)])
+
+
+def text_field(body: dict[str, Any], name: str, *, required: bool = False) -> str:
+    """The string field `name` of a `known` body ("" when absent and not required); else 422."""
+    value = body.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise invalid(name, "is required" if value is None or value == "" else "must be a string")
+    return value
+
+
+def decimal_field(body: dict[str, Any], name: str) -> Decimal | None:
+    """The field `name` as an exact amount ("10.50"; a number is read through its text)."""
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise invalid(name, "must be an amount such as \"10.00\"")
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        raise invalid(name, f"must be an amount such as \"10.00\", got {value!r}") from None
+    if not amount.is_finite():
+        raise invalid(name, "must be a finite amount")
+    return amount
+
+
+def cursor(request: Request) -> int | None:
+    """The `cursor` query parameter: the `next_cursor` of the page before; else 400."""
+    text = request.query_params.get("cursor")
+    if text is not None and not (text.isdigit() and int(text) <= MAX_ID):
+        raise Problem(400, f"cursor must be the next_cursor of a page, got {text!r}")
+    return int(text) if text else None
+
+
+def page(rows: list[Any], size: int, key: str) -> dict[str, Any]:
+    """A page of `size` from `size + 1` rows (one more says a next page exists, with no count)."""
+    more = len(rows) > size
+    return {key: rows[:size], "next_cursor": str(rows[size - 1].id) if more else None}
+
+
 def texts(body: Any, names: tuple[str, ...]) -> dict[str, str]:
     """`body` as an object of text fields among `names` (null is absent); else 422 listing why.
 

@@ -10,9 +10,13 @@ from typing import Any
 
 from connector.domain.reasons import Verdict
 from connector.domain.referral import ReferralState
-from connector.services.admin.merchant import DELIVERY_STATUSES
+from connector.domain.rules.decision import Outcome
+from connector.services.admin.adjustments import BLOCK, POINTS, REWARD, UNBLOCK
+from connector.services.admin.adjustments import GRANTABLE as GRANTABLE_KINDS
+from connector.services.admin.merchant import DELIVERY_STATUSES, SHOP_STATUSES
 from connector.services.referrals.records import CauseKind
 from connector.services.rewards.payouts import LISTED
+from connector.services.storefront.api import CONSENT_MODES
 
 # Every enum comes from the words the code writes, so the document cannot fall behind them.
 STATES = [s.value for s in ReferralState]
@@ -20,6 +24,11 @@ VERDICTS = [v.value for v in Verdict]
 CAUSE_KINDS = [k.value for k in CauseKind]
 DELIVERY_STATES = list(DELIVERY_STATUSES)
 PAYOUT_STATES = list(LISTED)
+OUTCOMES = [o.value for o in Outcome]
+ADJUSTMENT_KINDS = [POINTS, REWARD, BLOCK, UNBLOCK]
+SHOP_STATES = list(SHOP_STATUSES)
+CONSENT = list(CONSENT_MODES)
+GRANTABLE = list(GRANTABLE_KINDS)
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -63,7 +72,8 @@ def _path(name: str, description: str, kind: str = "integer") -> dict[str, Any]:
 AUTH_ERRORS = {
     "401": _error(
         "No or an invalid session token (`X-Shopify-Retry-Invalid-Session-Request: 1`"
-        " when App Bridge should fetch a new one and retry)."
+        " when App Bridge should fetch a new one and retry), or an expired, forged or unknown"
+        " store's admin token (`reason`: expired, signature, unknown_shop, malformed)."
     ),
     "403": _error("The shop has not installed the app."),
     "503": _error("Shopify is not configured on this server; the message says what to set."),
@@ -158,6 +168,94 @@ SCHEMAS: dict[str, Any] = {
         },
         rewards={"type": "array", "items": _ref("AdvocateReward")},
         points=INT,
+        clicks={"type": "integer", "description": "Visits through the advocate's link."},
+        friends={
+            "type": "array",
+            "items": _ref("Friend"),
+            "description": "The newest 20 friends referred, newest first.",
+        },
+        adjustments={
+            "type": "array",
+            "items": _ref("Adjustment"),
+            "description": "The newest 20 adjustments, newest first.",
+        },
+    ),
+    "Friend": _row(
+        referral_id=INT, email=STR_N, customer_id=STR_N, order_id=STR_N,
+        state={"enum": STATES}, created_at=TIME,
+    ),
+    "Adjustment": _row(
+        id=INT, advocate_id=INT, kind={"enum": ADJUSTMENT_KINDS},
+        points={"type": ["integer", "null"], "description": "Signed: added or removed points."},
+        reward_id=INT_N, reason=STR,
+        actor={"type": "string", "description": "The staff user who made it."},
+        created_at=TIME,
+    ),
+    "Adjusted": _row(adjustment=_ref("Adjustment"), points=INT, created=BOOL),
+    "Granted": _row(adjustment=_ref("Adjustment"), reward=_ref("AdvocateReward"), created=BOOL),
+    "Blocked": _row(
+        advocate=_ref("Advocate"),
+        adjustment={
+            "oneOf": [_ref("Adjustment"), {"type": "null"}],
+            "description": "null when the advocate was already in that state.",
+        },
+    ),
+    "SimulatedReward": _row(
+        side=STR, kind=STR, description=STR, amount=DECIMAL_N, currency=STR_N, points=INT_N
+    ),
+    "Simulation": _row(
+        outcome={"enum": OUTCOMES},
+        reason=STR_N,
+        state={"type": ["string", "null"], "description": "The state the referral would take."},
+        advocate={"oneOf": [_ref("Advocate"), {"type": "null"}]},
+        program_version=INT,
+        order_value=DECIMAL_N,
+        currency=STR_N,
+        rewards={"type": "array", "items": _ref("SimulatedReward")},
+        findings={"type": "array", "items": _ref("Finding")},
+        lines={"type": "array", "items": STR, "description": "The explanation, line by line."},
+    ),
+    "Change": _row(
+        path={"type": "string", "description": "The field, dotted, e.g. advocate_reward.value."},
+        before={"description": "Its value in `from` (null: absent)."},
+        after={"description": "Its value in `to` (null: absent)."},
+    ),
+    "Overview": _row(
+        attention=_row(
+            review=INT, dead_deliveries=INT, failed_rewards=INT, payouts_to_pay=INT,
+            store=_row(status={"enum": SHOP_STATES}, reason=STR_N),
+        ),
+        counts=_row(
+            advocates=INT, clicks=INT,
+            referrals={"type": "object", "additionalProperties": INT},
+        ),
+        program=_row(version=INT, name=STR, default=BOOL),
+    ),
+    "Settings": _row(
+        ref_param=STR,
+        consent={"enum": CONSENT},
+        name=STR,
+        url=STR,
+        copy={
+            "type": "object",
+            "description": "The merchant's overrides: locale -> message key -> text.",
+            "additionalProperties": OBJECT,
+        },
+        defaults={
+            "type": "object",
+            "description": "The widget's own copy for each locale (what an override replaces).",
+            "additionalProperties": OBJECT,
+        },
+        locales={"type": "array", "items": STR},
+    ),
+    "Partner": _row(
+        partner_id=STR, name=STR, account_id=STR, enrolled=BOOL,
+        advocate={"oneOf": [_ref("Advocate"), {"type": "null"}]},
+        landing={
+            "type": "object",
+            "additionalProperties": STR,
+            "description": "Co-branded landing text by locale, shown to the partner's audience.",
+        },
     ),
     "Referral": _row(
         id=INT,
@@ -272,6 +370,27 @@ BAD_BODY = {
 }
 NOT_FOUND = {"404": _error("No such id in this shop (another shop's ids are not found either).")}
 REFERRAL_ID = _path("id", "The referral's id.")
+ADVOCATE_ID = _path("id", "The advocate's id.")
+CURSOR = _query("cursor", "The `next_cursor` of the previous page.")
+REQUEST_KEY = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 100,
+    "description": "New for each change; the same key again returns the first result.",
+}
+ADJUST_ERRORS = {
+    **NOT_FOUND,
+    **BAD_BODY,
+    "409": _error("The request_key was used for a different adjustment."),
+}
+
+
+def _body(required: list[str], **properties: Any) -> dict[str, Any]:
+    """A JSON object body with these fields (and no others)."""
+    schema = {"type": "object", "additionalProperties": False, "properties": properties}
+    if required:
+        schema["required"] = required
+    return {"required": bool(required), "content": {"application/json": {"schema": schema}}}
 
 
 def _review(summary: str) -> dict[str, Any]:
@@ -342,7 +461,17 @@ PATHS: dict[str, Any] = {
                 "The page; pass `next_cursor` as `cursor` for the next one (null: no more).",
                 _list("advocates", "Advocate", next_cursor=STR_N),
             ),
-            parameters=[LIMIT, _query("cursor", "The `next_cursor` of the previous page.")],
+            parameters=[
+                LIMIT,
+                CURSOR,
+                _query(
+                    "q",
+                    "Find by code (exact), or email or name (their first characters).",
+                    type="string",
+                    maxLength=320,
+                ),
+                _query("status", "Only active or only blocked advocates.", enum=["active", "blocked"]),
+            ],
             others=BAD_QUERY,
         ),
         "post": _op(
@@ -377,18 +506,184 @@ PATHS: dict[str, Any] = {
     },
     "/admin/api/advocates/{id}": {
         "get": _op(
-            "One advocate with referrals by state, rewards and points balance.",
+            "One advocate: referrals by state, rewards, points, clicks, friends, adjustments.",
             _json("The advocate.", _ref("AdvocateStats")),
-            parameters=[_path("id", "The advocate's id.")],
+            parameters=[ADVOCATE_ID],
             others=NOT_FOUND,
+        )
+    },
+    "/admin/api/advocates/{id}/points": {
+        "post": _op(
+            "Add (positive) or remove (negative) points, with a reason; recorded with the"
+            " session's user. The balance never goes below zero.",
+            _json("Adjusted; `points` is the balance now.", _ref("Adjusted")),
+            status="201",
+            parameters=[ADVOCATE_ID],
+            requestBody=_body(
+                ["points", "reason", "request_key"],
+                points={"type": "integer", "description": "Signed, not 0."},
+                reason=STR,
+                request_key=REQUEST_KEY,
+            ),
+            others={**ADJUST_ERRORS, "200": _json("The key's earlier adjustment.", _ref("Adjusted"))},
+        )
+    },
+    "/admin/api/advocates/{id}/rewards": {
+        "post": _op(
+            "Grant the advocate a reward by hand (the outbox issues it), with a reason;"
+            " recorded with the session's user.",
+            _json("Granted.", _ref("Granted")),
+            status="201",
+            parameters=[ADVOCATE_ID],
+            requestBody=_body(
+                ["kind", "reason", "request_key"],
+                kind={"enum": GRANTABLE},
+                value={
+                    "type": "string",
+                    "description": "An amount in the program's currency, or a percentage;"
+                    " not for free_shipping.",
+                },
+                reason=STR,
+                request_key=REQUEST_KEY,
+                expires_days={"type": "integer", "minimum": 1, "maximum": 3650},
+            ),
+            others={**ADJUST_ERRORS, "200": _json("The key's earlier grant.", _ref("Granted"))},
+        )
+    },
+    "/admin/api/advocates/{id}/block": {
+        "post": _op(
+            "Block an advocate: they earn nothing new, and a referral of theirs says why.",
+            _json("Blocked.", _ref("Blocked")),
+            parameters=[ADVOCATE_ID],
+            requestBody=_body([], reason=STR),
+            others={**NOT_FOUND, **BAD_BODY},
+        )
+    },
+    "/admin/api/advocates/{id}/unblock": {
+        "post": _op(
+            "Unblock an advocate: they earn again from now on.",
+            _json("Active again.", _ref("Blocked")),
+            parameters=[ADVOCATE_ID],
+            requestBody=_body([], reason=STR),
+            others={**NOT_FOUND, **BAD_BODY},
         )
     },
     "/admin/api/referrals": {
         "get": _op(
-            "The newest referrals, optionally in one state.",
-            _json("The referrals.", _list("referrals", "Referral")),
-            parameters=[_query("state", "Only referrals in this state.", enum=STATES), LIMIT],
-            others={"400": _error("Unknown state (the message and `valid` list the states).")},
+            "A page of referrals, newest first: by state, by date made, by advocate.",
+            _json(
+                "The page; pass `next_cursor` as `cursor` for the next one (null: no more).",
+                _list("referrals", "Referral", next_cursor=STR_N),
+            ),
+            parameters=[
+                _query("state", "Only referrals in this state.", enum=STATES),
+                _query("since", "Made at or after (ISO-8601; a time without offset is UTC)."),
+                _query("until", "Made before (ISO-8601)."),
+                _query("advocate_id", "Only this advocate's.", type="integer"),
+                LIMIT,
+                CURSOR,
+            ],
+            others={"400": _error("A bad filter (an unknown state is listed in `valid`).")},
+        )
+    },
+    "/admin/api/simulate": {
+        "post": _op(
+            "What an order would earn, for whom and why, under the live program or the body's"
+            " `program` (a form not saved yet). Writes nothing and asks the store nothing.",
+            _json("The decision explained.", _ref("Simulation")),
+            requestBody=_body(
+                ["subtotal"],
+                subtotal=DECIMAL,
+                total=DECIMAL,
+                currency={"type": "string", "description": "Default: the program's."},
+                code={"type": "string", "description": "The code the friend used at checkout."},
+                email={"type": "string", "description": "The friend's email."},
+                customer_id=STR,
+                new_customer={"type": "boolean", "default": True},
+                paid={"type": "boolean", "default": True},
+                program={"type": "object", "description": "A program's JSON form, as PUT takes."},
+            ),
+            others={
+                **BAD_BODY,
+                "422": _error("A bad field; a bad `program` field's path starts `program.`."),
+            },
+        )
+    },
+    "/admin/api/overview": {
+        "get": _op(
+            "What needs a person now (review, dead deliveries, failed rewards, payouts to pay,"
+            " a store to authorise again) and the program's counts to date.",
+            _json("The overview.", _ref("Overview")),
+        )
+    },
+    "/admin/api/settings": {
+        "get": _op(
+            "The shop's settings, with the widget's default copy for each locale.",
+            _json("The settings.", _ref("Settings")),
+        ),
+        "put": _op(
+            "Change some settings; absent fields stay, a locale's `copy` replaces its overrides.",
+            _json("The settings now.", _ref("Settings")),
+            requestBody=_body(
+                [],
+                ref_param={"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,31}$"},
+                consent={"enum": CONSENT},
+                name=STR,
+                url=STR,
+                copy={"type": "object", "additionalProperties": OBJECT},
+            ),
+            others={
+                **BAD_BODY,
+                "422": _error('`error` is "invalid settings"; `fields` names each bad field.'),
+            },
+        ),
+    },
+    "/admin/api/partners": {
+        "get": _op(
+            "The live program's partner brands, enrolled or not, with their landing text.",
+            _json("The partners.", _list("partners", "Partner")),
+        ),
+        "post": _op(
+            "Enrol one of the program's partners (its shared code) with its landing text.",
+            _json("Enrolled now.", _row(partner=_ref("Partner"), created=BOOL)),
+            status="201",
+            requestBody=_body(
+                ["partner_id"],
+                partner_id=STR,
+                landing={"type": "object", "additionalProperties": STR},
+            ),
+            others={
+                "200": _json("Enrolled already.", _row(partner=_ref("Partner"), created=BOOL)),
+                **BAD_BODY,
+            },
+        ),
+    },
+    "/admin/api/program/diff": {
+        "get": _op(
+            "What changed between two saved versions.",
+            _json(
+                "The changed fields.",
+                _row(**{"from": INT, "to": INT, "changes": {"type": "array", "items": _ref("Change")}}),
+            ),
+            parameters=[
+                {**_query("from", "The version to compare from.", type="integer"), "required": True},
+                _query("to", "The version to compare to (default: the live one).", type="integer"),
+            ],
+            others={**BAD_QUERY, "404": _error("The program has no such version.")},
+        )
+    },
+    "/admin/api/program/versions/{version}/restore": {
+        "post": _op(
+            "Save an earlier version's rules again as the next version.",
+            _json(
+                "Saved; `restored_from` names the version it came from.",
+                {"allOf": [_ref("SavedProgram"), _row(restored_from=INT)]},
+            ),
+            parameters=[_path("version", "The version to restore.")],
+            others={
+                "404": _error("The program has no such version."),
+                "422": _error("That version is no longer a valid program; `fields` says why."),
+            },
         )
     },
     "/admin/api/referrals/{id}": {
@@ -425,6 +720,20 @@ PATHS: dict[str, Any] = {
             {"description": "CSV with a header row.", "content": {"text/csv": {"schema": STR}}},
             parameters=PAYOUT_FILTERS,
             others=BAD_QUERY,
+        )
+    },
+    "/admin/api/payouts/{id}/paid": {
+        "post": _op(
+            "Mark a cash or donation record paid, as the session's user; marking it twice"
+            " changes nothing.",
+            _json("The record, paid.", _row(payout=_ref("Payout"))),
+            parameters=[_path("id", "The record's reward_id.")],
+            requestBody=_body([], reference={"type": "string", "maxLength": 255}),
+            others={
+                **NOT_FOUND,
+                **BAD_BODY,
+                "409": _error("The record is not one to pay (pending, failed or taken back)."),
+            },
         )
     },
     "/admin/api/contests/{contest_id}/leaderboard": {

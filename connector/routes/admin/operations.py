@@ -4,10 +4,25 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from connector.routes.admin.base import Call, Problem, admin, answer, choice, limit, moment, path_id
+from connector.routes.admin.base import (
+    Call,
+    Problem,
+    admin,
+    answer,
+    choice,
+    invalid,
+    json_body,
+    known,
+    limit,
+    moment,
+    path_id,
+    text_field,
+)
 from connector.services.admin.merchant import DELIVERY_STATUSES, NotFound, replay_delivery
 from connector.services.pipeline.deliveries import list_deliveries
 from connector.services.rewards import contests, payouts
+
+MAX_REFERENCE = 255
 
 
 async def _payouts(call: Call) -> list[payouts.Payout]:
@@ -30,6 +45,25 @@ async def get_payouts_csv(call: Call) -> Response:
     text = payouts.payouts_csv(await _payouts(call))
     disposition = 'attachment; filename="payouts.csv"'
     return Response(text, media_type="text/csv", headers={"Content-Disposition": disposition})
+
+
+@admin
+async def post_paid(call: Call) -> Response:
+    """Mark a cash or donation record paid, as the session's user, with an optional reference."""
+    reward_id = path_id(call.request, "payout")
+    body = known(await json_body(call.request, required=False), ("reference",))
+    reference = text_field(body, "reference").strip()
+    if len(reference) > MAX_REFERENCE:
+        raise invalid("reference", f"must be at most {MAX_REFERENCE} characters")
+    try:
+        paid = await payouts.mark_paid(
+            call.runtime, call.shop, reward_id, by=call.actor, reference=reference or None
+        )
+    except payouts.NotPayable as exc:
+        raise Problem(409, str(exc)) from None
+    except LookupError as exc:
+        raise Problem(404, str(exc)) from None
+    return answer({"payout": paid})
 
 
 @admin

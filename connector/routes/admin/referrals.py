@@ -8,13 +8,17 @@ from starlette.responses import Response
 
 from connector.domain.referral import ReferralState, Refusal, Transition
 from connector.routes.admin.base import (
+    MAX_ID,
     Call,
     Problem,
     admin,
     answer,
     choice,
+    cursor,
     json_body,
     limit,
+    moment,
+    page,
     path_id,
     texts,
 )
@@ -29,10 +33,18 @@ Review = Callable[[Runtime, AdminShop, int, str, str], Awaitable[Transition | Re
 
 @admin
 async def get_referrals(call: Call) -> Response:
-    """The newest referrals, optionally in one state."""
-    state = choice(call.request, "state", STATES)
-    rows = await views.list_referrals(call.shop, state, limit(call.request))
-    return answer({"referrals": rows})
+    """A page of referrals, newest first: by state, date and advocate."""
+    request = call.request
+    size = limit(request)
+    advocate = request.query_params.get("advocate_id")
+    if advocate is not None and not (advocate.isdigit() and int(advocate) <= MAX_ID):
+        raise Problem(400, f"advocate_id must be an advocate's id, got {advocate!r}")
+    rows = await views.list_referrals(
+        call.shop, choice(request, "state", STATES), size + 1, before=cursor(request),
+        since=moment(request, "since"), until=moment(request, "until"),
+        advocate_id=int(advocate) if advocate else None,
+    )  # fmt: skip
+    return answer(page(rows, size, "referrals"))
 
 
 @admin

@@ -13,8 +13,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TypeAlias
 
+from tortoise.functions import Count
+
 from connector.domain.referral import ReferralState
 from connector.errors import ConnectorError
+from connector.services.admin.adjustments import AdjustmentRow, recent_adjustments
 from connector.services.base.rows import fk
 from connector.services.pipeline.deliveries import replay
 from connector.services.referrals.advocates import AdvocateRow, advocate_row
@@ -23,6 +26,7 @@ from connector.store.models import (
     Advocate,
     Delivery,
     DeliveryStatus,
+    LinkClick,
     Referral,
     Reward,
     Shop,
@@ -32,6 +36,9 @@ from connector.store.models import (
 # The shop an admin call acts for, named here so the routes can type it without the store.
 AdminShop: TypeAlias = Shop
 DELIVERY_STATUSES = tuple(s.value for s in DeliveryStatus)
+SHOP_STATUSES = tuple(s.value for s in ShopStatus)
+# How many of an advocate's newest friends and adjustments one advocate's page shows.
+RECENT = 20
 
 
 class ShopNotInstalled(ConnectorError, LookupError):
@@ -60,13 +67,28 @@ class AdvocateReward:
 
 
 @dataclass(frozen=True)
+class Friend:
+    """A friend the advocate referred: their referral, who they are, and where it stands."""
+
+    referral_id: int
+    email: str | None
+    customer_id: str | None
+    order_id: str | None
+    state: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class AdvocateStats:
-    """An advocate, their referrals counted by state, their rewards and their points balance."""
+    """An advocate, their referrals counted by state, rewards, points, clicks, friends, changes."""
 
     advocate: AdvocateRow
     referrals: dict[str, int]
     rewards: tuple[AdvocateReward, ...]
     points: int
+    clicks: int
+    friends: tuple[Friend, ...]
+    adjustments: tuple[AdjustmentRow, ...]
 
 
 async def admin_shop(platform: str, domain: str) -> Shop:
@@ -100,17 +122,31 @@ async def advocate_stats(shop: Shop, advocate_id: int) -> AdvocateStats:
     advocate = await Advocate.get_or_none(id=advocate_id, shop_id=shop.id)
     if advocate is None:
         raise NotFound(f"no advocate {advocate_id}")
-    states = await Referral.filter(shop_id=shop.id, advocate_id=advocate.id).values_list(
-        "state", flat=True
+    states = await (
+        Referral.filter(shop_id=shop.id, advocate_id=advocate.id)
+        .annotate(n=Count("id"))
+        .group_by("state")
+        .values_list("state", "n")
     )
     # Every state is listed, zeros included, so a dashboard needs no list of its own.
-    counted = Counter(str(s) for s in states)
+    counted = Counter({str(s): int(n) for s, n in states})
     rewards = await Reward.filter(shop_id=shop.id, advocate_id=advocate.id).order_by("id")
+    newest = await (
+        Referral.filter(shop_id=shop.id, advocate_id=advocate.id)
+        .order_by("-id")
+        .limit(RECENT)
+    )
     return AdvocateStats(
         advocate=advocate_row(shop, advocate),
         referrals={state.value: counted[state.value] for state in ReferralState},
         rewards=tuple(_reward(r) for r in rewards),
         points=await balance(shop.id, advocate.id),
+        clicks=await LinkClick.filter(shop_id=shop.id, advocate_id=advocate.id).count(),
+        friends=tuple(
+            Friend(r.id, r.friend_email, r.friend_customer_id, r.order_id, r.state, r.created_at)
+            for r in newest
+        ),
+        adjustments=tuple(await recent_adjustments(shop, advocate.id, RECENT)),
     )
 
 

@@ -36,6 +36,10 @@ log = logging.getLogger("connector.advocates")
 
 CUSTOMER, PARTNER = "customer", "partner"
 ACTIVE = "active"
+# Blocked by the shop: their codes still attribute, and the decision says they earn nothing.
+BLOCKED = "blocked"
+# The advocates whose codes and claims attribute an order (a redacted advocate's never do).
+ATTRIBUTABLE = (ACTIVE, BLOCKED)
 FRIEND, FRIEND_SINGLE = "friend", "friend_single"
 # The share link's parameter (`?ref=CODE`) unless the shop's storefront settings name another.
 DEFAULT_REF_PARAM = ReferralLookup().param_names[0]
@@ -344,11 +348,42 @@ def advocate_row(shop: Shop, a: Advocate) -> AdvocateRow:
     )
 
 
+def search_filter(text: str) -> Q:
+    """Advocates whose code is `text`, or whose email or name starts with it.
+
+    Each part is one a btree index answers (a prefix `LIKE` is one on a C-collation database):
+    the friend code and share token exactly, the normalized (lower-case) email by its first
+    characters, and the name by its first characters as typed, in lower case, capitalised or
+    in title case ("ana" finds "Ana García"), rather than a case-folding scan of every name.
+    """
+    term = text.strip()
+    code = normalize_code(term)
+    found = Q(friend_code=code) | Q(share_token=code)
+    found |= Q(email_normalized__startswith=term.lower())
+    if "@" in term:
+        found |= Q(email_normalized=normalize_email(term))
+    for variant in dict.fromkeys((term, term.lower(), term.capitalize(), term.title())):
+        found |= Q(name__startswith=variant)
+    return found
+
+
 async def list_advocates(
-    shop: Shop, limit: int = 100, before: int | None = None
+    shop: Shop,
+    limit: int = 100,
+    before: int | None = None,
+    *,
+    search: str | None = None,
+    status: str | None = None,
 ) -> list[AdvocateRow]:
-    """The shop's advocates, newest first; `before` (an id) starts the list after that one."""
+    """The shop's advocates, newest first; `before` (an id) starts the list after that one.
+
+    `search` keeps those `search_filter` finds; `status` those active or blocked.
+    """
     query = Advocate.filter(shop_id=shop.id)
+    if search:
+        query = query.filter(search_filter(search))
+    if status:
+        query = query.filter(status=status)
     if before is not None:
         query = query.filter(id__lt=before)
     return [advocate_row(shop, a) for a in await query.order_by("-id").limit(limit)]

@@ -33,7 +33,7 @@ from connector.domain.rules.facts import (
     cap_since,
     velocity_since,
 )
-from connector.services.referrals.advocates import ACTIVE, domain_id, ref_param
+from connector.services.referrals.advocates import ATTRIBUTABLE, BLOCKED, domain_id, ref_param
 from connector.store.models import (
     Advocate,
     DiscountCode,
@@ -113,8 +113,11 @@ async def load_lookup(
         rows[domain_id(advocate)] = advocate.id
 
     if codes:
+        # Blocked advocates too: the decision then says the advocate is blocked.
         advocates = await Advocate.filter(
-            Q(friend_code__in=codes) | Q(share_token__in=codes), shop_id=shop.id, status=ACTIVE
+            Q(friend_code__in=codes) | Q(share_token__in=codes),
+            shop_id=shop.id,
+            status__in=ATTRIBUTABLE,
         ).using_db(db)
         for advocate in advocates:
             for code in {advocate.friend_code, advocate.share_token} & codes:
@@ -125,14 +128,14 @@ async def load_lookup(
             .prefetch_related("advocate")
         )
         for row in singles:
-            if row.advocate is not None and row.advocate.status == ACTIVE:
+            if row.advocate is not None and row.advocate.status in ATTRIBUTABLE:
                 own(row.code, row.advocate)
     claims: dict[str, tuple[Claim, ...]] = {}
     email = normalize_email(order.email) if order.email else ""
     if email:
         found = (
             await OfferClaim.filter(
-                shop_id=shop.id, email_normalized=email, advocate__status=ACTIVE
+                shop_id=shop.id, email_normalized=email, advocate__status__in=ATTRIBUTABLE
             )
             .using_db(db)
             .order_by("claimed_at", "id")
@@ -152,6 +155,7 @@ def identity(advocate: Advocate) -> AdvocateIdentity:
         email=advocate.email,
         name=advocate.name,
         cause_id=advocate.charity_cause,
+        blocked=advocate.status == BLOCKED,
     )
 
 

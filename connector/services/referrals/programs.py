@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
@@ -34,6 +34,9 @@ DEFAULTS_AUTHOR = "defaults"
 # Two admins saving at the same moment race for the same number; the loser takes the next.
 MAX_SAVE_TRIES = 5
 
+
+# A saved version as the admin routes type it (they do not import the store).
+SavedVersion: TypeAlias = ProgramVersion
 
 class ProgramChanged(ConnectorError):
     """The program was saved while an order was being judged under the defaults: judge it again.
@@ -172,6 +175,22 @@ async def list_versions(shop: Shop) -> list[VersionRow]:
         VersionRow(r.version, str(r.config.get("name", "")), r.created_at, r.created_by, r.note)
         for r in rows
     ]
+
+
+async def version_config(shop: Shop, version: int) -> dict[str, Any]:
+    """The saved config (JSON form) of one version; LookupError if the shop has no such version."""
+    row = await ProgramVersion.get_or_none(shop_id=shop.id, version=version)
+    if row is None:
+        raise LookupError(f"the program has no version {version}")
+    return row.config
+
+
+async def restore_version(
+    runtime: Runtime, shop: Shop, version: int, actor: str
+) -> ProgramVersion:
+    """Save an earlier version's rules again as the next version (history is never rewritten)."""
+    config = await version_config(shop, version)
+    return await save_program(runtime, shop, config, actor, note=f"Restored from version {version}.")
 
 
 async def find_shop(domain: str) -> Shop:

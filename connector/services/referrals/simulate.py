@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
+from connector.domain.program import Program
 from connector.domain.rules.decide import decide
 from connector.domain.rules.decision import Decision
 from connector.domain.rules.explain import explain
@@ -80,3 +82,60 @@ async def simulate_order(
         lines.append("The shop has no saved program: judged under the defaults.")
     lines.append("Dry run: nothing was written and nothing was created in the store.")
     return Simulation(decision, tuple(lines), prepared.prior_orders, source)
+
+
+@dataclass(frozen=True)
+class TestOrder:
+    """An order a merchant describes in the admin, to see what it would earn under a program."""
+
+    subtotal: Decimal
+    total: Decimal | None = None
+    currency: str | None = None
+    code: str | None = None
+    email: str | None = None
+    customer_id: str | None = None
+    new_customer: bool = True
+    paid: bool = True
+
+
+@dataclass(frozen=True)
+class TestSimulation:
+    """The decision on a described order, its explanation, and the advocate it names (row id)."""
+
+    decision: Decision
+    lines: tuple[str, ...]
+    advocate_row: int | None
+
+
+async def simulate_test_order(
+    runtime: Runtime, shop: Shop, order: TestOrder, program: Program | None = None
+) -> TestSimulation:
+    """Judge a described order under `program` (a form not saved yet) or the live program.
+
+    Nothing is asked of the store: the friend is new or not as the merchant says. Nothing is
+    written. The code is read as the discount code the friend typed at checkout.
+    """
+    live = await live_program(runtime, shop)
+    judged = program or live.program
+    now = runtime.now()
+    facts = OrderFacts(
+        shop=shop.domain, order_id="test-order", currency=order.currency or judged.currency,
+        subtotal=order.subtotal, total=order.total if order.total is not None else order.subtotal,
+        created_at=now, customer_id=order.customer_id, email=order.email, paid=order.paid,
+        discount_codes=(order.code,) if order.code else (),
+    )  # fmt: skip
+    lookup, rows = await load_lookup(shop, facts)
+    prior = 0 if order.new_customer else 1
+    # Read-only: outside a transaction the history's row locks are released at once.
+    history = await load_history(
+        shop.id, lookup, rows.values(), prior, conn(), program=judged, at=now
+    )
+    decision = decide(facts, judged, history, now)
+    lines = list(explain(decision))
+    if program is not None:
+        lines.append("Judged under the program as edited, not saved yet.")
+    elif not live.saved:
+        lines.append("The shop has no saved program: judged under the defaults.")
+    lines.append("Dry run: nothing was written and nothing was created in the store.")
+    advocate = rows.get(decision.advocate_id) if decision.advocate_id else None
+    return TestSimulation(decision, tuple(lines), advocate)

@@ -112,12 +112,28 @@ def _row(r: Referral) -> ReferralRow:
 
 
 async def list_referrals(
-    shop: Shop, state: str | None = None, limit: int = 50
+    shop: Shop,
+    state: str | None = None,
+    limit: int = 50,
+    *,
+    before: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    advocate_id: int | None = None,
 ) -> list[ReferralRow]:
-    """The shop's referrals, newest first, optionally in one state."""
+    """The shop's referrals, newest first: optionally in one state, made in [since, until), of
+    one advocate; `before` (an id) starts the list after that one."""
     query = Referral.filter(shop_id=shop.id)
     if state:
         query = query.filter(state=state)
+    if since is not None:
+        query = query.filter(created_at__gte=since)
+    if until is not None:
+        query = query.filter(created_at__lt=until)
+    if advocate_id is not None:
+        query = query.filter(advocate_id=advocate_id)
+    if before is not None:
+        query = query.filter(id__lt=before)
     return [_row(r) for r in await query.order_by("-id").limit(limit)]
 
 

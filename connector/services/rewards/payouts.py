@@ -33,6 +33,10 @@ COLUMNS = (
 )  # fmt: skip
 
 
+class NotPayable(LookupError):
+    """The record exists but is not one a person pays now (pending, failed, taken back)."""
+
+
 @dataclass(frozen=True)
 class Payout:
     """One cash or donation record and whether it was paid."""
@@ -137,6 +141,6 @@ async def mark_paid(
             columns = ["status", "paid_at", "paid_by", "payout_reference", "platform_ref"]
             await reward.save(using_db=tx, update_fields=[*columns, "updated_at"])
         elif reward.status != RewardStatus.PAID:
-            raise LookupError(f"record {reward_id} is {reward.status}; only recorded ones are paid")
+            raise NotPayable(f"record {reward_id} is {reward.status}; only recorded ones are paid")
     advocate = await Advocate.get_or_none(id=fk(reward, "advocate"))
     return _payout(reward, advocate)

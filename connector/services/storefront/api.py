@@ -71,6 +71,13 @@ class Visitor:
     ip: str
 
 
+# How the widget learns it may remember a referral in the browser: "platform" asks the store's
+# own consent API (Shopify's Customer Privacy API; elsewhere nothing is kept until the page
+# grants it), "ask" waits for the page to grant it, "granted" needs no consent (the store's
+# banner already covers it).
+CONSENT_MODES = ("platform", "ask", "granted")
+
+
 @dataclass(frozen=True)
 class StorefrontSettings:
     """A shop's storefront choices, kept in `Shop.settings["storefront"]`."""
@@ -80,6 +87,9 @@ class StorefrontSettings:
     url: str = ""  # the storefront's home page, where share links point
     origins: tuple[str, ...] = ()  # extra origins the widget runs on (CORS)
     copy: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # locale -> overrides
+    consent: str = CONSENT_MODES[0]
+    # partner id -> {"landing": {locale: co-branded text shown to a partner's audience}}
+    partners: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 def storefront_settings(shop: Shop) -> StorefrontSettings:
@@ -97,6 +107,8 @@ def storefront_settings(shop: Shop) -> StorefrontSettings:
         url=str(raw.get("url") or ""),
         origins=tuple(str(o) for o in raw.get("origins") or ()),
         copy=copy,
+        consent=raw["consent"] if raw.get("consent") in CONSENT_MODES else CONSENT_MODES[0],
+        partners=raw["partners"] if isinstance(raw.get("partners"), Mapping) else {},
     )
 
 
@@ -198,6 +210,7 @@ async def config(runtime: Runtime, visitor: Visitor, locale_tag: str | None) -> 
         },
         "window_days": program.attribution_window_days,
         "ref_param": sf.ref_param,
+        "consent": sf.consent,
         "customer": visitor.customer_id is not None,
         "me": me,
     }
@@ -246,11 +259,17 @@ async def click(runtime: Runtime, visitor: Visitor, ref: str) -> dict[str, Any] 
     program = (await live_program(runtime, shop)).program
     unique = program.friend_code_mode is FriendCodeMode.UNIQUE
     offered = program.friend_offer is not None
-    return {
+    answer: dict[str, Any] = {
         "offer": _rule(program.friend_offer, program.currency),
         "code": advocate.friend_code if offered and not unique else None,
         "claim": offered and unique,
     }
+    partner = program.partner_for(advocate.partner_account)
+    if partner is not None:
+        # A partner's audience sees the partner's name and its co-branded landing text.
+        landing = (storefront_settings(shop).partners.get(partner.partner_id) or {}).get("landing")
+        answer["partner"] = {"name": partner.name, "landing": dict(landing or {})}
+    return answer
 
 
 def _decoy_code(runtime: Runtime, advocate: Advocate, email: str) -> str:

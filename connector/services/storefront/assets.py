@@ -115,7 +115,8 @@ def resolve_locale(tag: str | None, available: Mapping[str, Any]) -> str:
     return by_lower.get(language, DEFAULT_LOCALE)
 
 
-def _valid_override(base: Message, value: Any) -> bool:
+def valid_override(base: Message, value: Any) -> bool:
+    """True when `value` may replace the message `base`: text for text, plural forms for plurals."""
     if isinstance(base, str):
         return isinstance(value, str)
     return (
@@ -132,6 +133,6 @@ def messages(
     merged: dict[str, Message] = dict(assets.locales[DEFAULT_LOCALE])
     merged.update(assets.locales.get(locale, {}))
     for key, value in (overrides or {}).items():
-        if key in merged and _valid_override(merged[key], value):
+        if key in merged and valid_override(merged[key], value):
             merged[key] = value
     return merged

@@ -1,0 +1,99 @@
+"""The admin's first page: what needs a person now, and the program's counts to date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.functions import Count
+
+from connector.domain.referral import ReferralState
+from connector.services.base.runtime import Runtime
+from connector.services.referrals.programs import live_program
+from connector.services.rewards.payouts import PAYOUT_KINDS
+from connector.store.models import (
+    Advocate,
+    Delivery,
+    DeliveryStatus,
+    LinkClick,
+    Referral,
+    Reward,
+    RewardStatus,
+    Shop,
+)
+
+
+@dataclass(frozen=True)
+class StoreState:
+    """Whether the store connection works: `needs_reauth` means open the app (or connect) again."""
+
+    status: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Attention:
+    """What waits for a person: each is a count, zero when nothing does."""
+
+    review: int
+    dead_deliveries: int
+    failed_rewards: int
+    payouts_to_pay: int
+    store: StoreState
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The program's figures to date."""
+
+    advocates: int
+    clicks: int
+    referrals: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ProgramSummary:
+    """The live program in a line: its version, name, and whether it is still the defaults."""
+
+    version: int
+    name: str
+    default: bool
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What needs attention, the counts to date, and the live program."""
+
+    attention: Attention
+    counts: Counts
+    program: ProgramSummary
+
+
+async def overview(runtime: Runtime, shop: Shop) -> Overview:
+    """The shop's overview: each figure is one counting query on an index."""
+    states = dict(
+        await Referral.filter(shop_id=shop.id)
+        .annotate(n=Count("id"))
+        .group_by("state")
+        .values_list("state", "n")
+    )
+    referrals = {s.value: int(states.get(s.value, 0)) for s in ReferralState}
+    dead = Delivery.filter(
+        status=DeliveryStatus.DEAD, platform=shop.platform, shop_domain=shop.domain
+    )
+    to_pay = Reward.filter(shop_id=shop.id, kind__in=PAYOUT_KINDS, status=RewardStatus.RECORDED)
+    live = await live_program(runtime, shop)
+    return Overview(
+        attention=Attention(
+            review=referrals[ReferralState.FLAGGED.value],
+            dead_deliveries=await dead.count(),
+            failed_rewards=await Reward.filter(shop_id=shop.id, status=RewardStatus.FAILED).count(),
+            payouts_to_pay=await to_pay.count(),
+            store=StoreState(str(shop.status), shop.status_reason),
+        ),
+        counts=Counts(
+            advocates=await Advocate.filter(shop_id=shop.id).count(),
+            clicks=await LinkClick.filter(shop_id=shop.id).count(),
+            referrals=referrals,
+        ),
+        program=ProgramSummary(live.program.version, live.program.name, not live.saved),
+    )
