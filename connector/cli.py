@@ -358,6 +358,13 @@ def _reward_parsers(sub: Any) -> None:
 # --- Referrals: programs, advocates, referrals and the review queue (services.referrals: programs, advocates, crediting, views) ---
 
 
+def _field_errors(errors: Sequence[tuple[str, str]]) -> int:
+    """Print each bad field with what is wrong; the exit status of a refused input (2)."""
+    for path, message in errors:
+        console.print(f"[red]{path}[/red]: {message}", highlight=False)
+    return 2
+
+
 def _json_out(value: Any) -> None:
     print(json.dumps(value, default=str, indent=2, ensure_ascii=False))
 
@@ -371,6 +378,12 @@ async def cmd_program(args: argparse.Namespace, settings: Settings) -> int:
     from connector.services.referrals import programs
     async def body(runtime: Any) -> int:
         shop = await programs.find_shop(args.shop)
+        if args.action == "diff":
+            return await _program_diff(shop, args)
+        if args.action == "restore":
+            row = await programs.restore_version(runtime, shop, args.version, args.by)
+            console.print(f"saved version {row.version} of {shop.domain}'s program")
+            return 0
         if args.action == "show":
             live = await programs.live_program(runtime, shop)
             if not live.saved:
@@ -381,13 +394,28 @@ async def cmd_program(args: argparse.Namespace, settings: Settings) -> int:
         try:
             row = await programs.save_program(runtime, shop, data, args.by, args.note)
         except ProgramError as exc:
-            for path, message in exc.errors:
-                console.print(f"[red]{path}[/red]: {message}", highlight=False)
-            return 2
+            return _field_errors(exc.errors)
         console.print(f"saved version {row.version} of {shop.domain}'s program")
         return 0
 
     return await _with_runtime(settings, body)
+
+
+async def _program_diff(shop: Any, args: argparse.Namespace) -> int:
+    """Print what changed between two saved versions (the newer defaults to the live one)."""
+    from connector.domain.program.changes import config_changes
+    from connector.services.referrals import programs
+
+    versions = await programs.list_versions(shop)
+    end = args.to if args.to is not None else (versions[0].version if versions else args.start)
+    before = await programs.version_config(shop, args.start)
+    after = await programs.version_config(shop, end)
+    changes = config_changes(before, after)
+    console.print(f"version {args.start} -> {end}: {len(changes)} change(s)")
+    for change in changes:
+        line = f"  {change.path}: {json.dumps(change.before)} -> {json.dumps(change.after)}"
+        console.print(line, markup=False, highlight=False)
+    return 0
 
 
 ADVOCATE_COLUMNS: Columns = {
@@ -411,10 +439,60 @@ async def cmd_advocates(args: argparse.Namespace, settings: Settings) -> int:
             verb = "enrolled" if done.created else "already enrolled"
             console.print(f"advocate {done.advocate.id} {verb}: {done.share_link}")
             return 0
-        _print_rows(await advocates.list_advocates(shop, limit=args.limit), ADVOCATE_COLUMNS)
+        if args.action != "list":
+            return await _adjust(runtime, shop, args)
+        rows = await advocates.list_advocates(
+            shop, limit=args.limit, search=args.search, status=args.status
+        )
+        _print_rows(rows, ADVOCATE_COLUMNS)
         return 0
 
     return await _with_runtime(settings, body)
+
+
+async def _adjust(runtime: Any, shop: Any, args: argparse.Namespace) -> int:
+    """Points, a granted reward, block or unblock: recorded with --by and --reason."""
+    import secrets
+    from decimal import Decimal, InvalidOperation
+
+    from connector.services.admin import adjustments
+    from connector.services.base.limits import FieldInvalid
+    from connector.services.referrals.programs import live_program
+
+    # Without --key each run is a new adjustment; with it, running it again changes nothing.
+    key = getattr(args, "key", None) or f"cli-{secrets.token_hex(8)}"
+    try:
+        if args.action in ("block", "unblock"):
+            advocate, row = await adjustments.set_blocked(
+                runtime, shop, args.id, args.action == "block", args.reason, actor=args.by
+            )
+            state = "unchanged" if row is None else "recorded"
+            console.print(f"advocate {advocate.id} is {advocate.status} ({state})")
+            return 0
+        if args.action == "points":
+            done = await adjustments.adjust_points(
+                runtime, shop, args.id, args.points, args.reason, actor=args.by, request_key=key
+            )
+        else:
+            try:
+                value = Decimal(args.value) if args.value is not None else None
+            except InvalidOperation:
+                raise FieldInvalid("value", f"must be an amount, got {args.value!r}") from None
+            currency = (await live_program(runtime, shop)).program.currency
+            done = await adjustments.grant_reward(
+                runtime, shop, args.id, args.kind, value, args.reason,
+                currency=currency, actor=args.by, request_key=key,
+            )  # fmt: skip
+    except FieldInvalid as exc:
+        console.print(f"[red]{exc.field}[/red]: {exc.message}", highlight=False)
+        return 2
+    except (LookupError, adjustments.KeyReused) as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False)
+        return 1
+    verb = "recorded" if done.created else "already recorded (same --key)"
+    reward = f", reward {done.adjustment.reward_id}" if done.adjustment.reward_id else ""
+    console.print(f"adjustment {done.adjustment.id} {verb}{reward}; points now {done.points}")
+    return 0
 
 
 REFERRAL_COLUMNS: Columns = {
@@ -433,7 +511,9 @@ async def cmd_referrals(args: argparse.Namespace, settings: Settings) -> int:
     async def body() -> int:
         if args.action == "list":
             shop = await find_shop(args.shop)
-            rows = await views.list_referrals(shop, args.state, args.limit)
+            rows = await views.list_referrals(
+                shop, args.state, args.limit, since=_when(args.since), until=_when(args.until)
+            )
             _print_rows(rows, REFERRAL_COLUMNS)
             return 0
         detail = await views.referral_detail(args.id)
@@ -490,11 +570,39 @@ def _referral_parsers(sub: Any) -> None:
     pset.add_argument("file", help="the program as JSON (the form `program show` prints)")
     pset.add_argument("--by", default="cli", help="who saves it")
     pset.add_argument("--note", default="")
+    pdiff = pgsub.add_parser("diff", help="what changed between two saved versions")
+    pdiff.add_argument("--shop", required=True)
+    pdiff.add_argument("start", type=int, metavar="FROM")
+    pdiff.add_argument("to", type=int, nargs="?", metavar="TO", help="default: the live version")
+    prestore = pgsub.add_parser("restore", help="save an earlier version again as the next one")
+    prestore.add_argument("--shop", required=True)
+    prestore.add_argument("version", type=int)
+    prestore.add_argument("--by", default="cli", help="who restores it")
     ad = sub.add_parser("advocates", help="list or enrol advocates")
     adsub = ad.add_subparsers(dest="action", required=True)
     alist = adsub.add_parser("list", help="codes and share links")
     alist.add_argument("--shop", required=True)
     alist.add_argument("--limit", type=int, default=100)
+    alist.add_argument("--search", help="a code, or the first characters of an email or name")
+    alist.add_argument("--status", choices=["active", "blocked"])
+    points = adsub.add_parser("points", help="add (or, negative, remove) points with a reason")
+    grant = adsub.add_parser("grant", help="grant a reward by hand (the outbox issues it)")
+    for change in (points, grant):
+        change.add_argument("--shop", required=True)
+        change.add_argument("id", type=int, help="the advocate's id")
+        change.add_argument("--reason", required=True)
+        change.add_argument("--by", required=True, help="who makes the change")
+        change.add_argument("--key", help="an idempotency key: the same key twice changes once")
+    points.add_argument("points", type=int)
+    grant.add_argument("kind", choices=["fixed_amount_discount", "percentage_discount",
+                                        "free_shipping", "store_credit", "cash"])  # fmt: skip
+    grant.add_argument("value", nargs="?", help="the amount or percentage (none: free_shipping)")
+    for name in ("block", "unblock"):
+        blocking = adsub.add_parser(name, help=f"{name} an advocate (recorded with why)")
+        blocking.add_argument("--shop", required=True)
+        blocking.add_argument("id", type=int, help="the advocate's id")
+        blocking.add_argument("--by", required=True, help="who makes the change")
+        blocking.add_argument("--reason", default="")
     enrol = adsub.add_parser("enrol", help="enrol by email or store customer id (idempotent)")
     enrol.add_argument("--shop", required=True)
     enrol.add_argument("--email")
@@ -506,6 +614,8 @@ def _referral_parsers(sub: Any) -> None:
     rlist.add_argument("--shop", required=True)
     rlist.add_argument("--state", choices=[s.value for s in ReferralState])
     rlist.add_argument("--limit", type=int, default=50)
+    rlist.add_argument("--since", help="made at or after (ISO-8601)")
+    rlist.add_argument("--until", help="made before (ISO-8601)")
     rfsub.add_parser("show", help="evidence, findings, rewards, transitions").add_argument(
         "id", type=int
     )
@@ -521,6 +631,85 @@ def _referral_parsers(sub: Any) -> None:
 
 
 # --- end of referrals ---------------------------------------------------------------------------
+
+
+@command("settings")
+async def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
+    """Show a shop's settings (JSON), or apply a JSON file of changes (as the admin's PUT)."""
+    import dataclasses
+    from pathlib import Path
+
+    from connector.services.admin import settings as shop_settings
+    from connector.services.referrals.programs import find_shop
+
+    async def body(runtime: Any) -> int:
+        shop = await find_shop(args.shop)
+        if args.action == "show":
+            now = shop_settings.shop_settings(shop)
+        else:
+            change = json.loads(await asyncio.to_thread(Path(args.file).read_text, "utf-8"))
+            try:
+                now = await shop_settings.update_settings(shop, change)
+            except shop_settings.SettingsRefused as exc:
+                return _field_errors(exc.errors)
+        shown = dataclasses.asdict(now)
+        shown.pop("defaults")  # the widget's own copy: long, and the same for every shop
+        _json_out(shown)
+        return 0
+
+    return await _with_runtime(settings, body)
+
+
+PARTNER_COLUMNS: Columns = {
+    "partner": "partner_id", "name": "name", "account": "account_id", "enrolled": "enrolled",
+    "code": lambda p: p.advocate.friend_code if p.advocate else None,
+    "landing": lambda p: ", ".join(sorted(p.landing)),
+}  # fmt: skip
+
+
+@command("partners")
+async def cmd_partners(args: argparse.Namespace, settings: Settings) -> int:
+    """List the program's partners, or enrol one with its co-branded landing text."""
+    from connector.services.admin import settings as shop_settings
+    from connector.services.referrals.programs import find_shop
+
+    async def body(runtime: Any) -> int:
+        shop = await find_shop(args.shop)
+        if args.action == "list":
+            _print_rows(await shop_settings.list_partners(runtime, shop), PARTNER_COLUMNS)
+            return 0
+        landing = dict(item.split("=", 1) for item in args.landing) if args.landing else None
+        try:
+            row, created = await shop_settings.enrol_partner_with_landing(
+                runtime, shop, args.partner_id, landing
+            )
+        except shop_settings.SettingsRefused as exc:
+            return _field_errors(exc.errors)
+        code = row.advocate.friend_code if row.advocate else ""
+        verb = "enrolled" if created else "already enrolled"
+        console.print(f"partner {row.partner_id} {verb}: code {code}")
+        return 0
+
+    return await _with_runtime(settings, body)
+
+
+def _admin_parsers(sub: Any) -> None:
+    """The sub-commands of settings and partners."""
+    st = sub.add_parser("settings", help="a shop's settings: widget copy, ref parameter, consent")
+    stsub = st.add_subparsers(dest="action", required=True)
+    stsub.add_parser("show", help="the settings as JSON").add_argument("--shop", required=True)
+    sset = stsub.add_parser("set", help="apply a JSON file of changes (absent fields stay)")
+    sset.add_argument("--shop", required=True)
+    sset.add_argument("file", help='e.g. {"ref_param": "amigo", "copy": {"es": {"title": "…"}}}')
+    pa = sub.add_parser("partners", help="the program's partner brands: list, enrol")
+    pasub = pa.add_subparsers(dest="action", required=True)
+    pasub.add_parser("list", help="enrolled or not, with codes").add_argument("--shop", required=True)
+    penrol = pasub.add_parser("enrol", help="enrol a partner (idempotent) with its landing text")
+    penrol.add_argument("--shop", required=True)
+    penrol.add_argument("partner_id")
+    penrol.add_argument(
+        "--landing", action="append", metavar="LOCALE=TEXT", help="co-branded text, per locale"
+    )
 
 
 @command("demo")
@@ -607,6 +796,7 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--output", default="shopify.app.toml", help="where to write it")
     _reward_parsers(sub)
     _referral_parsers(sub)
+    _admin_parsers(sub)
     return parser
 
 

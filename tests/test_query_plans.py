@@ -139,10 +139,23 @@ async def test_no_worker_or_admin_query_scans_a_large_table(
             "advocates", f"advocates?cursor={last}", f"advocates/{advocate.id}",
             "referrals", "referrals?state=rewarded", f"referrals/{referral.id}", "review",
             "payouts", "payouts.csv", "deliveries", "deliveries?status=dead",
-            "contests/none/leaderboard",
+            "contests/none/leaderboard", "advocates?q=seed12", "advocates?q=Seed%201",
+            f"advocates?q={advocate.friend_code}", "advocates?status=blocked",
+            "referrals?since=2026-01-01&until=2030-01-01", f"referrals?advocate_id={advocate.id}",
+            f"referrals?state=rejected&cursor={referral.id}", "overview", "settings", "partners",
+            "program/diff?from=1",
         ):  # fmt: skip
             answer = await app_client.get(f"/admin/api/{path}", headers=headers)
             assert answer.status_code in (200, 404), (path, answer.text)
+        for path, body in (
+            ("simulate", {"subtotal": "80.00", "code": advocate.friend_code}),
+            (f"advocates/{advocate.id}/points", {"points": 5, "reason": "x", "request_key": "k1"}),
+            (f"advocates/{advocate.id}/rewards",
+             {"kind": "store_credit", "value": "5", "reason": "x", "request_key": "k2"}),
+            (f"advocates/{advocate.id}/block", {"reason": "x"}),
+        ):  # fmt: skip
+            answer = await app_client.post(f"/admin/api/{path}", headers=headers, json=body)
+            assert answer.status_code in (200, 201), (path, answer.text)
         answer = await app_client.post(
             f"/admin/api/deliveries/{delivery.id}/replay", headers=headers
         )
