@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import html
 import secrets
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from connector.routes.admin_ui import Shell, shell_response, ui_locale
 from connector.routes.sessions import (
     public_url,
     runtime_of,
@@ -34,7 +34,6 @@ from platforms.base import (
     PlatformUnavailable,
 )
 from platforms.shopify.auth import (
-    APP_BRIDGE_URL,
     PATCH_ID_TOKEN_PATH,
     Reply,
     RequestRejected,
@@ -82,24 +81,18 @@ def _shop_param(request: Request) -> str | JSONResponse:
 # ---------------------------------------------------------------------------------------------
 
 
-def _page(settings: Settings, shop: str, status: str) -> str:
-    e = html.escape
-    key = e(settings.shopify.api_key or "")
-    return (
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<meta name=\"shopify-api-key\" content=\"{key}\">\n"
-        f"<script src=\"{APP_BRIDGE_URL}\" data-api-key=\"{key}\"></script>\n"
-        f"<title>{e(settings.app_name)}</title>\n</head>\n<body>\n<main>\n"
-        f"<h1>{e(settings.app_name)}</h1>\n"
-        f"<p>Shop: <strong>{e(shop)}</strong></p>\n"
-        f"<p>Status: <strong data-status=\"{e(status)}\">{e(status)}</strong></p>\n"
-        "</main>\n</body>\n</html>\n"
-    )
+def _shell(request: Request, settings: Settings, shop: str) -> Shell:
+    """The admin pages' shell for this shop, in the admin user's language (`locale`)."""
+    return Shell(
+        host="shopify", shop=shop, locale=ui_locale(request.query_params.get("locale")),
+        base="/app", app_name=settings.app_name, api_key=settings.shopify.api_key or "",
+    )  # fmt: skip
 
 
 @shopify_configured
 async def app_home(request: Request) -> Response:
-    """The embedded admin page: verify the session token, install on first load, show status."""
+    """The embedded admin pages: verify the session token, install on first load, then the
+    pages' shell (the same for every page under /app: the scripts show the one asked for)."""
     runtime = runtime_of(request)
     check = shopify_auth(runtime).verify_app_home(
         method=request.method, url=public_url(request), headers=dict(request.headers),
@@ -120,7 +113,7 @@ async def app_home(request: Request) -> Response:
     headers = dict(check.reply.headers)
     if "authorization" in request.headers:
         return JSONResponse({"shop": shop, "status": outcome.status}, headers=headers)
-    return HTMLResponse(_page(runtime.settings, shop, outcome.status), headers=headers)
+    return shell_response(_shell(request, runtime.settings, shop), headers)
 
 
 @shopify_configured
@@ -235,6 +228,7 @@ async def oauth_callback(request: Request) -> Response:
 routes = [
     Route("/", app_home, methods=["GET"]),
     Route("/app", app_home, methods=["GET"]),
+    Route("/app/{page}", app_home, methods=["GET"]),
     Route(PATCH_ID_TOKEN_PATH, patch_id_token, methods=["GET"]),
     Route("/auth", oauth_start, methods=["GET"]),
     Route(OAUTH_CALLBACK_PATH, oauth_callback, methods=["GET"]),

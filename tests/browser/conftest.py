@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
+from tests.browser.servers import _free_port, launch, stop
 from tests.conftest import TEST_KEY
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -34,7 +32,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-START_TIMEOUT = 30.0
 SHOP = "demo-shop.sandbox"
 
 
@@ -64,27 +61,6 @@ class DemoServer:
         return f"{self.base}/demo/"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"connector demo exited with {process.returncode}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)  # polling for the server to start, the one wait these tests allow
-    raise RuntimeError(f"connector demo did not answer at {base} within {START_TIMEOUT:.0f}s")
-
-
 def start_demo(tmp: Path) -> tuple[DemoServer, subprocess.Popen[bytes]]:
     """Start `connector demo` on a free port with its own data directory."""
     port = _free_port()
@@ -98,16 +74,8 @@ def start_demo(tmp: Path) -> tuple[DemoServer, subprocess.Popen[bytes]]:
     for name in ("SHOPIFY_API_KEY", "SHOPIFY_API_SECRET", "DATABASE_URL", "CONNECTOR_CONFIG"):
         env.pop(name, None)
     command = [sys.executable, "-m", "connector.cli", "demo", "--port", str(port)]
-    log = (tmp / "server.log").open("wb")
-    process = subprocess.Popen(command, env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base, process)
-    except RuntimeError:
-        process.kill()
-        process.wait()
-        raise RuntimeError((tmp / "server.log").read_text()[-4000:]) from None
-    return DemoServer(base, env, tmp / "data"), process
+    process = launch(command, env, tmp, port)
+    return DemoServer(f"http://127.0.0.1:{port}", env, tmp / "data"), process
 
 
 @pytest.fixture(scope="session")
@@ -115,12 +83,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
     """One demo server for the browser tests."""
     server, process = start_demo(tmp_path_factory.mktemp("demo"))
     yield server
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    stop(process)
 
 
 @pytest.fixture(scope="module")
@@ -148,3 +111,7 @@ def context(browser: Any) -> Iterator[Any]:
     made = browser.new_context(viewport={"width": 1200, "height": 900}, locale="es-ES")
     yield made
     made.close()
+
+
+# The admin pages' seeded server, defined beside its hosts.
+from tests.browser.admin_host import admin_server  # noqa: E402, F401

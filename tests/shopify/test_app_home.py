@@ -34,11 +34,10 @@ async def test_first_load_exchanges_the_session_token_and_stores_it_encrypted(
 
     assert answer.status_code == 200
     assert answer.headers["content-security-policy"] == CSP
-    assert f'data-api-key="{TEST_API_KEY}"' in answer.text
-    assert 'src="https://cdn.shopify.com/shopifycloud/app-bridge.js"' in answer.text
+    assert f'<meta name="shopify-api-key" content="{TEST_API_KEY}">' in answer.text
+    assert '<script src="https://cdn.shopify.com/shopifycloud/app-bridge.js"></script>' in answer.text
     assert "<title>Referral Connector</title>" in answer.text
-    assert f"Shop: <strong>{SHOP}</strong>" in answer.text
-    assert 'data-status="active"' in answer.text
+    assert f'"shop": "{SHOP}"' in answer.text
     assert exchange.call_count == 1
     assert json.loads(exchange.calls[0].request.content) == {
         "client_id": TEST_API_KEY,
