@@ -81,7 +81,11 @@ def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdminServ
 
 
 def proxy_app(page: Any, server: AdminServer) -> None:
-    """Hand every request for the app's public URL to the real server."""
+    """Hand every request for the app's public URL to the real server (once per page; a route
+    added after it takes precedence, which is how a test makes one call fail)."""
+    if getattr(page, "proxied", False):
+        return
+    page.proxied = True
 
     def forward(route: Any) -> None:
         url = route.request.url.replace(APP_ORIGIN, server.base, 1)
