@@ -14,6 +14,8 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +24,12 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+from connector.services.admin.access import sign_admin_token
 
 from tests.browser.servers import START_TIMEOUT, _free_port, launch, stop
 from tests.conftest import TEST_API_KEY, TEST_API_SECRET, TEST_KEY
 from tests.shopify.factories import session_token
+from tests.support.wordpress import PHP, render_admin_page
 
 APP_ORIGIN = "https://referrals.test"
 ADMIN_ORIGIN = "https://admin.shopify.com"
@@ -150,9 +154,42 @@ def open_admin(
     return page.frame_locator("iframe[name=app-iframe]")
 
 
-def woocommerce_admin_page(server: AdminServer, *, locale: str, path: str) -> tuple[str, str]:
-    """WP admin's Referrals page (the URL and HTML): not yet."""
-    raise NotImplementedError("the WooCommerce admin token has not landed on main")
+WP_ORIGIN = "https://store.example"
+WP_PAGE = f"{WP_ORIGIN}/wp-admin/admin.php?page=referral-connector-admin"
+
+
+def woocommerce_admin_page(
+    server: AdminServer, *, locale: str, path: str, now: int | None = None
+) -> tuple[str, str]:
+    """WP admin's Referrals page (its URL and HTML): the plugin's own page function, run by
+    php-cli with the store's webhook secret, inside a bare WP admin layout."""
+    if PHP is None:
+        pytest.skip("php-cli is not installed (CI installs it)")
+    with tempfile.TemporaryDirectory() as tmp:
+        rendered = render_admin_page(
+            Path(tmp), connector=APP_ORIGIN, shop=server.shop("woocommerce"),
+            key=str(server.seeded["woocommerce"]["webhook_secret"]),
+            now=int(time.time()) if now is None else now,
+            locale="es_ES" if locale == "es" else "en_US", home=WP_ORIGIN,
+        )  # fmt: skip
+    body = rendered.html
+    if path:  # a deep link, as the frame's own menu would reach
+        body = body.replace("/admin/woocommerce?", f"/admin/woocommerce/{path}?", 1)
+    html = f"""<!doctype html><html lang="{locale}"><head><meta charset="utf-8">
+<title>Referrals &lsaquo; Store &mdash; WordPress</title>
+<style>body{{margin:0;font-family:sans-serif;background:#f0f0f1}}
+#adminmenu{{position:fixed;left:0;top:0;bottom:0;width:160px;background:#1d2327;color:#fff}}
+#wpbody{{margin-left:160px;padding:0 20px}}</style></head>
+<body class="wp-admin"><div id="adminmenu">WooCommerce › Referrals</div>
+<div id="wpbody">{body}</div></body></html>"""
+    return WP_PAGE, html
+
+
+def woocommerce_token(server: AdminServer, *, expires_in: int = 900) -> str:
+    """An admin token for the store, as the plugin signs one."""
+    seeded = server.seeded["woocommerce"]
+    expires = int(time.time()) + expires_in
+    return sign_admin_token(str(seeded["webhook_secret"]), str(seeded["shop"]), "1", expires)
 
 
 def api(server: AdminServer, host: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -160,7 +197,7 @@ def api(server: AdminServer, host: str, method: str, path: str, **kwargs: Any) -
     if host == "shopify":
         token = session_token(shop=server.shop("shopify"), expires_in=300)
     else:
-        raise NotImplementedError("the WooCommerce admin token has not landed on main")
+        token = woocommerce_token(server, expires_in=300)
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(timeout=10) as client:
         return client.request(method, f"{server.base}/admin/api{path}", headers=headers, **kwargs)

@@ -25,7 +25,7 @@ from tests.browser.admin_host import (
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
-HOSTS = ["shopify"]
+HOSTS = ["shopify", "woocommerce"]
 
 
 @pytest.fixture

@@ -227,3 +227,88 @@ add_action(
 		}
 	}
 );
+
+/*
+ * The "Referrals" page under WooCommerce: the connector's admin pages (the same ones Shopify's
+ * admin shows) in a frame, signed in with a short-lived admin token minted here for a user who
+ * may manage WooCommerce. The token travels in the frame URL's fragment, so it never reaches a
+ * server log; when it expires, the frame asks this page for a fresh one (admin-ajax, nonce).
+ */
+add_action(
+	'admin_menu',
+	function () {
+		add_submenu_page( 'woocommerce', __( 'Referrals', 'referral-connector' ), __( 'Referrals', 'referral-connector' ), 'manage_woocommerce', 'referral-connector-admin', 'refconn_admin_page', 60 );
+	},
+	60
+);
+
+/** The frame's address: the connector's WooCommerce page for this shop, in the user's language. */
+function refconn_admin_frame_url( $connector, $shop, $locale, $token ) {
+	$query = http_build_query(
+		array(
+			'shop'   => $shop,
+			'locale' => $locale,
+		)
+	);
+	return $connector . '/admin/woocommerce?' . $query . '#token=' . rawurlencode( $token );
+}
+
+/** The page's HTML (pure): the frame, or what to do first when the store is not connected. */
+function refconn_admin_page_html( $connector, $shop, $locale, $token, $nonce, $ajax_url, $settings_url ) {
+	$html = '<div class="wrap refconn-admin"><h1>' . esc_html__( 'Referrals', 'referral-connector' ) . '</h1>';
+	if ( '' === $connector || '' === $token ) {
+		$html .= '<p>' . esc_html__( 'Connect this store to your Referral Connector first: enter its address in the plugin settings, then connect the store from the connector\'s /woocommerce/connect page.', 'referral-connector' ) . '</p>';
+		$html .= '<p><a class="button button-primary" href="' . esc_url( $settings_url ) . '">' . esc_html__( 'Open the plugin settings', 'referral-connector' ) . '</a></p></div>';
+		return $html;
+	}
+	$parts  = wp_parse_url( $connector );
+	$origin = $parts['scheme'] . '://' . $parts['host'] . ( isset( $parts['port'] ) ? ':' . $parts['port'] : '' );
+	$src    = refconn_admin_frame_url( $connector, $shop, $locale, $token );
+	$html  .= '<iframe id="refconn-admin-frame" name="app-iframe" title="' . esc_attr__( 'Referral program', 'referral-connector' ) . '" src="' . esc_url( $src ) . '" style="display:block;width:100%;min-height:calc(100vh - 140px);border:0;background:#f1f1f1"></iframe></div>';
+	$config = wp_json_encode(
+		array(
+			'origin' => $origin,
+			'ajax'   => $ajax_url . '?action=refconn_admin_token&_wpnonce=' . rawurlencode( $nonce ),
+		)
+	);
+	$html  .= '<script>(function (c) {'
+		. 'var frame = document.getElementById("refconn-admin-frame");'
+		. 'window.addEventListener("message", function (e) {'
+		. 'if (e.origin !== c.origin || e.source !== frame.contentWindow || !e.data || e.data.type !== "refconn:token-expired") { return; }'
+		. 'fetch(c.ajax, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (d) {'
+		. 'frame.contentWindow.postMessage({ type: "refconn:token", token: d && d.success ? d.data.token : "" }, c.origin);'
+		. '}).catch(function () { frame.contentWindow.postMessage({ type: "refconn:token", token: "" }, c.origin); });'
+		. '});'
+		. '})(' . $config . ');</script>';
+	return $html;
+}
+
+/** The Referrals page, for users who may manage WooCommerce. */
+function refconn_admin_page() {
+	if ( ! current_user_can( 'manage_woocommerce' ) ) {
+		wp_die( esc_html__( 'Sorry, you are not allowed to manage referrals.', 'referral-connector' ) );
+	}
+	// Output is escaped piece by piece in refconn_admin_page_html().
+	echo refconn_admin_page_html( // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped
+		refconn_connector_url(),
+		refconn_shop_name(),
+		get_user_locale(),
+		refconn_current_admin_token(),
+		wp_create_nonce( 'refconn_admin_token' ),
+		admin_url( 'admin-ajax.php' ),
+		admin_url( 'options-general.php?page=referral-connector' )
+	);
+}
+
+// A fresh admin token for the frame when its own has expired (the same checks as the page).
+add_action(
+	'wp_ajax_refconn_admin_token',
+	function () {
+		check_ajax_referer( 'refconn_admin_token' );
+		$token = refconn_current_admin_token();
+		if ( '' === $token ) {
+			wp_send_json_error( null, 403 );
+		}
+		wp_send_json_success( array( 'token' => $token ) );
+	}
+);

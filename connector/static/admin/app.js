@@ -39,7 +39,7 @@ function startingToken() {
   if (fromQuery) { store.set('sessionStorage', TOKEN_KEY, fromQuery); return fromQuery; }
   return store.get('sessionStorage', TOKEN_KEY) || '';
 }
-const pageToken = startingToken();
+let pageToken = startingToken();
 
 async function token() {
   const ab = config.host === 'shopify' ? bridge() : null;
@@ -47,6 +47,27 @@ async function token() {
     try { return await ab.idToken(); } catch (_) { /* fall back to the page's own token */ }
   }
   return pageToken;
+}
+
+// WooCommerce: the plugin's token lives minutes; the WP admin page around us mints a new one.
+function fromOurStore(origin) {
+  try { return new URL(origin).host === config.shop.split('/')[0]; } catch (_) { return false; }
+}
+
+function freshTokenFromHost() {
+  if (config.host !== 'woocommerce' || window.parent === window) return Promise.resolve('');
+  return new Promise((resolve) => {
+    const done = (value) => { clearTimeout(timer); window.removeEventListener('message', listen); resolve(value); };
+    const timer = setTimeout(() => done(''), 5000);
+    function listen(event) {
+      if (event.source !== window.parent || !fromOurStore(event.origin)) return;
+      if (!event.data || event.data.type !== 'refconn:token') return;
+      done(typeof event.data.token === 'string' ? event.data.token : '');
+    }
+    window.addEventListener('message', listen);
+    // The message holds no secret; the answer is only taken from the store's own origin.
+    window.parent.postMessage({ type: 'refconn:token-expired' }, '*');
+  });
 }
 
 // --- the API: every answer that is not a success becomes an ApiError in words ---
@@ -92,9 +113,16 @@ async function request(method, path, body, accept, retried = false) {
   } catch (_) {
     throw new ApiError(0, null);
   }
-  if (response.status === 401 && response.headers.get('X-Shopify-Retry-Invalid-Session-Request')
-      && bridge() && !retried) {
-    return request(method, path, body, accept, true); // App Bridge hands out a fresh token
+  if (response.status === 401 && !retried) {
+    if (response.headers.get('X-Shopify-Retry-Invalid-Session-Request') && bridge()) {
+      return request(method, path, body, accept, true); // App Bridge hands out a fresh token
+    }
+    const fresh = await freshTokenFromHost();
+    if (fresh) {
+      pageToken = fresh;
+      store.set('sessionStorage', TOKEN_KEY, fresh);
+      return request(method, path, body, accept, true);
+    }
   }
   return response;
 }
