@@ -10,6 +10,7 @@ tests.browser.admin_seed) behind the two hosts a merchant opens them from.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -24,8 +25,9 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from connector.services.admin.access import sign_admin_token
+from playwright.sync_api import Error as PlaywrightError
 
+from connector.services.admin.access import sign_admin_token
 from tests.browser.servers import START_TIMEOUT, _free_port, launch, stop
 from tests.conftest import TEST_API_KEY, TEST_API_SECRET, TEST_KEY
 from tests.shopify.factories import session_token
@@ -93,8 +95,12 @@ def proxy_app(page: Any, server: AdminServer) -> None:
 
     def forward(route: Any) -> None:
         url = route.request.url.replace(APP_ORIGIN, server.base, 1)
-        response = route.fetch(url=url, max_redirects=0)
-        route.fulfill(response=response)
+        try:
+            route.fulfill(response=route.fetch(url=url, max_redirects=0))
+        except PlaywrightError:
+            # The test ended (its page closed) while this request was on its way.
+            with contextlib.suppress(PlaywrightError):
+                route.abort()
 
     page.route(APP_ORIGIN + "/**", forward)
 

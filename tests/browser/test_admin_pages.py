@@ -9,7 +9,9 @@ what it did through the admin API, not only on the screen.
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,10 +20,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.admin_host import (
+    WP_ORIGIN,
     AdminServer,
     api,
     no_cdn,
     open_admin,
+    proxy_app,
+    woocommerce_admin_page,
+    woocommerce_token,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
@@ -292,3 +298,51 @@ def test_the_hosts_locale_opens_the_pages_in_spanish(
 
     expect(app.get_by_role("heading", name="Resumen", level=1)).to_be_visible()
     expect(app.get_by_role("heading", name="Requiere tu atención")).to_be_visible()
+
+
+def test_in_wp_admin_an_expired_token_is_replaced_by_the_page_around_the_frame(
+    admin_server: AdminServer, page: Any
+) -> None:
+    # The page was rendered an hour ago: its token has expired by the time the frame calls.
+    outer, html = woocommerce_admin_page(admin_server, locale="en", path="payouts",
+                                         now=int(time.time()) - 3600)  # fmt: skip
+    asked: list[str] = []
+
+    def mint(route: Any) -> None:
+        asked.append(route.request.url)
+        fresh = woocommerce_token(admin_server)
+        route.fulfill(status=200, content_type="application/json",
+                      body=json.dumps({"success": True, "data": {"token": fresh}}))  # fmt: skip
+
+    proxy_app(page, admin_server)
+    page.route(f"{WP_ORIGIN}/wp-admin/admin-ajax.php*", mint)
+    page.route(outer, lambda route: route.fulfill(status=200, content_type="text/html", body=html))
+    page.goto(outer)
+    app = page.frame_locator("iframe[name=app-iframe]")
+
+    expect(app.get_by_role("heading", name="Payouts", level=1)).to_be_visible()
+    expect(app.get_by_role("button", name="Download CSV")).to_be_visible()
+    expect(app.locator(".notice-error")).to_have_count(0)
+    assert asked == [
+        f"{WP_ORIGIN}/wp-admin/admin-ajax.php?action=refconn_admin_token&_wpnonce=n0nce"
+    ]
+
+
+def test_in_wp_admin_a_token_the_page_cannot_renew_says_to_reload(
+    admin_server: AdminServer, page: Any
+) -> None:
+    outer, html = woocommerce_admin_page(admin_server, locale="es", path="payouts",
+                                         now=int(time.time()) - 3600)  # fmt: skip
+    proxy_app(page, admin_server)
+    page.route(
+        f"{WP_ORIGIN}/wp-admin/admin-ajax.php*",
+        lambda route: route.fulfill(status=403, content_type="application/json",
+                                    body='{"success": false, "data": null}'),
+    )  # fmt: skip
+    page.route(outer, lambda route: route.fulfill(status=200, content_type="text/html", body=html))
+    page.goto(outer)
+    app = page.frame_locator("iframe[name=app-iframe]")
+
+    expect(app.get_by_role("alert")).to_contain_text(
+        "Tu sesión ha caducado. Recarga la página para continuar."
+    )

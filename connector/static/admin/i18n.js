@@ -73,6 +73,13 @@ function fill(text, vars) {
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
 }
 
+// A message with plural forms: `{one: '…', other: '…'}` chosen by the count `n`.
+function pick(text, vars) {
+  if (typeof text === 'string' || !vars || !('n' in vars)) return text;
+  const rule = new Intl.PluralRules(tag()).select(Number(vars.n));
+  return text[rule] ?? text.other;
+}
+
 export function t(key, vars) {
   const text = COMMON[current][key] ?? COMMON.en[key] ?? key;
   return fill(text, vars);
@@ -82,7 +89,7 @@ export function t(key, vars) {
 export function words(dict) {
   return (key, vars) => {
     const text = (dict[current] && dict[current][key]) ?? dict.en[key];
-    return text === undefined ? t(key, vars) : fill(text, vars);
+    return text === undefined ? t(key, vars) : fill(pick(text, vars), vars);
   };
 }
 

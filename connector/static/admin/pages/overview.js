@@ -6,8 +6,10 @@ const w = words({
   en: {
     attention: 'Needs your attention', allClear: 'Nothing needs your attention.',
     allClearNext: 'New referrals in review, failed deliveries and payouts to make will show here.',
-    review: '{n} referrals wait for your review', dead: '{n} webhook deliveries gave up',
-    failed: '{n} rewards could not be created in your store', payouts: '{n} cash or donation payouts to make',
+    review: { one: '{n} referral waits for your review', other: '{n} referrals wait for your review' },
+    dead: { one: '{n} webhook delivery gave up', other: '{n} webhook deliveries gave up' },
+    failed: { one: '{n} reward could not be created in your store', other: '{n} rewards could not be created in your store' },
+    payouts: { one: '{n} cash or donation payout to make', other: '{n} cash or donation payouts to make' },
     reauth: 'Your store needs to be connected again: {reason}', open: 'Open',
     counts: 'To date', advocates: 'Advocates', clicks: 'Link clicks', referrals: 'Referrals',
     program: 'Live program', defaults: 'You have not chosen a program yet: the defaults apply.',
@@ -16,8 +18,10 @@ const w = words({
   es: {
     attention: 'Requiere tu atención', allClear: 'Nada requiere tu atención.',
     allClearNext: 'Aquí aparecerán los referidos en revisión, las entregas fallidas y los pagos pendientes.',
-    review: '{n} referidos esperan tu revisión', dead: '{n} entregas de webhooks se abandonaron',
-    failed: '{n} recompensas no se pudieron crear en tu tienda', payouts: '{n} pagos en efectivo o donaciones por hacer',
+    review: { one: '{n} referido espera tu revisión', other: '{n} referidos esperan tu revisión' },
+    dead: { one: '{n} entrega de webhook se abandonó', other: '{n} entregas de webhooks se abandonaron' },
+    failed: { one: '{n} recompensa no se pudo crear en tu tienda', other: '{n} recompensas no se pudieron crear en tu tienda' },
+    payouts: { one: '{n} pago en efectivo o donación por hacer', other: '{n} pagos en efectivo o donaciones por hacer' },
     reauth: 'Tu tienda necesita volver a conectarse: {reason}', open: 'Abrir',
     counts: 'Hasta hoy', advocates: 'Embajadores', clicks: 'Clics en enlaces', referrals: 'Referidos',
     program: 'Programa activo', defaults: 'Aún no has elegido un programa: se aplica el predeterminado.',
@@ -32,10 +36,10 @@ export default {
     const items = [];
     const item = (text, page) => h('li', {}, text, ' ', h('a', { href: ctx.hrefFor(page), onclick: (e) => { e.preventDefault(); ctx.navigate(page); } }, w('open')));
     if (a.store && a.store.status !== 'active') items.push(item(w('reauth', { reason: a.store.reason || a.store.status }), 'settings'));
-    if (a.review) items.push(item(w('review', { n: number(a.review) }), 'referrals'));
-    if (a.dead_deliveries) items.push(item(w('dead', { n: number(a.dead_deliveries) }), 'deliveries'));
-    if (a.failed_rewards) items.push(item(w('failed', { n: number(a.failed_rewards) }), 'advocates'));
-    if (a.payouts_to_pay) items.push(item(w('payouts', { n: number(a.payouts_to_pay) }), 'payouts'));
+    if (a.review) items.push(item(w('review', { n: a.review }), 'referrals'));
+    if (a.dead_deliveries) items.push(item(w('dead', { n: a.dead_deliveries }), 'deliveries'));
+    if (a.failed_rewards) items.push(item(w('failed', { n: a.failed_rewards }), 'advocates'));
+    if (a.payouts_to_pay) items.push(item(w('payouts', { n: a.payouts_to_pay }), 'payouts'));
     const attention = h('section', { class: 'card', 'aria-labelledby': 'ov-attention' }, h('h2', { id: 'ov-attention' }, w('attention')),
       items.length ? h('ul', { class: 'lines attention' }, items) : empty(w('allClear'), w('allClearNext')));
 

@@ -38,7 +38,8 @@ export default {
 
 function settingsForm(ctx, s) {
   const locales = s.locales || Object.keys(s.defaults || {});
-  const lang = h('select', { id: 'copy-locale' }, locales.map((l) => h('option', { value: l, selected: l === (locales.includes(getLocale()) ? getLocale() : locales[0]) }, l)));
+  const names = { en: 'English', es: 'Español' };
+  const lang = h('select', { id: 'copy-locale' }, locales.map((l) => h('option', { value: l, selected: l === (locales.includes(getLocale()) ? getLocale() : locales[0]) }, names[l] || l)));
   const refParam = h('input', { id: 'settings-ref-param', type: 'text', value: s.ref_param, autocomplete: 'off' });
   const consent = h('select', { id: 'settings-consent' }, ['ask', 'granted', 'platform'].map((c) => h('option', { value: c, selected: c === s.consent }, w(c))));
   const copy = JSON.parse(JSON.stringify(s.copy || {}));
