@@ -146,6 +146,9 @@ const LABELS = {
     same_user_agent: 'The friend used the advocate’s browser', disposable_email: 'The friend used a throwaway email address',
     velocity: 'Too many referrals too fast', cancelled: 'The order was cancelled', refunded: 'The order was refunded',
     awaiting_review: 'Waiting for your review', review_approved: 'You approved it', review_rejected: 'You rejected it',
+    no_attribution: 'no advocate’s link or code reached this order', no_signal: 'the order carries no link or code',
+    unknown_code: 'the code belongs to no advocate', outside_window: 'the link was clicked too long ago',
+    advocate_blocked: 'the advocate is blocked', not_paid_yet: 'the order is not paid yet',
   },
   es: {
     pending: 'Pendiente', flagged: 'En revisión', approved: 'Aprobado', rewarded: 'Recompensado',
@@ -165,6 +168,9 @@ const LABELS = {
     same_user_agent: 'El amigo usó el navegador del embajador', disposable_email: 'El amigo usó un correo desechable',
     velocity: 'Demasiados referidos demasiado rápido', cancelled: 'El pedido se canceló', refunded: 'El pedido se reembolsó',
     awaiting_review: 'Esperando tu revisión', review_approved: 'Lo aprobaste', review_rejected: 'Lo rechazaste',
+    no_attribution: 'ningún enlace ni código de un embajador llegó a este pedido', no_signal: 'el pedido no trae enlace ni código',
+    unknown_code: 'el código no es de ningún embajador', outside_window: 'el enlace se pulsó hace demasiado tiempo',
+    advocate_blocked: 'el embajador está bloqueado', not_paid_yet: 'el pedido aún no está pagado',
   },
 };
 

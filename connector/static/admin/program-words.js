@@ -1,6 +1,6 @@
 // A program in plain words: what each side gets, a one-sentence summary and an example with
 // names, so a merchant can choose without reading the fields.
-import { words, money, number, getLocale } from './i18n.js';
+import { words, money, number, getLocale, label } from './i18n.js';
 import { h, field, button, busy } from './dom.js';
 
 const w = words({
@@ -30,8 +30,11 @@ const w = words({
     'sim.new': 'The friend is a new customer', 'sim.run': 'Simulate this order',
     'sim.earns': 'What this order earns', 'sim.why': 'Why', 'sim.none': 'No reward for this order.',
     'sim.checks': 'Checks', 'sim.draft': 'Judged under the form as it is now (not saved).',
-    'outcome.rewarded': 'The referral counts.', 'outcome.flagged': 'The referral counts but waits for your review.',
-    'outcome.rejected': 'The referral does not count.', 'outcome.none': 'No referral: nobody referred this order.',
+    'outcome.credit_pending': 'The referral counts: the rewards below follow once the waiting time has passed.',
+    'outcome.approve': 'The referral counts and is rewarded now.',
+    'outcome.flag_for_review': 'The referral counts, but waits for your review first.',
+    'outcome.reject': 'The referral does not count.', 'outcome.ignore': 'This order is not a referral.',
+    because: 'Reason: {reason}.', rewardLine: '{side}: {what}', 'side.advocate': 'The advocate gets', 'side.friend': 'The friend gets',
   },
   es: {
     off: '{value} % de descuento', amountOff: '{amount} de descuento', shipping: 'envío gratis',
@@ -59,8 +62,11 @@ const w = words({
     'sim.new': 'El amigo es un cliente nuevo', 'sim.run': 'Simular este pedido',
     'sim.earns': 'Lo que gana este pedido', 'sim.why': 'Por qué', 'sim.none': 'Este pedido no gana recompensa.',
     'sim.checks': 'Comprobaciones', 'sim.draft': 'Se juzga con el formulario tal como está (sin guardar).',
-    'outcome.rewarded': 'El referido cuenta.', 'outcome.flagged': 'El referido cuenta, pero espera tu revisión.',
-    'outcome.rejected': 'El referido no cuenta.', 'outcome.none': 'Sin referido: nadie recomendó este pedido.',
+    'outcome.credit_pending': 'El referido cuenta: las recompensas de abajo llegan cuando pase el tiempo de espera.',
+    'outcome.approve': 'El referido cuenta y se recompensa ahora.',
+    'outcome.flag_for_review': 'El referido cuenta, pero antes espera tu revisión.',
+    'outcome.reject': 'El referido no cuenta.', 'outcome.ignore': 'Este pedido no es un referido.',
+    because: 'Motivo: {reason}.', rewardLine: '{side}: {what}', 'side.advocate': 'El embajador recibe', 'side.friend': 'El amigo recibe',
   },
 });
 
@@ -175,16 +181,23 @@ export function simulator(ctx, { currency, code = '', draft = null, idPrefix = '
   return { form, setCode(value) { codeInput.value = value; } };
 }
 
+function rewardText(r, currency) {
+  const what = r.points !== null && r.points !== undefined
+    ? describeReward({ kind: 'points', value: r.points, basis: 'flat' }, currency)
+    : describeReward({ kind: r.kind, value: r.amount, basis: 'flat' }, r.currency || currency);
+  return w('rewardLine', { side: w(`side.${r.side}`), what });
+}
+
 function simulation(answer, drafted) {
   const cur = answer.currency;
-  const outcome = w(`outcome.${answer.outcome}`) === `outcome.${answer.outcome}`
-    ? answer.outcome : w(`outcome.${answer.outcome}`);
-  const rewards = (answer.rewards || []).map((r) => h('li', {},
-    r.description || `${r.side}: ${r.amount ? money(r.amount, r.currency || cur) : number(r.points)}`));
+  const key = `outcome.${answer.outcome}`;
+  const outcome = w(key) === key ? answer.outcome : w(key);
+  const rewards = (answer.rewards || []).map((r) => h('li', {}, rewardText(r, cur)));
   const checks = (answer.findings || []).map((f) => h('li', {}, f.message));
   return h('div', { class: 'card sim-answer' },
     h('h3', {}, w('sim.earns')),
-    h('p', { class: 'outcome' }, outcome),
+    h('p', { class: 'outcome' }, h('strong', {}, outcome),
+      answer.reason && answer.outcome !== 'credit_pending' ? [' ', w('because', { reason: label(answer.reason) })] : null),
     rewards.length ? h('ul', { class: 'lines rewards' }, rewards) : h('p', {}, w('sim.none')),
     checks.length ? [h('h3', {}, w('sim.checks')), h('ul', { class: 'lines' }, checks)] : null,
     h('h3', {}, w('sim.why')),
