@@ -221,3 +221,9 @@ def test_with_app_bridge_the_admin_draws_the_menu_title_and_toasts(
     app.get_by_role("dialog").get_by_role("button", name="Replay").click()
     expect(app.get_by_text("Queued again", exact=True)).to_be_visible()
     assert ["toast", f"Delivery {dead} queued again."] in frame.evaluate("window.__shown")
+    # Switching the language renames the admin's menu too.
+    app.get_by_label("Language").select_option("es")
+    expect(app.get_by_role("heading", name="Entregas", level=1)).to_be_visible()
+    assert frame.evaluate(
+        "[...document.querySelectorAll('ui-nav-menu a')].map((a) => a.textContent)"
+    ) == [NAV_LABELS["es"][p] for p in PAGES]

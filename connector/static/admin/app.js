@@ -286,6 +286,14 @@ function languagePicker() {
     h('label', { for: 'rc-language' }, t('nav.language')), select);
 }
 
+// The admin's menu (App Bridge's ui-nav-menu) in the language chosen here.
+function navMenuWords() {
+  document.querySelectorAll('ui-nav-menu a').forEach((link) => {
+    const page = link.getAttribute('rel') === 'home' ? 'overview' : link.getAttribute('href').split('/').pop();
+    if (PAGES.includes(page)) link.textContent = t('nav.' + page);
+  });
+}
+
 function titleBar(title) {
   const ab = bridge();
   let bar = document.querySelector('ui-title-bar');
@@ -309,6 +317,7 @@ async function render() {
   const title = t('nav.' + page);
   document.title = `${title} · ${config.appName}`;
   titleBar(title);
+  navMenuWords();
   const header = h('header', { class: 'topbar' },
     h('div', { class: 'brand' }, h('span', { class: 'app-name' }, config.appName),
       h('span', { class: 'shop' }, config.shop)),

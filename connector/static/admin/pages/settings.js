@@ -13,7 +13,8 @@ const w = words({
     noPartners: 'Your program has no partners.', noPartnersNext: 'Add partners on the Program page (or choose the partnership program on Get started), then enrol them here.',
     partner: 'Partner', account: 'Account', enrolled: 'Enrolled', code: 'Code', enrol: 'Enrol',
     landing: 'Landing text ({lang})', enrolledDone: '{name} is enrolled.', update: 'Update', yes: 'Yes', no: 'Not yet',
-    defaultIs: 'Default: {text}',
+    defaultIs: 'Default: {text}', store: 'Your store', storeName: 'Store name',
+    storeUrl: 'Store address', storeUrlHint: 'Where share links lead, such as https://shop.example.',
   },
   es: {
     widget: 'Textos del widget', widgetHint: 'Deja una caja vacía para usar el texto predeterminado que aparece debajo.',
@@ -25,7 +26,8 @@ const w = words({
     noPartners: 'Tu programa no tiene socios.', noPartnersNext: 'Añade socios en la página Programa (o elige el programa de socios en Primeros pasos) e inscríbelos aquí.',
     partner: 'Socio', account: 'Cuenta', enrolled: 'Inscrito', code: 'Código', enrol: 'Inscribir',
     landing: 'Texto de bienvenida ({lang})', enrolledDone: '{name} está inscrito.', update: 'Actualizar', yes: 'Sí', no: 'Aún no',
-    defaultIs: 'Predeterminado: {text}',
+    defaultIs: 'Predeterminado: {text}', store: 'Tu tienda', storeName: 'Nombre de la tienda',
+    storeUrl: 'Dirección de la tienda', storeUrlHint: 'A dónde llevan los enlaces, p. ej. https://tienda.example.',
   },
 });
 
@@ -41,6 +43,8 @@ function settingsForm(ctx, s) {
   const names = { en: 'English', es: 'Español' };
   const lang = h('select', { id: 'copy-locale' }, locales.map((l) => h('option', { value: l, selected: l === (locales.includes(getLocale()) ? getLocale() : locales[0]) }, names[l] || l)));
   const refParam = h('input', { id: 'settings-ref-param', type: 'text', value: s.ref_param, autocomplete: 'off' });
+  const storeName = h('input', { id: 'settings-name', type: 'text', value: s.name || '', autocomplete: 'organization' });
+  const storeUrl = h('input', { id: 'settings-url', type: 'url', value: s.url || '', autocomplete: 'url' });
   const consent = h('select', { id: 'settings-consent' }, ['ask', 'granted', 'platform'].map((c) => h('option', { value: c, selected: c === s.consent }, w(c))));
   const copy = JSON.parse(JSON.stringify(s.copy || {}));
   const boxes = h('div', { class: 'fields' });
@@ -63,6 +67,8 @@ function settingsForm(ctx, s) {
   const save = button(w('common.save'), null, { type: 'submit', primary: true });
   const out = h('div', {});
   const form = h('form', { novalidate: true },
+    h('section', { class: 'card' }, h('h2', {}, w('store')), h('div', { class: 'fields' },
+      field(w('storeName'), storeName), field(w('storeUrl'), storeUrl, { hint: w('storeUrlHint') }))),
     h('section', { class: 'card' }, h('h2', {}, w('link')), h('div', { class: 'fields' },
       field(w('refParam'), refParam, { hint: w('refHint') }), field(w('consent'), consent))),
     h('section', { class: 'card' }, h('h2', {}, w('widget')), h('p', { class: 'hint' }, w('widgetHint')),
@@ -73,12 +79,12 @@ function settingsForm(ctx, s) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     out.replaceChildren();
-    setFieldError(refParam, '');
+    setFieldError(refParam, ''); setFieldError(storeName, ''); setFieldError(storeUrl, '');
     for (const input of inputs.values()) setFieldError(input, '');
-    const done = await busy(save, () => ctx.api('PUT', '/settings', { ref_param: refParam.value.trim(), consent: consent.value, copy }), (e) => {
+    const done = await busy(save, () => ctx.api('PUT', '/settings', { name: storeName.value.trim(), url: storeUrl.value.trim(), ref_param: refParam.value.trim(), consent: consent.value, copy }), (e) => {
       const leftovers = [];
       for (const f of e.fields) {
-        const target = f.path === 'ref_param' ? refParam : inputs.get(f.path);
+        const target = { ref_param: refParam, name: storeName, url: storeUrl, consent }[f.path] || inputs.get(f.path);
         if (target) setFieldError(target, f.message); else leftovers.push(`${f.path}: ${f.message}`);
       }
       out.replaceChildren(h('div', { class: 'notice notice-error', role: 'alert' },
