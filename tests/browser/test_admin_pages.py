@@ -346,3 +346,20 @@ def test_in_wp_admin_a_token_the_page_cannot_renew_says_to_reload(
     expect(app.get_by_role("alert")).to_contain_text(
         "Tu sesión ha caducado. Recarga la página para continuar."
     )
+
+
+@pytest.mark.parametrize("host", HOSTS)
+def test_referrals_filter_by_date(admin_server: AdminServer, page: Any, host: str) -> None:
+    app = open_admin(page, admin_server, host, path="referrals")
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    everything = api(admin_server, host, "GET", "/referrals?limit=200").json()["referrals"]
+
+    app.get_by_label("From").fill(today)
+    app.get_by_label("To").fill(today)
+    app.get_by_role("button", name="Apply filters").click()
+    expect(app.locator("tbody tr")).to_have_count(len(everything))
+
+    app.get_by_label("From").fill("2020-01-01")
+    app.get_by_label("To").fill("2020-01-31")
+    app.get_by_role("button", name="Apply filters").click()
+    expect(app.get_by_text("No referrals match.")).to_be_visible()

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -47,11 +48,12 @@ def loaded(app: Any, page_name: str, language: str = "en") -> None:
     expect(app.locator("#rc-main .loading")).to_have_count(0)
 
 
+@pytest.mark.parametrize("host", ["shopify", "woocommerce"])
 @pytest.mark.parametrize("name", PAGES)
 def test_screenshot_of_every_page(
-    admin_server: AdminServer, page: Any, name: str, tmp_path: Path
+    admin_server: AdminServer, page: Any, name: str, host: str, tmp_path: Path
 ) -> None:
-    app = open_admin(page, admin_server, "shopify", path="" if name == "overview" else name)
+    app = open_admin(page, admin_server, host, path="" if name == "overview" else name)
     loaded(app, name)
 
     # Drawn, without an error, nothing wider than the frame, and every field labelled.
@@ -65,7 +67,7 @@ def test_screenshot_of_every_page(
     assert unlabelled == []
     folder = Path(os.environ.get("ADMIN_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
-    shot = page.locator("iframe[name=app-iframe]").screenshot(path=folder / f"admin-{name}.png")
+    shot = page.locator("iframe[name=app-iframe]").screenshot(path=folder / f"{host}-{name}.png")
     assert shot[:8] == b"\x89PNG\r\n\x1a\n"
     assert page.errors == []
 
@@ -194,17 +196,21 @@ window.shopify = {
 """
 
 
-def test_with_app_bridge_the_admin_draws_the_menu_title_and_toasts(
-    admin_server: AdminServer, page: Any
-) -> None:
-    # Shopify's admin provides App Bridge: a stand-in records what the pages ask of it.
-    token = session_token(shop=admin_server.shop("shopify"), expires_in=600)
+def fake_app_bridge(page: Any, server: AdminServer) -> None:
+    """Shopify's admin provides App Bridge: a stand-in records what the pages ask of it."""
+    token = session_token(shop=server.shop("shopify"), expires_in=600)
     script = f"window.__token = {token!r};" + FAKE_APP_BRIDGE
     page.unroute(CDN)
     page.route(
         "https://cdn.shopify.com/shopifycloud/app-bridge.js",
         lambda route: route.fulfill(status=200, content_type="text/javascript", body=script),
     )
+
+
+def test_with_app_bridge_the_admin_draws_the_menu_title_and_toasts(
+    admin_server: AdminServer, page: Any
+) -> None:
+    fake_app_bridge(page, admin_server)
 
     app = open_admin(page, admin_server, "shopify", path="deliveries")
     loaded(app, "deliveries")
@@ -227,3 +233,27 @@ def test_with_app_bridge_the_admin_draws_the_menu_title_and_toasts(
     assert frame.evaluate(
         "[...document.querySelectorAll('ui-nav-menu a')].map((a) => a.textContent)"
     ) == [NAV_LABELS["es"][p] for p in PAGES]
+
+
+def test_with_app_bridge_unsaved_changes_raise_the_admins_save_bar(
+    admin_server: AdminServer, page: Any
+) -> None:
+    fake_app_bridge(page, admin_server)
+    app = open_admin(page, admin_server, "shopify", path="program")
+    loaded(app, "program")
+    frame = page.frame(name="app-iframe")
+    before = frame.evaluate("window.__shown.length")
+
+    app.get_by_label("Days to wait before rewarding").fill("5")
+
+    assert frame.evaluate("window.__shown")[before:][:1] == [["save-bar", "rc-save-bar"]]
+    expect(app.locator(".savebar")).to_be_hidden()
+    # The admin's Save button (App Bridge draws it from the ui-save-bar's buttons).
+    frame.evaluate("document.querySelector('ui-save-bar button[variant=primary]').click()")
+    expect(app.get_by_role("status")).to_contain_text("Program saved: version")
+    expect(app.get_by_role("heading", name="Program", level=1)).to_be_visible()
+    token = session_token(shop=admin_server.shop("shopify"), expires_in=60)
+    saved = httpx.get(f"{admin_server.base}/admin/api/program",
+                      headers={"Authorization": f"Bearer {token}"}).json()  # fmt: skip
+    assert saved["config"]["hold_days"] == 5
+    assert ["hide", "rc-save-bar"] in frame.evaluate("window.__shown")

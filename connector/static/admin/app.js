@@ -198,16 +198,17 @@ const saveBar = (() => {
   save.addEventListener('click', () => current && current.save());
   discard.addEventListener('click', () => current && current.discard());
 
+  // True when the admin shows its own save bar (then ours stays hidden).
   function abShow() {
     const ab = bridge();
-    if (!ab || !ab.saveBar) return;
+    if (!ab || !ab.saveBar) return false;
     if (!abBar) {
       abBar = h('ui-save-bar', { id: 'rc-save-bar' },
         h('button', { variant: 'primary', onclick: () => current && current.save() }, t('common.save')),
         h('button', { onclick: () => current && current.discard() }, t('common.discard')));
       document.body.append(abBar);
     }
-    try { ab.saveBar.show('rc-save-bar'); } catch (_) { /* our bar stays */ }
+    try { ab.saveBar.show('rc-save-bar'); return true; } catch (_) { return false; }
   }
 
   return {
@@ -217,8 +218,7 @@ const saveBar = (() => {
       save.textContent = t('common.save');
       discard.textContent = t('common.discard');
       bar.setAttribute('aria-label', t('common.unsaved'));
-      bar.hidden = false;
-      abShow();
+      bar.hidden = abShow();
     },
     hide() {
       current = null;
