@@ -1,7 +1,14 @@
-"""Referral discount codes on Shopify: create (idempotent by code), look up, deactivate."""
+"""Referral discount codes on Shopify: create (idempotent by code), look up, deactivate.
+
+A code for a person (a reward) is bound to that person as a store customer, because the
+discount's customer selection takes customers, not emails: a customer id the store knows is used
+as it is; otherwise the customer with the email we hold is found, or created (so the code still
+reaches its owner when the id we hold is unknown to the store).
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -68,6 +75,45 @@ def discount_input(spec: DiscountSpec) -> dict[str, Any]:
     return fields
 
 
+async def _known(gql: AdminGraphQL, creds: StoreCredentials, customer_id: str) -> bool:
+    data = await gql.query(creds, queries.CUSTOMER_ID, {"id": gid("Customer", customer_id)})
+    return bool(data.get("customer"))
+
+
+async def _customer_for_email(gql: AdminGraphQL, creds: StoreCredentials, email: str) -> str:
+    """The store customer with this email, created when there is none."""
+    data = await gql.query(creds, queries.CUSTOMER_ID_BY_EMAIL, {"email": email})
+    found = data.get("customerByIdentifier")
+    if not found:
+        try:
+            payload = await gql.mutate(
+                creds, queries.CUSTOMER_CREATE, {"input": {"email": email}}, "customerCreate"
+            )
+            found = payload.get("customer")
+        except PlatformRejected:
+            # Created meanwhile by someone else ("has already been taken"): read it back.
+            data = await gql.query(creds, queries.CUSTOMER_ID_BY_EMAIL, {"email": email})
+            found = data.get("customerByIdentifier")
+            if not found:
+                raise
+    if not found or not found.get("id"):
+        raise PlatformRejected(f"no store customer could be made for {email}", code="NO_CUSTOMER")
+    return str(found["id"]).rsplit("/", 1)[-1]
+
+
+async def bind_to_owner(
+    gql: AdminGraphQL, creds: StoreCredentials, spec: DiscountSpec
+) -> DiscountSpec:
+    """The spec restricted to store customers: its ids the store knows, else its emails' customers."""
+    if not spec.emails:
+        return spec  # ids alone (or nobody): nothing to fall back on, so nothing to ask
+    known = tuple([c for c in spec.customer_ids if await _known(gql, creds, c)])
+    if known:
+        return replace(spec, customer_ids=known)
+    ids = tuple([await _customer_for_email(gql, creds, email) for email in spec.emails])
+    return replace(spec, customer_ids=ids)
+
+
 async def _node_by_code(
     gql: AdminGraphQL, creds: StoreCredentials, code: str
 ) -> dict[str, Any] | None:
@@ -93,6 +139,7 @@ async def create_discount(
         queries.DISCOUNT_CODE_FREE_SHIPPING_CREATE if free else queries.DISCOUNT_CODE_BASIC_CREATE
     )
     root = "discountCodeFreeShippingCreate" if free else "discountCodeBasicCreate"
+    spec = await bind_to_owner(gql, creds, spec)
     try:
         payload = await gql.mutate(creds, document, {"input": discount_input(spec)}, root)
     except AlreadyExists:

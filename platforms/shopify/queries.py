@@ -73,6 +73,27 @@ query ReferralCustomerByEmail($email: String!) {
 }
 """
 
+CUSTOMER_ID = """
+query ReferralCustomerKnown($id: ID!) {
+  customer(id: $id) { id }
+}
+"""
+
+CUSTOMER_ID_BY_EMAIL = """
+query ReferralCustomerIdByEmail($email: String!) {
+  customerByIdentifier(identifier: {emailAddress: $email}) { id }
+}
+"""
+
+CUSTOMER_CREATE = """
+mutation ReferralCustomerCreate($input: CustomerInput!) {
+  customerCreate(input: $input) {
+    customer { id }
+    userErrors { field message }
+  }
+}
+"""
+
 STORE_CREDIT_ACCOUNT_CREDIT = """
 mutation ReferralStoreCredit($id: ID!, $creditInput: StoreCreditAccountCreditInput!) {
   storeCreditAccountCredit(id: $id, creditInput: $creditInput) {

@@ -29,7 +29,7 @@ async def store_customer(shop: Shop, fake: FakeShopify, clock: Clock) -> Advocat
 async def test_discount_reward_is_created_once_with_the_exact_input(
     runtime: Runtime, shop: Shop, fake_shopify: FakeShopify, clock: Clock
 ) -> None:
-    ana = await advocate(shop, clock.now)
+    ana = await store_customer(shop, fake_shopify, clock)
     expires = clock.now + timedelta(days=30)
     row = await reward(
         shop, clock.now, kind="fixed_amount_discount", who=ana, amount="10", expires_at=expires
@@ -39,8 +39,8 @@ async def test_discount_reward_is_created_once_with_the_exact_input(
     settled = await issue_due_rewards(runtime)
 
     assert settled == 1
-    assert fake_shopify.operations == ["discountCodeBasicCreate"]
-    assert fake_shopify.calls[0].variables["input"] == {
+    assert fake_shopify.operations == ["customer", "discountCodeBasicCreate"]
+    assert fake_shopify.calls[1].variables["input"] == {
         "title": f"Referral reward: 10.00 EUR off ({code})",
         "code": code,
         "startsAt": iso(clock.now),
@@ -73,7 +73,7 @@ async def test_discount_reward_is_created_once_with_the_exact_input(
     again = await issue_due_rewards(runtime)
 
     assert again == 0
-    assert fake_shopify.operations == ["discountCodeBasicCreate"]
+    assert fake_shopify.operations == ["customer", "discountCodeBasicCreate"]
 
 
 async def test_reward_code_is_deterministic_and_readable(runtime: Runtime) -> None:
@@ -88,13 +88,17 @@ async def test_reward_code_is_deterministic_and_readable(runtime: Runtime) -> No
 async def test_code_that_already_exists_is_read_back_as_success(
     runtime: Runtime, shop: Shop, fake_shopify: FakeShopify, clock: Clock
 ) -> None:
-    ana = await advocate(shop, clock.now)
+    ana = await store_customer(shop, fake_shopify, clock)
     row = await reward(shop, clock.now, kind="percentage_discount", who=ana, amount="15")
     existing = fake_shopify.add_discount(code_for(runtime, row.idempotency_key))
 
     await issue_due_rewards(runtime)
 
-    assert fake_shopify.operations == ["discountCodeBasicCreate", "codeDiscountNodeByCode"]
+    assert fake_shopify.operations == [
+        "customer",
+        "discountCodeBasicCreate",
+        "codeDiscountNodeByCode",
+    ]
     issued = await Reward.get(id=row.id)
     assert (issued.status, issued.platform_ref) == ("issued", existing.node_id)
 
@@ -102,7 +106,7 @@ async def test_code_that_already_exists_is_read_back_as_success(
 async def test_store_outage_is_retried_later_then_succeeds(
     runtime: Runtime, shop: Shop, fake_shopify: FakeShopify, clock: Clock
 ) -> None:
-    ana = await advocate(shop, clock.now)
+    ana = await advocate(shop, clock.now, email=None)
     row = await reward(shop, clock.now, kind="free_shipping", who=ana, currency=None)
     for _ in range(4):  # the Admin client's own tries, all answered 502
         fake_shopify.fail_next(502)
@@ -129,7 +133,7 @@ async def test_store_outage_is_retried_later_then_succeeds(
 async def test_refused_discount_fails_with_the_stores_message(
     runtime: Runtime, shop: Shop, fake_shopify: FakeShopify, clock: Clock
 ) -> None:
-    ana = await advocate(shop, clock.now)
+    ana = await advocate(shop, clock.now, email=None)
     row = await reward(shop, clock.now, kind="fixed_amount_discount", who=ana, amount="10")
     refusal = {"field": ["basicCodeDiscount", "code"], "code": "INVALID", "message": "Code is bad"}
     payload = {"codeDiscountNode": None, "userErrors": [refusal]}
@@ -366,7 +370,7 @@ async def test_referral_is_rewarded_once_all_its_rewards_are_out(
 async def test_referral_waits_while_one_reward_is_still_pending(
     runtime: Runtime, shop: Shop, fake_shopify: FakeShopify, clock: Clock
 ) -> None:
-    ana = await advocate(shop, clock.now)
+    ana = await advocate(shop, clock.now, email=None)
     approved = await referral(shop, ana, clock.now)
     await reward(shop, clock.now, kind="fixed_amount_discount", who=ana, of=approved, amount="10")
     await reward(shop, clock.now, kind="cash", key="rw_test_0002", who=ana, of=approved, amount="5")
@@ -382,7 +386,7 @@ async def test_referral_waits_while_one_reward_is_still_pending(
 async def test_unused_code_is_deactivated_in_the_store(
     runtime: Runtime, shop: Shop, fake_shopify: FakeShopify, clock: Clock
 ) -> None:
-    ana = await advocate(shop, clock.now)
+    ana = await store_customer(shop, fake_shopify, clock)
     row = await reward(shop, clock.now, kind="fixed_amount_discount", who=ana, amount="10")
     await issue_due_rewards(runtime)
     await Reward.filter(id=row.id).update(status="deactivate_pending", next_attempt_at=clock.now)
@@ -392,8 +396,12 @@ async def test_unused_code_is_deactivated_in_the_store(
     code = code_for(runtime, row.idempotency_key)
     undone = await Reward.get(id=row.id)
     assert settled == 1
-    assert fake_shopify.operations == ["discountCodeBasicCreate", "discountCodeDeactivate"]
-    assert fake_shopify.calls[1].variables == {
+    assert fake_shopify.operations == [
+        "customer",
+        "discountCodeBasicCreate",
+        "discountCodeDeactivate",
+    ]
+    assert fake_shopify.calls[2].variables == {
         "id": fake_shopify.discounts[code.casefold()].node_id
     }
     assert fake_shopify.discounts[code.casefold()].status == "EXPIRED"
@@ -442,7 +450,7 @@ async def test_refund_during_the_store_call_takes_the_new_code_back(
     clock: Clock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    ana = await advocate(shop, clock.now)
+    ana = await store_customer(shop, fake_shopify, clock)
     row = await reward(shop, clock.now, kind="fixed_amount_discount", who=ana, amount="10")
     adapter = runtime.adapter("shopify")
     create = adapter.create_discount
@@ -459,7 +467,11 @@ async def test_refund_during_the_store_call_takes_the_new_code_back(
 
     undone = await Reward.get(id=row.id)
     code = code_for(runtime, row.idempotency_key)
-    assert fake_shopify.operations == ["discountCodeBasicCreate", "discountCodeDeactivate"]
+    assert fake_shopify.operations == [
+        "customer",
+        "discountCodeBasicCreate",
+        "discountCodeDeactivate",
+    ]
     assert (undone.status, undone.code) == ("deactivated", code)
     assert undone.platform_ref == fake_shopify.discounts[code.casefold()].node_id
     assert fake_shopify.discounts[code.casefold()].status == "EXPIRED"

@@ -151,6 +151,7 @@ class FakeShopify:
         self.access_token = access_token
         self.discounts: dict[str, FakeDiscount] = {}
         self.customers: dict[str, FakeCustomer] = {}
+        self.down = False  # an outage: every request answers 503 while it is set
         self.orders: list[dict[str, Any]] = []
         self.store_credit: dict[tuple[str, str], Decimal] = {}
         self.webhooks: list[dict[str, Any]] = []
@@ -291,6 +292,8 @@ class FakeShopify:
         )
         name = operation.name.value if operation.name else None
         self.calls.append(Call(name, root_fields, variables, body["query"], request.headers))
+        if self.down:
+            return httpx.Response(503, text="HTTP 503: the store is down")
         if self._scripted:
             answer = self._scripted.pop(0)
             return answer if isinstance(answer, httpx.Response) else answer(request)
@@ -327,6 +330,7 @@ class FakeShopify:
             "discountCodeDeactivate": self._deactivate,
             "customer": self._customer,
             "customerByIdentifier": self._customer_by_identifier,
+            "customerCreate": self._customer_create,
             "storeCreditAccountCredit": self._store_credit,
             "orders": self._orders,
             "webhookSubscriptions": self._webhook_subscriptions,
@@ -401,6 +405,14 @@ class FakeShopify:
     def _customer(self, _info: Any, id: str) -> dict[str, Any] | None:
         customer = self.customers.get(id)
         return customer.node() if customer else None
+
+    def _customer_create(self, _info: Any, input: dict[str, Any]) -> dict[str, Any]:
+        email = str(input.get("email") or "")
+        if any((c.email or "").casefold() == email.casefold() for c in self.customers.values()):
+            error = {"field": ["email"], "message": "Email has already been taken"}
+            return {"customer": None, "userErrors": [error]}
+        created = self.add_customer(email or None)
+        return {"customer": self.customers[f"gid://shopify/Customer/{created}"].node(), "userErrors": []}
 
     def _customer_by_identifier(
         self, _info: Any, identifier: dict[str, Any]

@@ -48,6 +48,7 @@ CODE_PREFIX = "REWARD"
 # In platform_ref until the store's transaction id replaces it: the credit may be in the store.
 CREDIT_SENT = "store-credit-sent"
 CREDIT_UNCONFIRMED = "store_credit_unconfirmed"
+NO_OWNER = "no_owner"
 NO_CURRENCY = "XXX"  # ISO 4217 for "no currency": a percentage discount has none
 _DISCOUNT_KIND = {
     RewardKind.PERCENTAGE_DISCOUNT: DiscountKind.PERCENTAGE,
@@ -85,14 +86,27 @@ def code_for(runtime: Runtime, idempotency_key: str) -> str:
     return reward_code(key, idempotency_key, CODE_PREFIX)
 
 
+@dataclass(frozen=True)
+class Owner:
+    """Who a reward belongs to, as far as we know them: their store customer id and email."""
+
+    customer_id: str | None
+    email: str | None
+
+
 def discount_spec(
     reward: Reward,
     code: str,
-    customer_id: str | None,
+    owner: Owner,
     now: datetime,
     combines: CombinesWith,
 ) -> DiscountSpec:
-    """The store discount for a discount reward: single use, bound to its customer when known."""
+    """The store discount for a discount reward: single use, bound to its owner.
+
+    Both the customer id and the email we hold go to the adapter, which binds the code with
+    whichever its store accepts (Shopify: a customer it knows, else the one with that email;
+    WooCommerce: the email), so nobody else who learns the code can spend it.
+    """
     kind = _DISCOUNT_KIND[RewardKind(reward.kind)]
     currency = reward.currency or NO_CURRENCY
     value = reward.amount or Decimal(0)
@@ -114,21 +128,28 @@ def discount_spec(
         ends_at=reward.expires_at,
         usage_limit=1,
         once_per_customer=True,
-        customer_ids=(customer_id,) if customer_id else (),
+        customer_ids=(owner.customer_id,) if owner.customer_id else (),
+        emails=(owner.email,) if owner.email else (),
         combines_with_order=combines.order,
         combines_with_product=combines.product,
         combines_with_shipping=combines.shipping,
     )
 
 
+async def _owner(reward: Reward) -> Owner:
+    """Who the reward belongs to: the row's recipient, else (not for a friend) its advocate."""
+    customer_id, email = reward.recipient_customer_id, reward.recipient_email
+    if (not customer_id or not email) and fk(reward, "advocate") and reward.side != "friend":
+        advocate = await Advocate.get_or_none(id=fk(reward, "advocate"))
+        if advocate is not None:
+            customer_id = customer_id or advocate.customer_id
+            email = email or advocate.email
+    return Owner(customer_id or None, email or None)
+
+
 async def _recipient(reward: Reward) -> str | None:
-    """The store customer the reward belongs to: the row's recipient, else its advocate's."""
-    if reward.recipient_customer_id:
-        return reward.recipient_customer_id
-    if fk(reward, "advocate") is None or reward.side == "friend":
-        return None
-    advocate = await Advocate.get_or_none(id=fk(reward, "advocate"))
-    return advocate.customer_id if advocate else None
+    """The store customer the reward belongs to (store credit needs one)."""
+    return (await _owner(reward)).customer_id
 
 
 async def _mark(lease: Lease, runtime: Runtime, **values: Any) -> None:
@@ -162,7 +183,10 @@ async def _discount(runtime: Runtime, shop: Shop, reward: Reward, lease: Lease) 
         await _mark(lease, runtime, code=code)
     # Which discounts it combines with is the shop's checkout policy now, as for friend codes.
     combines = (await live_program(runtime, shop)).program.combines_with
-    spec = discount_spec(reward, code, await _recipient(reward), now, combines)
+    owner = await _owner(reward)
+    if owner.customer_id is None and owner.email is None:
+        return failed("the reward has no owner to bind its code to", reason=NO_OWNER)
+    spec = discount_spec(reward, code, owner, now, combines)
     creds = await fresh_credentials(runtime, shop)
     ref = await runtime.adapter(shop.platform).create_discount(creds, spec)
     return Result(
