@@ -170,7 +170,8 @@ async def test_one_advocate_with_referrals_by_state_and_rewards(
         "rewards": [{
             "id": reward_id, "referral_id": 1, "side": "advocate", "kind": "store_credit",
             "amount": "10.0000", "currency": "EUR", "points": None, "code": None,
-            "status": "pending", "reason": None, "created_at": clock.now.isoformat(),
+            "status": "pending", "reason": None, "last_error": None,
+            "created_at": clock.now.isoformat(),
         }],
         "points": 0,
         "clicks": 0,

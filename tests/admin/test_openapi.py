@@ -13,7 +13,7 @@ from connector.domain.program.changes import Change
 from connector.routes.admin.api import PREFIX
 from connector.routes.admin.openapi import OPENAPI
 from connector.services.admin.adjustments import AdjustmentRow
-from connector.services.admin.merchant import AdvocateReward, AdvocateStats, Friend
+from connector.services.admin.merchant import AdvocateReward, AdvocateStats, Alert, Friend
 from connector.services.admin.overview import Overview
 from connector.services.admin.settings import PartnerRow, ShopSettings
 from connector.services.pipeline.deliveries import DeliveryRow
@@ -46,7 +46,7 @@ def test_every_admin_route_and_method_is_described_and_nothing_else() -> None:
         if method in METHODS
     }  # fmt: skip
 
-    assert len(registered()) == 32
+    assert len(registered()) == 34
     assert described == registered()
 
 
@@ -68,6 +68,7 @@ def test_every_admin_route_and_method_is_described_and_nothing_else() -> None:
         ("Settings", ShopSettings),
         ("Partner", PartnerRow),
         ("Change", Change),
+        ("Alert", Alert),
     ],
 )
 def test_each_row_schema_has_exactly_the_fields_the_api_writes(schema: str, row: type) -> None:

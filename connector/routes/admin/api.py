@@ -85,6 +85,8 @@ api_routes: list[BaseRoute] = [
     Route("/contests/{contest_id}/leaderboard", operations.get_leaderboard, methods=["GET"]),
     Route("/deliveries", operations.get_deliveries, methods=["GET"]),
     Route("/deliveries/{id:int}/replay", operations.post_replay, methods=["POST"]),
+    Route("/rewards/{id:int}/retry", operations.post_reward_retry, methods=["POST"]),
+    Route("/alerts", operations.get_alerts, methods=["GET"]),
 ]  # fmt: skip
 
 # Mounted with its own exception handler, so a wrong path or method here answers JSON too.

@@ -13,7 +13,7 @@ from connector.domain.referral import ReferralState
 from connector.domain.rules.decision import Outcome
 from connector.services.admin.adjustments import BLOCK, POINTS, REWARD, UNBLOCK
 from connector.services.admin.adjustments import GRANTABLE as GRANTABLE_KINDS
-from connector.services.admin.merchant import DELIVERY_STATUSES, SHOP_STATUSES
+from connector.services.admin.merchant import ALERT_KINDS, DELIVERY_STATUSES, SHOP_STATUSES
 from connector.services.referrals.records import CauseKind
 from connector.services.rewards.payouts import LISTED
 from connector.services.storefront.api import CONSENT_MODES
@@ -157,6 +157,7 @@ SCHEMAS: dict[str, Any] = {
         code=STR_N,
         status=STR,
         reason=STR_N,
+        last_error=STR_N,
         created_at=TIME,
     ),
     "AdvocateStats": _row(
@@ -309,6 +310,7 @@ SCHEMAS: dict[str, Any] = {
         status=STR,
         reason=STR_N,
         idempotency_key=STR,
+        last_error=STR_N,
     ),
     "ReferralDetail": _row(
         referral=_ref("Referral"),
@@ -354,6 +356,12 @@ SCHEMAS: dict[str, Any] = {
         attempts=INT,
         received_at=TIME,
         last_error=STR_N,
+    ),
+    "Alert": _row(
+        kind={"enum": list(ALERT_KINDS)},
+        count=INT,
+        since=TIME,
+        message={"type": "string", "description": "What is wrong and what to do, to show as is."},
     ),
 }
 
@@ -768,6 +776,28 @@ PATHS: dict[str, Any] = {
             others={**NOT_FOUND, "409": _error("A worker is processing it right now.")},
         )
     },
+}
+
+PATHS["/admin/api/rewards/{id}/retry"] = {
+    "post": _op(
+        "Queue one of the shop's failed rewards again (e.g. after a store outage); it is issued"
+        " once, with the same code.",
+        _json("Queued.", _row(id=INT, status={"enum": ["pending"]})),
+        status="202",
+        parameters=[_path("id", "The reward's id.")],
+        others={
+            **NOT_FOUND,
+            "409": _error(
+                "The reward is not failed, or is store credit that may already be in the store."
+            ),
+        },
+    )
+}
+PATHS["/admin/api/alerts"] = {
+    "get": _op(
+        "What needs the merchant now: rewards that failed, deliveries dead-lettered.",
+        _json("The alerts (empty when all is well).", _list("alerts", "Alert")),
+    )
 }
 
 OPENAPI: dict[str, Any] = {

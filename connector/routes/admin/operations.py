@@ -1,4 +1,5 @@
-"""Admin API: cash and donation records to pay out, the contest leaderboard, the shop's deliveries."""
+"""Admin API: cash and donation records to pay out, the contest leaderboard, the shop's deliveries,
+retrying a failed reward, and the alerts that say what needs the merchant."""
 
 from __future__ import annotations
 
@@ -18,7 +19,13 @@ from connector.routes.admin.base import (
     path_id,
     text_field,
 )
-from connector.services.admin.merchant import DELIVERY_STATUSES, NotFound, replay_delivery
+from connector.services.admin.merchant import (
+    DELIVERY_STATUSES,
+    NotFound,
+    alerts,
+    replay_delivery,
+    retry_reward,
+)
 from connector.services.pipeline.deliveries import list_deliveries
 from connector.services.rewards import contests, payouts
 
@@ -109,3 +116,22 @@ async def post_replay(call: Call) -> Response:
     if not queued:
         raise Problem(409, f"delivery {delivery_id} is being processed now; try again after")
     return answer({"id": delivery_id, "status": "pending"}, 202)
+
+
+@admin
+async def post_reward_retry(call: Call) -> Response:
+    """Queue one of the shop's failed rewards again (after the store is back, say)."""
+    reward_id = path_id(call.request, "reward")
+    try:
+        refused = await retry_reward(call.runtime, call.shop, reward_id)
+    except NotFound as exc:
+        raise Problem(404, str(exc)) from None
+    if refused is not None:
+        raise Problem(409, refused)
+    return answer({"id": reward_id, "status": "pending"}, 202)
+
+
+@admin
+async def get_alerts(call: Call) -> Response:
+    """What needs the merchant now: failing rewards, dead-lettered deliveries."""
+    return answer({"alerts": await alerts(call.shop)})

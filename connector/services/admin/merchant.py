@@ -19,9 +19,11 @@ from connector.domain.referral import ReferralState
 from connector.errors import ConnectorError
 from connector.services.admin.adjustments import AdjustmentRow, recent_adjustments
 from connector.services.base.rows import fk
+from connector.services.base.runtime import Runtime
 from connector.services.pipeline.deliveries import replay
 from connector.services.referrals.advocates import AdvocateRow, advocate_row
 from connector.services.rewards.loyalty import balance
+from connector.services.rewards.retry import retry_rewards
 from connector.store.models import (
     Advocate,
     Delivery,
@@ -29,6 +31,7 @@ from connector.store.models import (
     LinkClick,
     Referral,
     Reward,
+    RewardStatus,
     Shop,
     ShopStatus,
 )
@@ -39,6 +42,7 @@ DELIVERY_STATUSES = tuple(s.value for s in DeliveryStatus)
 SHOP_STATUSES = tuple(s.value for s in ShopStatus)
 # How many of an advocate's newest friends and adjustments one advocate's page shows.
 RECENT = 20
+ALERT_KINDS = ("rewards_failing", "deliveries_dead")
 
 
 class ShopNotInstalled(ConnectorError, LookupError):
@@ -63,6 +67,7 @@ class AdvocateReward:
     code: str | None
     status: str
     reason: str | None
+    last_error: str | None
     created_at: datetime
 
 
@@ -113,6 +118,7 @@ def _reward(r: Reward) -> AdvocateReward:
         code=r.code,
         status=r.status,
         reason=r.reason,
+        last_error=r.last_error,
         created_at=r.created_at,
     )
 
@@ -148,6 +154,51 @@ async def advocate_stats(shop: Shop, advocate_id: int) -> AdvocateStats:
         ),
         adjustments=tuple(await recent_adjustments(shop, advocate.id, RECENT)),
     )
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Something the merchant should act on: what, how many, since when, and what to do."""
+
+    kind: str  # one of ALERT_KINDS
+    count: int
+    since: datetime
+    message: str
+
+
+async def alerts(shop: Shop) -> list[Alert]:
+    """What is wrong in this shop now: rewards that failed, deliveries that were dead-lettered."""
+    found: list[Alert] = []
+    failed = Reward.filter(shop_id=shop.id, status=RewardStatus.FAILED)
+    count = await failed.count()
+    first = await failed.order_by("updated_at").first()
+    if count and first is not None:
+        found.append(Alert(
+            "rewards_failing", count, first.updated_at,
+            f"{count} reward(s) could not be issued; each says why. Once the cause is fixed,"
+            " retry them (POST /admin/api/rewards/{id}/retry).",
+        ))  # fmt: skip
+    dead = Delivery.filter(platform=shop.platform, shop_domain=shop.domain, status="dead")
+    count = await dead.count()
+    oldest = await dead.order_by("received_at").first()
+    if count and oldest is not None:
+        found.append(Alert(
+            "deliveries_dead", count, oldest.received_at,
+            f"{count} webhook deliveries could not be processed; each says why. Replay them"
+            " once fixed (POST /admin/api/deliveries/{id}/replay).",
+        ))  # fmt: skip
+    return found
+
+
+async def retry_reward(runtime: Runtime, shop: Shop, reward_id: int) -> str | None:
+    """Queue one of the shop's failed rewards again; None when queued, else why not.
+
+    NotFound when the reward is not the shop's.
+    """
+    if not await Reward.exists(id=reward_id, shop_id=shop.id):
+        raise NotFound(f"no reward {reward_id}")
+    done = await retry_rewards(runtime, [reward_id], shop=shop)
+    return done.refused[0][1] if done.refused else None
 
 
 async def replay_delivery(shop: Shop, delivery_id: int, now: datetime) -> bool:

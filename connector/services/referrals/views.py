@@ -80,6 +80,7 @@ class RewardRow:
     status: str
     reason: str | None
     idempotency_key: str
+    last_error: str | None  # why the last try failed (a failed reward's cause)
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ async def referral_detail(referral_id: int, shop: Shop | None = None) -> Referra
                 w.status,
                 w.reason,
                 w.idempotency_key,
+                w.last_error,
             )
             for w in rewards
         ),

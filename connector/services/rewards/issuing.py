@@ -54,6 +54,7 @@ MAX_BATCHES = 20
 # Spaces the tries of a reward whose call was refused for auth (the shop is usually marked
 # needs_reauth by then, and its rows are not leased until the merchant is back).
 REAUTH_WAIT_SECONDS = 900.0
+STORE_REFUSED = "store_refused"  # a failed reward's reason: the store said no to it
 OUT = frozenset({RewardStatus.ISSUED.value, RewardStatus.RECORDED.value, RewardStatus.PAID.value})
 
 
@@ -75,6 +76,33 @@ async def settle(runtime: Runtime, lease: Lease) -> str:
     if reward is None or reward.lease_token != lease.token:
         return "lost"
     shop = await Shop.get(id=fk(reward, "shop"))
+    outcome = await _settle(runtime, shop, reward, lease)
+    if outcome == RewardStatus.FAILED:
+        await _report_failure(shop, reward.id)
+    return outcome
+
+
+async def _report_failure(shop: Shop, reward_id: int) -> None:
+    """Say why a reward failed and how to queue it again; alert when a shop's rewards start failing."""
+    row = await Reward.get_or_none(id=reward_id)
+    if row is None:
+        return
+    log.warning(
+        "reward %s (%s %s) of %s failed (%s): %s; once the cause is fixed, queue it again with"
+        " `connector rewards retry %s`",
+        row.id, row.kind, row.side, shop.domain, row.reason or "refused", row.last_error,
+        row.id,
+    )  # fmt: skip
+    failing = await Reward.filter(shop_id=shop.id, status=RewardStatus.FAILED).count()
+    if failing == 1:
+        # The first failure after none: the merchant's admin shows it under GET /admin/api/alerts.
+        log.error(
+            "%s: rewards have started failing (reward %s): %s", shop.domain, row.id, row.last_error
+        )
+
+
+async def _settle(runtime: Runtime, shop: Shop, reward: Reward, lease: Lease) -> str:
+    """Issue or take back one leased reward, recording the outcome under the lease."""
     retry: dict[str, Any] = {"attempts": reward.attempts}
     try:
         if reward.status == RewardStatus.DEACTIVATE_PENDING:
@@ -92,7 +120,7 @@ async def settle(runtime: Runtime, lease: Lease) -> str:
         retry.update(after=REAUTH_WAIT_SECONDS, not_its_fault=True)
         error = error_text(exc)
     except PlatformRejected as exc:
-        return await _record(runtime, reward, lease, failed(error_text(exc)))
+        return await _record(runtime, reward, lease, failed(error_text(exc), STORE_REFUSED))
     except PlatformUnavailable as exc:
         error = error_text(exc)
     except Exception as exc:  # a bug must not stop the other rewards; the row keeps the error

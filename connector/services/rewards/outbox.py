@@ -22,6 +22,7 @@ from connector.services.pipeline.worker import backoff_seconds
 from connector.store.db import conn, dialect, sql
 from connector.store.models import Reward, RewardStatus
 
+ATTEMPTS_EXHAUSTED = "attempts_exhausted"  # a failed reward's reason: every try failed
 DUE = (RewardStatus.PENDING.value, RewardStatus.DEACTIVATE_PENDING.value)
 
 _LEASE = (
@@ -96,7 +97,8 @@ async def retry_later(
     """
     worker = runtime.settings.worker
     if not not_its_fault and attempts >= worker.max_attempts:
-        await guarded(lease, runtime, **settled(RewardStatus.FAILED.value, last_error=error))
+        values = settled(RewardStatus.FAILED.value, last_error=error, reason=ATTEMPTS_EXHAUSTED)
+        await guarded(lease, runtime, **values)
         return RewardStatus.FAILED.value
     if after is None:
         after = backoff_seconds(attempts, worker.backoff_base_seconds, worker.backoff_max_seconds)
