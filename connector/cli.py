@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import signal
 import sys
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from rich.console import Console
 from rich.table import Table
@@ -22,6 +23,74 @@ console = Console(width=None if sys.stdout.isatty() else 240)
 
 Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 COMMANDS: dict[str, Command] = {}
+FAILURE, USAGE = 1, 2  # the exit codes of an expected failure and of bad usage (README)
+MAX_ID = 2**63 - 1  # ids are 64-bit in the database: a longer number names nothing
+
+
+class CliError(Exception):
+    """An expected failure: one line for a person, and the exit code (FAILURE or USAGE)."""
+
+    def __init__(self, message: str, code: int = FAILURE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _id(text: str) -> int:
+    """An id argument: a whole number from 1 to MAX_ID (argparse says so with exit code 2)."""
+    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+        raise argparse.ArgumentTypeError(f"must be an id from 1 to {MAX_ID}, got {text!r}")
+    return int(text)
+
+
+def _count(text: str) -> int:
+    """A positive count argument (limits, concurrency), at most a million."""
+    if not text.isdigit() or not 1 <= int(text) <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 1000000, got {text!r}")
+    return int(text)
+
+
+def _points(text: str) -> int:
+    """A number of points to add (or, negative, remove), within a billion either way."""
+    digits = text.removeprefix("-")
+    if not digits.isdigit() or int(digits) > 1_000_000_000:
+        raise argparse.ArgumentTypeError(f"must be a whole number of points, got {text!r}")
+    return int(text)
+
+
+def _port(text: str) -> int:
+    """A TCP port argument."""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port from 1 to 65535, got {text!r}")
+    return int(text)
+
+
+def _iso(text: str) -> Any:
+    """An ISO date or time argument, as an aware UTC datetime."""
+    from datetime import UTC, datetime
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be an ISO-8601 date or time (2026-11-30 or 2026-11-30T12:00:00Z), got {text!r}"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def _read_json(path: str) -> Any:
+    """A JSON file given on the command line; CliError (bad usage) when missing or not JSON."""
+    from pathlib import Path
+
+    from connector import jsonsafe
+
+    try:
+        text = await asyncio.to_thread(Path(path).read_bytes)
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror or exc}", USAGE) from None
+    try:
+        return jsonsafe.loads(text)
+    except jsonsafe.JSONRejected as exc:
+        raise CliError(f"{path} is not valid JSON: {exc}", USAGE) from None
 
 
 def command(name: str) -> Callable[[Command], Command]:
@@ -122,18 +191,20 @@ async def cmd_deliveries(args: argparse.Namespace, settings: Settings) -> int:
         if args.action == "show":
             found = await deliveries.show_delivery(args.id)
             if found is None:
-                console.print(f"[red]no delivery with id {args.id}[/red]")
-                return 1
+                raise CliError(f"no delivery {args.id}")
             print(json.dumps(found, default=str, indent=2))
             return 0
         if args.dead:
             count = await deliveries.replay_dead(utcnow(), shop=args.shop)
-        elif args.ids:
-            count = await deliveries.replay(args.ids, utcnow())
-        else:
-            console.print("[red]name delivery ids to replay, or pass --dead[/red]")
-            return 2
+            console.print(f"queued {count} deliveries for replay")
+            return 0
+        if not args.ids:
+            raise CliError("name delivery ids to replay, or pass --dead", USAGE)
+        missing = await deliveries.missing(args.ids)
+        count = await deliveries.replay([i for i in args.ids if i not in missing], utcnow())
         console.print(f"queued {count} deliveries for replay")
+        if missing:
+            raise CliError("no delivery " + ", ".join(map(str, missing)))
         return 0
 
     return await _with_db(settings, body)
@@ -149,6 +220,7 @@ PRIVACY_COLUMNS: Columns = {
 async def cmd_privacy(args: argparse.Namespace, settings: Settings) -> int:
     """List privacy requests, or show one with its data-request export."""
     from connector.services.privacy import compliance
+
     async def body() -> int:
         if args.action == "list":
             rows = await compliance.list_privacy_requests(
@@ -158,8 +230,7 @@ async def cmd_privacy(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         found = await compliance.show_privacy_request(args.id)
         if found is None:
-            console.print(f"[red]no privacy request with id {args.id}[/red]")
-            return 1
+            raise CliError(f"no privacy request {args.id}")
         print(json.dumps(found, default=str, indent=2, ensure_ascii=False))
         return 0
 
@@ -220,16 +291,6 @@ async def _with_runtime(settings: Settings, body: Callable[[Any], Coroutine[Any,
     return await _with_db(settings, run)
 
 
-def _when(text: str | None) -> Any:
-    """An ISO date or time from the command line, as an aware UTC datetime (None passes)."""
-    from datetime import UTC, datetime
-
-    if text is None:
-        return None
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 @command("reconcile")
 async def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
     """Feed orders the webhooks missed into the inbox, showing progress."""
@@ -247,7 +308,7 @@ async def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
             def seen(looked: int, fed: int) -> None:
                 progress.update(task, description=f"{looked} orders looked at, {fed} fed")
 
-            fed = await reconcile(runtime, shop, since=_when(args.since), progress=seen)
+            fed = await reconcile(runtime, shop, since=args.since, progress=seen)
         console.print(f"fed {fed} orders of {shop.domain} into the inbox")
         return 0
 
@@ -257,13 +318,12 @@ async def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
 @command("simulate")
 async def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     """Explain what an order (a webhook body in a file) would earn; writes nothing."""
-    from pathlib import Path
 
     from connector.services.referrals.programs import find_shop
     from connector.services.referrals.simulate import simulate_order
 
     async def body(runtime: Any) -> int:
-        payload = json.loads(await asyncio.to_thread(Path(args.order).read_text, "utf-8"))
+        payload = await _read_json(args.order)
         shop = await find_shop(args.shop)
         result = await simulate_order(runtime, shop, payload, assume_new=args.assume_new)
         for line in result.lines:
@@ -295,7 +355,7 @@ async def cmd_payouts(args: argparse.Namespace, settings: Settings) -> int:
             console.print(f"record {done.reward_id} paid by {done.paid_by} ({done.reference})")
             return 0
         rows = await payouts.list_payouts(
-            shop, since=_when(args.since), until=_when(args.until), status=args.status
+            shop, since=args.since, until=args.until, status=args.status
         )
         if args.action == "export":
             sys.stdout.write(payouts.payouts_csv(rows))
@@ -323,11 +383,37 @@ async def cmd_loyalty(args: argparse.Namespace, settings: Settings) -> int:
     return await _with_runtime(settings, body)
 
 
+@command("rewards")
+async def cmd_rewards(args: argparse.Namespace, settings: Settings) -> int:
+    """Queue failed rewards again, by id or every failed one (of a shop with --shop)."""
+    from connector.services.referrals.programs import find_shop
+    from connector.services.rewards.retry import retry_rewards
+
+    if bool(args.ids) == args.failed:
+        raise CliError("name reward ids to retry, or pass --failed (not both)", USAGE)
+
+    async def body(runtime: Any) -> int:
+        shop = await find_shop(args.shop) if args.shop else None
+        done = await retry_rewards(runtime, args.ids, shop=shop, all_failed=args.failed)
+        if args.json:
+            queued = {"queued": list(done.queued)}
+            _json_out({**queued, "refused": [{"id": i, "why": w} for i, w in done.refused]})
+        else:
+            console.print(f"queued {len(done.queued)} rewards again", highlight=False)
+        if done.refused:
+            raise CliError("; ".join(why for _, why in done.refused))
+        return 0
+
+    return await _with_runtime(settings, body)
+
+
 def _reward_parsers(sub: Any) -> None:
     """The sub-commands of the reward services."""
     rc = sub.add_parser("reconcile", help="feed orders the webhooks missed into the inbox")
     rc.add_argument("--shop", required=True)
-    rc.add_argument("--since", help="ISO date or time (default: where the last run ended)")
+    rc.add_argument(
+        "--since", type=_iso, help="ISO date or time (default: where the last run ended)"
+    )
     sim = sub.add_parser("simulate", help="explain what an order would earn; writes nothing")
     sim.add_argument("--shop", required=True)
     sim.add_argument("order", help="an order webhook body (JSON file)")
@@ -337,19 +423,26 @@ def _reward_parsers(sub: Any) -> None:
     for name, text in (("list", "as a table"), ("export", "as CSV on standard output")):
         listing = posub.add_parser(name, help=text)
         listing.add_argument("--shop", required=True)
-        listing.add_argument("--since", help="recorded at or after (ISO)")
-        listing.add_argument("--until", help="recorded before (ISO)")
+        listing.add_argument("--since", type=_iso, help="recorded at or after (ISO)")
+        listing.add_argument("--until", type=_iso, help="recorded before (ISO)")
         listing.add_argument("--status", choices=["recorded", "paid", "clawback"])
     paid = posub.add_parser("paid", help="record that a person paid one")
     paid.add_argument("--shop", required=True)
-    paid.add_argument("id", type=int)
+    paid.add_argument("id", type=_id)
     paid.add_argument("--by", required=True, help="who paid it")
     paid.add_argument("--reference", help="the payment's reference")
+    rw = sub.add_parser("rewards", help="queue failed rewards again")
+    rwsub = rw.add_subparsers(dest="action", required=True)
+    retry = rwsub.add_parser("retry", help="queue failed rewards again (same code, issued once)")
+    retry.add_argument("ids", type=_id, nargs="*", help="the rewards' ids (referrals show)")
+    retry.add_argument("--failed", action="store_true", help="every failed reward")
+    retry.add_argument("--shop", help="only this shop's")
+    retry.add_argument("--json", action="store_true")
     ly = sub.add_parser("loyalty", help="loyalty points")
     lysub = ly.add_subparsers(dest="action", required=True)
     bal = lysub.add_parser("balance", help="an advocate's points and VIP tier")
     bal.add_argument("--shop", required=True)
-    bal.add_argument("--advocate", type=int, required=True, help="the advocate's id")
+    bal.add_argument("--advocate", type=_id, required=True, help="the advocate's id")
 
 
 # --- end of rewards ----------------------------------------------------------------------------
@@ -358,11 +451,9 @@ def _reward_parsers(sub: Any) -> None:
 # --- Referrals: programs, advocates, referrals and the review queue (services.referrals: programs, advocates, crediting, views) ---
 
 
-def _field_errors(errors: Sequence[tuple[str, str]]) -> int:
-    """Print each bad field with what is wrong; the exit status of a refused input (2)."""
-    for path, message in errors:
-        console.print(f"[red]{path}[/red]: {message}", highlight=False)
-    return 2
+def _field_errors(errors: Sequence[tuple[str, str]]) -> NoReturn:
+    """Refuse an input (bad usage) naming each bad field with what is wrong, in one line."""
+    raise CliError("; ".join(f"{path}: {message}" for path, message in errors), USAGE)
 
 
 def _json_out(value: Any) -> None:
@@ -372,10 +463,10 @@ def _json_out(value: Any) -> None:
 @command("program")
 async def cmd_program(args: argparse.Namespace, settings: Settings) -> int:
     """Show the shop's live program (JSON), or save a JSON file as its next version."""
-    from pathlib import Path
 
     from connector.domain.program import ProgramError, program_to_dict
     from connector.services.referrals import programs
+
     async def body(runtime: Any) -> int:
         shop = await programs.find_shop(args.shop)
         if args.action == "diff":
@@ -390,11 +481,12 @@ async def cmd_program(args: argparse.Namespace, settings: Settings) -> int:
                 console.print("[yellow]not saved yet: these are the defaults[/yellow]")
             _json_out(program_to_dict(live.program))
             return 0
-        data = json.loads(await asyncio.to_thread(Path(args.file).read_text, "utf-8"))
+        data = await _read_json(args.file)
         try:
             row = await programs.save_program(runtime, shop, data, args.by, args.note)
         except ProgramError as exc:
-            return _field_errors(exc.errors)
+            details = "; ".join(f"{path}: {message}" for path, message in exc.errors)
+            raise CliError(f"{args.file} is not a valid program: {details}", USAGE) from None
         console.print(f"saved version {row.version} of {shop.domain}'s program")
         return 0
 
@@ -512,7 +604,7 @@ async def cmd_referrals(args: argparse.Namespace, settings: Settings) -> int:
         if args.action == "list":
             shop = await find_shop(args.shop)
             rows = await views.list_referrals(
-                shop, args.state, args.limit, since=_when(args.since), until=_when(args.until)
+                shop, args.state, args.limit, since=args.since, until=args.until
             )
             _print_rows(rows, REFERRAL_COLUMNS)
             return 0
@@ -525,9 +617,13 @@ async def cmd_referrals(args: argparse.Namespace, settings: Settings) -> int:
             console.print(f"{line} by {e.cause_kind} {e.cause_ref} {e.note}".rstrip(), markup=False)
         for w in detail.rewards:
             value = f"{w.amount} {w.currency or '%'}" if w.amount is not None else w.points
-            console.print(
-                f"  reward {w.id}: {w.side} {w.kind} {value or ''} {w.status}", markup=False
-            )
+            line = f"  reward {w.id}: {w.side} {w.kind} {value or ''} {w.status}"
+            if w.status == "failed":
+                # Why it failed, and the way out: a failed reward waits for a person.
+                line += (
+                    f" ({w.reason or 'refused'}: {w.last_error}; `connector rewards retry {w.id}`)"
+                )
+            console.print(line, markup=False, highlight=False)
         return 0
 
     return await _with_db(settings, body)
@@ -550,8 +646,7 @@ async def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
         )
         step = await decide(runtime, shop, args.id, args.by, args.note)
         if isinstance(step, Refusal):
-            console.print(f"[red]{step.reason}[/red]: {step.message}", highlight=False)
-            return 1
+            raise CliError(f"{step.reason}: {step.message}")
         console.print(f"referral {args.id}: {step.from_state} -> {step.to_state}")
         return 0
 
@@ -572,35 +667,35 @@ def _referral_parsers(sub: Any) -> None:
     pset.add_argument("--note", default="")
     pdiff = pgsub.add_parser("diff", help="what changed between two saved versions")
     pdiff.add_argument("--shop", required=True)
-    pdiff.add_argument("start", type=int, metavar="FROM")
-    pdiff.add_argument("to", type=int, nargs="?", metavar="TO", help="default: the live version")
+    pdiff.add_argument("start", type=_id, metavar="FROM")
+    pdiff.add_argument("to", type=_id, nargs="?", metavar="TO", help="default: the live version")
     prestore = pgsub.add_parser("restore", help="save an earlier version again as the next one")
     prestore.add_argument("--shop", required=True)
-    prestore.add_argument("version", type=int)
+    prestore.add_argument("version", type=_id)
     prestore.add_argument("--by", default="cli", help="who restores it")
     ad = sub.add_parser("advocates", help="list or enrol advocates")
     adsub = ad.add_subparsers(dest="action", required=True)
     alist = adsub.add_parser("list", help="codes and share links")
     alist.add_argument("--shop", required=True)
-    alist.add_argument("--limit", type=int, default=100)
+    alist.add_argument("--limit", type=_count, default=100)
     alist.add_argument("--search", help="a code, or the first characters of an email or name")
     alist.add_argument("--status", choices=["active", "blocked"])
     points = adsub.add_parser("points", help="add (or, negative, remove) points with a reason")
     grant = adsub.add_parser("grant", help="grant a reward by hand (the outbox issues it)")
     for change in (points, grant):
         change.add_argument("--shop", required=True)
-        change.add_argument("id", type=int, help="the advocate's id")
+        change.add_argument("id", type=_id, help="the advocate's id")
         change.add_argument("--reason", required=True)
         change.add_argument("--by", required=True, help="who makes the change")
         change.add_argument("--key", help="an idempotency key: the same key twice changes once")
-    points.add_argument("points", type=int)
+    points.add_argument("points", type=_points)
     grant.add_argument("kind", choices=["fixed_amount_discount", "percentage_discount",
                                         "free_shipping", "store_credit", "cash"])  # fmt: skip
     grant.add_argument("value", nargs="?", help="the amount or percentage (none: free_shipping)")
     for name in ("block", "unblock"):
         blocking = adsub.add_parser(name, help=f"{name} an advocate (recorded with why)")
         blocking.add_argument("--shop", required=True)
-        blocking.add_argument("id", type=int, help="the advocate's id")
+        blocking.add_argument("id", type=_id, help="the advocate's id")
         blocking.add_argument("--by", required=True, help="who makes the change")
         blocking.add_argument("--reason", default="")
     enrol = adsub.add_parser("enrol", help="enrol by email or store customer id (idempotent)")
@@ -613,11 +708,11 @@ def _referral_parsers(sub: Any) -> None:
     rlist = rfsub.add_parser("list", help="newest first")
     rlist.add_argument("--shop", required=True)
     rlist.add_argument("--state", choices=[s.value for s in ReferralState])
-    rlist.add_argument("--limit", type=int, default=50)
-    rlist.add_argument("--since", help="made at or after (ISO-8601)")
-    rlist.add_argument("--until", help="made before (ISO-8601)")
+    rlist.add_argument("--limit", type=_count, default=50)
+    rlist.add_argument("--since", type=_iso, help="made at or after (ISO-8601)")
+    rlist.add_argument("--until", type=_iso, help="made before (ISO-8601)")
     rfsub.add_parser("show", help="evidence, findings, rewards, transitions").add_argument(
-        "id", type=int
+        "id", type=_id
     )
     rv = sub.add_parser("review", help="flagged referrals: list, approve, reject")
     rvsub = rv.add_subparsers(dest="action", required=True)
@@ -625,7 +720,7 @@ def _referral_parsers(sub: Any) -> None:
     for name in ("approve", "reject"):
         verdict = rvsub.add_parser(name, help=f"{name} a referral, recording who decided")
         verdict.add_argument("--shop", required=True)
-        verdict.add_argument("id", type=int)
+        verdict.add_argument("id", type=_id)
         verdict.add_argument("--by", required=True, help="who decided")
         verdict.add_argument("--note", default="")
 
@@ -651,7 +746,7 @@ async def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
             try:
                 now = await shop_settings.update_settings(shop, change)
             except shop_settings.SettingsRefused as exc:
-                return _field_errors(exc.errors)
+                _field_errors(exc.errors)
         shown = dataclasses.asdict(now)
         shown.pop("defaults")  # the widget's own copy: long, and the same for every shop
         _json_out(shown)
@@ -684,7 +779,7 @@ async def cmd_partners(args: argparse.Namespace, settings: Settings) -> int:
                 runtime, shop, args.partner_id, landing
             )
         except shop_settings.SettingsRefused as exc:
-            return _field_errors(exc.errors)
+            _field_errors(exc.errors)
         code = row.advocate.friend_code if row.advocate else ""
         verb = "enrolled" if created else "already enrolled"
         console.print(f"partner {row.partner_id} {verb}: code {code}")
@@ -703,7 +798,9 @@ def _admin_parsers(sub: Any) -> None:
     sset.add_argument("file", help='e.g. {"ref_param": "amigo", "copy": {"es": {"title": "…"}}}')
     pa = sub.add_parser("partners", help="the program's partner brands: list, enrol")
     pasub = pa.add_subparsers(dest="action", required=True)
-    pasub.add_parser("list", help="enrolled or not, with codes").add_argument("--shop", required=True)
+    pasub.add_parser("list", help="enrolled or not, with codes").add_argument(
+        "--shop", required=True
+    )
     penrol = pasub.add_parser("enrol", help="enrol a partner (idempotent) with its landing text")
     penrol.add_argument("--shop", required=True)
     penrol.add_argument("partner_id")
@@ -759,10 +856,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the web server (and the worker, by default)")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=_port, default=8000)
     sub.add_parser("migrate", help="apply database migrations")
     worker = sub.add_parser("worker", help="run the delivery worker as its own process")
-    worker.add_argument("--concurrency", type=int, default=2)
+    worker.add_argument("--concurrency", type=_count, default=2)
     worker.add_argument("--once", action="store_true", help="process what is due, then exit")
     dl = sub.add_parser("deliveries", help="see and replay stored webhook deliveries")
     dsub = dl.add_subparsers(dest="action", required=True)
@@ -770,12 +867,12 @@ def build_parser() -> argparse.ArgumentParser:
     dlist.add_argument("--status", choices=["pending", "processing", "done", "dead"])
     dlist.add_argument("--shop")
     dlist.add_argument("--topic")
-    dlist.add_argument("--limit", type=int, default=50)
+    dlist.add_argument("--limit", type=_count, default=50)
     dlist.add_argument("--json", action="store_true")
     dshow = dsub.add_parser("show", help="one delivery with headers, body and attempts")
-    dshow.add_argument("id", type=int)
+    dshow.add_argument("id", type=_id)
     dreplay = dsub.add_parser("replay", help="queue deliveries again")
-    dreplay.add_argument("ids", type=int, nargs="*")
+    dreplay.add_argument("ids", type=_id, nargs="*")
     dreplay.add_argument("--dead", action="store_true", help="every dead-lettered delivery")
     dreplay.add_argument("--shop")
     pv = sub.add_parser("privacy", help="see privacy requests and data-request exports")
@@ -783,13 +880,13 @@ def build_parser() -> argparse.ArgumentParser:
     plist = psub.add_parser("list", help="kind, shop, customer id, dates and what was done")
     plist.add_argument("--shop")
     plist.add_argument("--kind", choices=["data_request", "customer_redact", "shop_redact"])
-    plist.add_argument("--limit", type=int, default=50)
+    plist.add_argument("--limit", type=_count, default=50)
     plist.add_argument("--json", action="store_true")
     pshow = psub.add_parser("show", help="one request with its export, to pass to the customer")
-    pshow.add_argument("id", type=int)
+    pshow.add_argument("id", type=_id)
     dm = sub.add_parser("demo", help="run the server with a sandbox demo store at /demo")
     dm.add_argument("--host", default="127.0.0.1")
-    dm.add_argument("--port", type=int, default=8000)
+    dm.add_argument("--port", type=_port, default=8000)
     sub.add_parser("generate-key", help="print a new encryption key")
     sub.add_parser("rotate-keys", help="re-encrypt stored secrets with the newest key")
     sc = sub.add_parser("shopify-config", help="write shopify.app.toml for `shopify app deploy`")
@@ -800,8 +897,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _expected(exc: BaseException) -> tuple[str, int] | None:
+    """An exception a person can act on, as (one line, exit code); None for a real bug."""
+    from tortoise.exceptions import DBConnectionError, OperationalError
+
+    from connector.errors import ConfigError
+    from platforms.base import PlatformError
+
+    if isinstance(exc, CliError):
+        return str(exc), exc.code
+    if isinstance(exc, ConfigError):
+        return str(exc), USAGE
+    if isinstance(exc, LookupError):  # an unknown shop, id or record: not found
+        return str(exc).strip("'\""), FAILURE
+    if isinstance(exc, ValueError):  # a value given on the command line that cannot be used
+        return str(exc), USAGE
+    if isinstance(exc, ConnectorError | PlatformError):
+        return str(exc), FAILURE
+    if isinstance(exc, DBConnectionError | OperationalError | OSError):
+        hint = "; is the database up and migrated (connector migrate)?"
+        return f"{type(exc).__name__}: {exc}{hint}", FAILURE
+    return None
+
+
+def _report(args: argparse.Namespace, message: str, code: int) -> int:
+    """Say what went wrong in one line on stderr (a JSON object with --json); return the code."""
+    if getattr(args, "json", False):
+        sys.stderr.write(
+            json.dumps({"error": message, "exit_code": code}, ensure_ascii=False) + "\n"
+        )
+    else:
+        sys.stderr.write(f"error: {message}\n")
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `connector` console script."""
+    """Entry point of the `connector` console script.
+
+    Exit codes: 0 done, 1 a failure (not found, refused, unreachable), 2 bad usage (arguments,
+    files, settings). Expected failures print one line on stderr, never a traceback.
+    """
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
@@ -809,9 +944,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             return _serve(args, settings)
         return asyncio.run(COMMANDS[args.command](args, settings))
-    except ConnectorError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        known = _expected(exc)
+        if known is not None:
+            return _report(args, *known)
+        # A bug: still one line here; the traceback goes to the log at DEBUG for whoever digs.
+        logging.getLogger("connector.cli").debug("unexpected failure", exc_info=True)
+        message = f"unexpected {type(exc).__name__}: {exc} (CONNECTOR_LOG_LEVEL=DEBUG shows where)"
+        return _report(args, message, FAILURE)
 
 
 if __name__ == "__main__":

@@ -37,8 +37,8 @@ def test_advocates_are_searched_adjusted_and_blocked(cli_env: dict[str, str]) ->
     assert "ana@example.org" in found.stdout
     assert added.stdout.strip() == "adjustment 1 recorded; points now 40"
     assert again.stdout.strip() == "adjustment 1 already recorded (same --key); points now 40"
-    assert (too_many.returncode, too_many.stdout.strip()) == (
-        2, "points: would take the balance below zero: the advocate has 40"
+    assert (too_many.returncode, too_many.stderr) == (
+        2, "error: points: would take the balance below zero: the advocate has 40\n"
     )
     assert granted.stdout.strip() == "adjustment 2 recorded, reward 1; points now 40"
     assert blocked.stdout.strip() == "advocate 1 is blocked (recorded)"
@@ -76,8 +76,8 @@ def test_settings_and_partners(cli_env: dict[str, str], tmp_path: Path) -> None:
         "amigo", "ask"
     )
     assert refused.returncode == 2
-    assert refused.stdout.startswith("consent: must be one of")
+    assert refused.stderr.startswith("error: consent: must be one of")
     # The test program has no partners: the command says which it has.
-    assert (partners.returncode, partners.stdout.strip()) == (
-        2, "partner_id: The program has no partner 'acme' (it has none)."
+    assert (partners.returncode, partners.stderr) == (
+        2, "error: partner_id: The program has no partner 'acme' (it has none).\n"
     )

@@ -93,6 +93,13 @@ async def show_delivery(delivery_id: int) -> dict[str, Any] | None:
     }
 
 
+async def missing(delivery_ids: list[int]) -> list[int]:
+    """Which of these ids name no stored delivery, in the order given."""
+    rows = await Delivery.filter(id__in=delivery_ids).only("id")
+    found = {row.id for row in rows}
+    return [i for i in delivery_ids if i not in found]
+
+
 async def replay(delivery_ids: list[int], now: datetime) -> int:
     """Queue deliveries again (dead or done), with a fresh attempt budget; return how many."""
     return (
