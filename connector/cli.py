@@ -57,6 +57,14 @@ def _points(text: str) -> int:
     return int(text)
 
 
+def _locale_text(text: str) -> str:
+    """A LOCALE=TEXT argument."""
+    locale, equals, _ = text.partition("=")
+    if not equals or not locale.strip():
+        raise argparse.ArgumentTypeError(f"must be LOCALE=TEXT (es=Hola), got {text!r}")
+    return text
+
+
 def _port(text: str) -> int:
     """A TCP port argument."""
     if not text.isdigit() or not 1 <= int(text) <= 65535:
@@ -267,7 +275,10 @@ async def cmd_shopify_config(args: argparse.Namespace, settings: Settings) -> in
 
     from connector.services.shops.shopify_config import write_shopify_config
 
-    path = write_shopify_config(settings, Path(args.output))
+    try:
+        path = write_shopify_config(settings, Path(args.output))
+    except OSError as exc:
+        raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     console.print(f"wrote {path}")
     if not settings.shopify.api_key:
         console.print("[yellow]client_id is a placeholder: set SHOPIFY_API_KEY, run again[/yellow]")
@@ -576,11 +587,9 @@ async def _adjust(runtime: Any, shop: Any, args: argparse.Namespace) -> int:
                 currency=currency, actor=args.by, request_key=key,
             )  # fmt: skip
     except FieldInvalid as exc:
-        console.print(f"[red]{exc.field}[/red]: {exc.message}", highlight=False)
-        return 2
+        raise CliError(f"{exc.field}: {exc.message}", USAGE) from None
     except (LookupError, adjustments.KeyReused) as exc:
-        console.print(f"[red]{exc}[/red]", highlight=False)
-        return 1
+        raise CliError(str(exc)) from None
     verb = "recorded" if done.created else "already recorded (same --key)"
     reward = f", reward {done.adjustment.reward_id}" if done.adjustment.reward_id else ""
     console.print(f"adjustment {done.adjustment.id} {verb}{reward}; points now {done.points}")
@@ -732,7 +741,6 @@ def _referral_parsers(sub: Any) -> None:
 async def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
     """Show a shop's settings (JSON), or apply a JSON file of changes (as the admin's PUT)."""
     import dataclasses
-    from pathlib import Path
 
     from connector.services.admin import settings as shop_settings
     from connector.services.referrals.programs import find_shop
@@ -742,7 +750,7 @@ async def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
         if args.action == "show":
             now = shop_settings.shop_settings(shop)
         else:
-            change = json.loads(await asyncio.to_thread(Path(args.file).read_text, "utf-8"))
+            change = await _read_json(args.file)
             try:
                 now = await shop_settings.update_settings(shop, change)
             except shop_settings.SettingsRefused as exc:
@@ -805,7 +813,11 @@ def _admin_parsers(sub: Any) -> None:
     penrol.add_argument("--shop", required=True)
     penrol.add_argument("partner_id")
     penrol.add_argument(
-        "--landing", action="append", metavar="LOCALE=TEXT", help="co-branded text, per locale"
+        "--landing",
+        action="append",
+        type=_locale_text,
+        metavar="LOCALE=TEXT",
+        help="co-branded text, per locale",
     )
 
 
@@ -909,14 +921,18 @@ def _expected(exc: BaseException) -> tuple[str, int] | None:
     if isinstance(exc, ConfigError):
         return str(exc), USAGE
     if isinstance(exc, LookupError):  # an unknown shop, id or record: not found
-        return str(exc).strip("'\""), FAILURE
+        # A KeyError's str() is its repr; the message is its argument.
+        text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+        return text, FAILURE
     if isinstance(exc, ValueError):  # a value given on the command line that cannot be used
         return str(exc), USAGE
     if isinstance(exc, ConnectorError | PlatformError):
         return str(exc), FAILURE
-    if isinstance(exc, DBConnectionError | OperationalError | OSError):
+    if isinstance(exc, DBConnectionError | OperationalError | ConnectionError | TimeoutError):
         hint = "; is the database up and migrated (connector migrate)?"
         return f"{type(exc).__name__}: {exc}{hint}", FAILURE
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc), FAILURE
     return None
 
 
