@@ -7,13 +7,19 @@ import re
 from collections.abc import Iterable
 
 MASK = "[redacted]"
-# Shapes of secrets we never want in a log line, even ones we were not told about.
+# Shapes of secrets we never want in a log line, even ones we were not told about. Each starts
+# where a word starts (never inside an identifier: `_sock_recv` is not a `ck_` key), so a
+# traceback keeps its names.
+_START = r"(?<![A-Za-z0-9_])"
 _SHAPES = re.compile(
-    r"(shpat_|shpua_|shprt_|shpca_|shpss_|ck_|cs_)[A-Za-z0-9_]{8,}"
-    r"|(?i:bearer\s+)[A-Za-z0-9._\-]{16,}"
+    _START + r"(?:shpat_|shpua_|shprt_|shpca_|shpss_)[A-Za-z0-9_]{8,}"
+    # WooCommerce keys: ck_/cs_ and 40 hex digits (no underscores, unlike Python names).
+    + r"|" + _START + r"(?:ck_|cs_)[A-Za-z0-9]{32,}"
+    + r"|(?i:\bbearer\s+)[A-Za-z0-9._\-]{16,}"
     # JWTs (session tokens arrive in App Home URLs as ?id_token=, and access logs print URLs).
-    r"|eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"
+    + r"|" + _START + r"eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"
 )
+MIN_SECRET = 8  # shorter registered values would mask ordinary words
 
 
 class SecretFilter(logging.Filter):
@@ -22,15 +28,22 @@ class SecretFilter(logging.Filter):
     def __init__(self) -> None:
         super().__init__()
         self._values: set[str] = set()
+        self._known: re.Pattern[str] | None = None
 
     def add(self, values: Iterable[str | None]) -> None:
-        """Register more secret values to mask (empty and very short values are ignored)."""
-        self._values.update(v for v in values if v and len(v) >= 6)
+        """Register more secret values to mask (empty and short values are ignored)."""
+        self._values.update(v for v in values if v and len(v) >= MIN_SECRET)
+        # Longest first, each a whole token: a value is masked where it stands alone, never
+        # where it happens to be part of a longer word or identifier.
+        ordered = sorted(self._values, key=len, reverse=True)
+        alternatives = "|".join(re.escape(v) for v in ordered)
+        self._known = (
+            re.compile(rf"(?<![A-Za-z0-9_])(?:{alternatives})(?![A-Za-z0-9_])") if ordered else None
+        )
 
     def _clean(self, text: str) -> str:
-        for value in self._values:
-            if value in text:
-                text = text.replace(value, MASK)
+        if self._known is not None:
+            text = self._known.sub(MASK, text)
         return _SHAPES.sub(MASK, text)
 
     def _clean_args(self, args: object) -> object:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import logging
+import socket
+import traceback
 
 from uvicorn.logging import AccessFormatter
 
@@ -55,3 +59,51 @@ def test_a_clean_record_is_left_untouched() -> None:
     record = make_record("delivery %s done", (42,))
 
     assert (record.msg, record.args) == ("delivery %s done", (42,))
+
+
+def _refused_connection() -> BaseException:
+    """A real exception with a real traceback through asyncio's socket code."""
+
+    async def connect() -> None:
+        await asyncio.open_connection("127.0.0.1", _closed_port())
+
+    try:
+        try:
+            asyncio.run(connect())
+        except OSError as exc:
+            raise RuntimeError(f"the store refused token {TOKEN} for shop ck_shop") from exc
+    except RuntimeError as exc:
+        return exc
+    raise AssertionError("connecting to a closed port succeeded")
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+TOKEN = "shpat_" + "0123456789abcdef" * 2
+
+
+def test_a_real_traceback_keeps_every_name_and_loses_only_the_token() -> None:
+    install_secret_filter()
+    SECRET_FILTER.add(["recv", "connect_cb"])  # short values are ignored, not masked in names
+    failure = _refused_connection()
+    original = "".join(traceback.format_exception(failure)).rstrip("\n")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("tests.logs.traceback")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.error("reward failed", exc_info=failure)
+    finally:
+        logger.removeHandler(handler)
+
+    logged = stream.getvalue().rstrip("\n")
+    assert "_sock_connect" in original  # asyncio's own names, the ones a shape once ate
+    assert logged == "reward failed\n" + original.replace(TOKEN, "[redacted]")
+    assert TOKEN not in logged
+    assert "[redacted]" not in original
