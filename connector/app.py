@@ -43,8 +43,12 @@ def create_app(
     runtime: Runtime | None = None,
     manage_db: bool = True,
     run_worker: bool | None = None,
+    warn_unconfigured: bool = True,
 ) -> Starlette:
-    """Build the app. Tests pass a ready `runtime` and `manage_db=False`."""
+    """Build the app. Tests pass a ready `runtime` and `manage_db=False`.
+
+    `warn_unconfigured=False` (the demo) logs no warning about settings it does not use.
+    """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -61,7 +65,8 @@ def create_app(
         own_runtime = runtime is None
         rt = runtime or Runtime(cfg, make_http_client())
         app.state.runtime = rt
-        for line in cfg.unconfigured_features():
+        # Said once, here (the CLI does not repeat it), and only where it applies.
+        for line in cfg.unconfigured_features() if warn_unconfigured else ():
             log.warning("not configured: %s", line)
         stop = asyncio.Event()
         task = None
@@ -90,7 +95,8 @@ def demo_app(settings: Settings, storefront_url: str) -> Starlette:
     from connector.services import demo as demo_service
 
     # The demo drives the worker itself (demo.keep_advancing), so there is no second loop.
-    app = create_app(settings, run_worker=False)
+    # The sandbox needs no Shopify keys, public URL or production key: no warning about them.
+    app = create_app(settings, run_worker=False, warn_unconfigured=False)
     app.router.routes.extend(demo_routes.routes)
     inner = app.router.lifespan_context
 

@@ -834,10 +834,12 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     settings = replace(settings, database_url=f"sqlite://{settings.data_dir / 'demo.sqlite3'}")
     store = f"http://{args.host}:{args.port}/demo/"
     console.print(f"demo store: [bold]{store}[/bold]  (Ctrl+C to stop)")
-    # log_config=None: uvicorn's own formatters expect record args, which the secret filter drops.
+    # log_config=None: uvicorn's loggers go through ours, one format for every line.
     config = uvicorn.Config(
         demo_app(settings, store), host=args.host, port=args.port,
         log_level=settings.log_level.lower(), log_config=None,
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
     )  # fmt: skip
     await uvicorn.Server(config).serve()
     return 0
@@ -848,14 +850,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from connector.app import create_app
 
-    for line in settings.unconfigured_features():
-        console.print(f"[yellow]not configured:[/yellow] {line}")
+    # The app logs what is not configured when it starts: said once, in the one log format.
     uvicorn.run(
         create_app(settings),
         host=args.host,
         port=args.port,
         log_level=settings.log_level.lower(),
         # Forwarded headers count only from the proxies CONNECTOR_TRUSTED_PROXIES names.
+        # None: uvicorn's loggers go through ours (one format, secrets masked).
+        log_config=None,
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
     )

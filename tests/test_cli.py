@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -175,6 +176,7 @@ def test_serve_starts_with_no_environment_at_all(tmp_path: Path) -> None:
             time.sleep(0.2)
         ready = httpx.get(f"{base}/readyz", timeout=5)
         webhook = httpx.post(f"{base}/webhooks/shopify", content=b"{}", timeout=5)
+        home = httpx.get(f"{base}/", timeout=5)
     finally:
         proc.terminate()
         output = proc.communicate(timeout=20)[0]
@@ -184,7 +186,17 @@ def test_serve_starts_with_no_environment_at_all(tmp_path: Path) -> None:
     assert webhook.json() == {
         "error": "Shopify is not configured: set SHOPIFY_API_KEY and SHOPIFY_API_SECRET"
     }
-    assert "Shopify: set SHOPIFY_API_KEY and SHOPIFY_API_SECRET" in output
+    # `/` tells a person what this is and where to go, even with nothing configured.
+    assert (home.status_code, home.headers["content-type"]) == (200, "text/html; charset=utf-8")
+    assert "runs a referral program for Shopify and WooCommerce stores" in home.text
+    assert '<a href="/woocommerce/connect">' in home.text
+    assert "set <code>SHOPIFY_API_KEY</code>" in home.text
+    # Each warning once, and every line (uvicorn's and ours) in the one format.
+    assert output.count("Shopify: set SHOPIFY_API_KEY and SHOPIFY_API_SECRET") == 1
+    lines = [line for line in output.splitlines() if line.strip()]
+    shape = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (INFO|WARNING) [\w.]+: ")
+    assert [line for line in lines if not shape.match(line)] == []
+    assert any(line.split(" ", 4)[3] == "uvicorn.error:" for line in lines)
     assert "Traceback" not in output  # uvicorn's access lines format cleanly
     assert '"GET /readyz HTTP/1.1" 200' in output
     assert (tmp_path / "data" / "connector.sqlite3").exists()

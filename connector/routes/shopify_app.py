@@ -95,7 +95,9 @@ async def app_home(request: Request) -> Response:
     pages' shell (the same for every page under /app: the scripts show the one asked for)."""
     runtime = runtime_of(request)
     check = shopify_auth(runtime).verify_app_home(
-        method=request.method, url=public_url(request), headers=dict(request.headers),
+        method=request.method,
+        url=public_url(request),
+        headers=dict(request.headers),
         patch_path=PATCH_ID_TOKEN_PATH,
     )
     if check.session is None:
@@ -167,16 +169,23 @@ async def oauth_start(request: Request) -> Response:
     settings = runtime.settings
     nonce = secrets.token_hex(32)
     location = shopify_auth(runtime).authorize_url(
-        shop, scopes=settings.shopify.scopes,
-        redirect_uri=settings.public_url + OAUTH_CALLBACK_PATH, state=nonce,
+        shop,
+        scopes=settings.shopify.scopes,
+        redirect_uri=settings.public_url + OAUTH_CALLBACK_PATH,
+        state=nonce,
     )
     cookie = _state_serializer(settings).dumps(
         {"state": nonce, "shop": shop, "iat": int(runtime.now().timestamp())}
     )
     response = RedirectResponse(location, status_code=302)
     response.set_cookie(
-        STATE_COOKIE, cookie, max_age=STATE_MAX_AGE, path=OAUTH_CALLBACK_PATH,
-        secure=True, httponly=True, samesite="lax",
+        STATE_COOKIE,
+        cookie,
+        max_age=STATE_MAX_AGE,
+        path=OAUTH_CALLBACK_PATH,
+        secure=True,
+        httponly=True,
+        samesite="lax",
     )
     return response
 
@@ -225,8 +234,55 @@ async def oauth_callback(request: Request) -> Response:
     return response
 
 
+# What Shopify adds when it opens the app; without any of them `/` is a person's first visit.
+SHOPIFY_PARAMS = ("shop", "host", "id_token", "embedded", "hmac", "session")
+
+
+def _landing(request: Request) -> HTMLResponse:
+    """What this server is and where to go: for someone who opened its address in a browser."""
+    settings = runtime_of(request).settings
+    e = html.escape
+    demo = any(getattr(r, "path", None) == "/demo/" for r in request.app.routes)
+    shopify = (
+        "<p>Merchants install it from the Shopify admin; the app opens here, embedded.</p>"
+        if settings.shopify.configured
+        else "<p>Shopify is not configured on this server yet: set <code>SHOPIFY_API_KEY</code>"
+        " and <code>SHOPIFY_API_SECRET</code> (see the README).</p>"
+    )
+    links = [
+        ("/demo/", "The demo store: join, share, order and see the reward") if demo else None,
+        ("/woocommerce/connect", "Connect a WooCommerce store"),
+        ("/admin/api/openapi.json", "The merchant admin API (OpenAPI)"),
+        ("/storefront/openapi.json", "The storefront widget API (OpenAPI)"),
+        ("/healthz", "Health"),
+        ("/readyz", "Readiness (the database answers)"),
+    ]
+    items = "".join(
+        f'<li><a href="{href}">{e(text)}</a></li>\n' for href, text in filter(None, links)
+    )
+    body = (
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{e(settings.app_name)}</title>\n</head>\n<body>\n<main>\n"
+        f"<h1>{e(settings.app_name)}</h1>\n"
+        "<p>This server runs a referral program for Shopify and WooCommerce stores: shoppers share"
+        " a link or code, friends buy with it, and the store gives the shopper a reward.</p>\n"
+        f"{shopify}\n<ul>\n{items}</ul>\n</main>\n</body>\n</html>\n"
+    )
+    return HTMLResponse(body, headers={"Content-Security-Policy": "default-src 'none'"})
+
+
+async def home(request: Request) -> Response:
+    """`/`: the embedded app when Shopify opens it, else a page saying what this server is."""
+    if any(name in request.query_params for name in SHOPIFY_PARAMS):
+        return await app_home(request)
+    if "authorization" in request.headers:
+        return await app_home(request)
+    return _landing(request)
+
+
 routes = [
-    Route("/", app_home, methods=["GET"]),
+    Route("/", home, methods=["GET"]),
     Route("/app", app_home, methods=["GET"]),
     Route("/app/{page}", app_home, methods=["GET"]),
     Route(PATCH_ID_TOKEN_PATH, patch_id_token, methods=["GET"]),
