@@ -18,12 +18,12 @@ from typing import Any
 from connector.services.base.runtime import Runtime
 from connector.services.handlers import build_worker
 from connector.services.referrals.crediting import approve_due_referrals
-from connector.services.referrals.friend_codes import create_pending_friend_codes
+from connector.services.referrals.friend_codes import FRIEND_PURPOSES, create_pending_friend_codes
 from connector.services.referrals.programs import live_program, save_program
 from connector.services.rewards.issuing import issue_due_rewards
 from connector.services.shops.credentials import save_credentials
 from connector.services.storefront.tokens import sandbox_key, sign_token
-from connector.store.models import Shop
+from connector.store.models import DiscountCode, OrderRecord, Shop
 from platforms.base import StoreCredentials
 
 log = logging.getLogger("connector.demo")
@@ -71,7 +71,25 @@ async def set_up(runtime: Runtime, storefront_url: str) -> Shop:
     live = await live_program(runtime, shop)
     if not live.saved or live.program.hold_days != 0:
         await save_program(runtime, shop, PROGRAM, actor="demo", note="connector demo")
+    # The sandbox store is memory and starts empty on every run, while the database remembers
+    # the friend codes of earlier runs: queue them to be made in the store again (idempotent).
+    await DiscountCode.filter(shop_id=shop.id, purpose__in=FRIEND_PURPOSES, status="active").update(
+        status="pending"
+    )
     return shop
+
+
+async def next_order_id(first: int, placed_now: int) -> int:
+    """The next demo order's number: after every order stored, so a second run continues.
+
+    The sandbox store lives in memory and starts empty on every `connector demo`, but the
+    demo's database keeps the orders (and their webhook ids) of earlier runs; numbering from
+    the store alone would repeat an order, and its webhook would be dropped as a duplicate.
+    """
+    shop = await Shop.get_or_none(platform=PLATFORM, domain=SHOP)
+    stored = await OrderRecord.filter(shop_id=shop.id).only("order_id") if shop else []
+    highest = max((int(r.order_id) for r in stored if r.order_id.isdigit()), default=first - 1)
+    return max(highest + 1, first + placed_now)
 
 
 def page_token(runtime: Runtime, customer_id: str | None) -> str:
