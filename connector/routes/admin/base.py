@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -271,9 +272,31 @@ def moment(request: Request, name: str) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+class IdConvertor(Convertor[str]):
+    """`{id:id}`: digits, kept as text until `path_id` reads them.
+
+    Starlette's `int` convertor calls int() on any run of digits, and past 4300 digits Python
+    refuses (ValueError, a 500); here the length is checked before any conversion.
+    """
+
+    regex = "[0-9]+"
+
+    def convert(self, value: str) -> str:
+        """The digits as they came."""
+        return value
+
+    def to_string(self, value: str) -> str:
+        """The digits back into a path."""
+        return str(value)
+
+
+register_url_convertor("id", IdConvertor())
+
+
 def path_id(request: Request, what: str, name: str = "id") -> int:
     """The integer path parameter `name`; 404 ("no {what} N") past the database's 64 bits."""
-    value: int = request.path_params[name]
-    if value > MAX_ID:
-        raise Problem(404, f"no {what} {value}")
-    return value
+    text = str(request.path_params[name])
+    if len(text) > len(str(MAX_ID)) or int(text) > MAX_ID:
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise Problem(404, f"no {what} {shown}")
+    return int(text)
