@@ -179,6 +179,9 @@ def text_field(body: dict[str, Any], name: str, *, required: bool = False) -> st
         return ""
     if not isinstance(value, str) or (required and not value.strip()):
         raise invalid(name, "is required" if value is None or value == "" else "must be a string")
+    problem = too_long(name, value)  # the shared limits, checked here before any storage call
+    if problem is not None:
+        raise invalid(name, problem)
     return value
 
 
@@ -188,11 +191,11 @@ def decimal_field(body: dict[str, Any], name: str) -> Decimal | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise invalid(name, "must be an amount such as \"10.00\"")
+        raise invalid(name, 'must be an amount such as "10.00"')
     try:
         amount = Decimal(str(value))
     except ArithmeticError:
-        raise invalid(name, f"must be an amount such as \"10.00\", got {value!r}") from None
+        raise invalid(name, f'must be an amount such as "10.00", got {value!r}') from None
     if not amount.is_finite():
         raise invalid(name, "must be a finite amount")
     return amount

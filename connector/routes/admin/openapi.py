@@ -11,12 +11,15 @@ from typing import Any
 from connector.domain.reasons import Verdict
 from connector.domain.referral import ReferralState
 from connector.domain.rules.decision import Outcome
+from connector.routes.admin.base import MAX_ID
 from connector.services.admin.adjustments import BLOCK, POINTS, REWARD, UNBLOCK
 from connector.services.admin.adjustments import GRANTABLE as GRANTABLE_KINDS
 from connector.services.admin.merchant import ALERT_KINDS, DELIVERY_STATUSES, SHOP_STATUSES
+from connector.services.base import limits
 from connector.services.referrals.records import CauseKind
 from connector.services.rewards.payouts import LISTED
 from connector.services.storefront.api import CONSENT_MODES
+from connector.services.storefront.assets import load_assets
 
 # Every enum comes from the words the code writes, so the document cannot fall behind them.
 STATES = [s.value for s in ReferralState]
@@ -28,6 +31,7 @@ OUTCOMES = [o.value for o in Outcome]
 ADJUSTMENT_KINDS = [POINTS, REWARD, BLOCK, UNBLOCK]
 SHOP_STATES = list(SHOP_STATUSES)
 CONSENT = list(CONSENT_MODES)
+LOCALES = sorted(load_assets().locales)  # the widget's locales: the only keys of `copy`
 GRANTABLE = list(GRANTABLE_KINDS)
 
 
@@ -68,6 +72,25 @@ def _path(name: str, description: str, kind: str = "integer") -> dict[str, Any]:
     }
 
 
+# The limits the code checks, said here in the document's words (services.base.limits).
+PLAIN = "^[^\\u0000-\\u001f]*$"  # no control characters
+# No control characters, and something that is not a space.
+FILLED = "^[^\\u0000-\\u001f]*[^\\s\\u0000-\\u001f][^\\u0000-\\u001f]*$"
+
+
+def _text(most: int, *, required: bool = False, nullable: bool = False) -> dict[str, Any]:
+    """A text field as the API checks it: at most `most` characters, none a control character."""
+    schema: dict[str, Any] = {"type": ["string", "null"] if nullable else "string"}
+    schema.update(maxLength=most, pattern=FILLED if required else PLAIN)
+    if required:
+        schema["minLength"] = 1
+    return schema
+
+
+def _moment(name: str, description: str) -> dict[str, Any]:
+    return _query(name, description, type="string", format="date-time")
+
+
 # Every authenticated call can answer these; each operation adds its own.
 AUTH_ERRORS = {
     "401": _error(
@@ -86,7 +109,7 @@ NOTE = {
             "schema": {
                 "type": "object",
                 "additionalProperties": False,
-                "properties": {"note": {"type": ["string", "null"]}},
+                "properties": {"note": _text(limits.NOTE, nullable=True)},
             }
         }
     },
@@ -182,13 +205,20 @@ SCHEMAS: dict[str, Any] = {
         },
     ),
     "Friend": _row(
-        referral_id=INT, email=STR_N, customer_id=STR_N, order_id=STR_N,
-        state={"enum": STATES}, created_at=TIME,
+        referral_id=INT,
+        email=STR_N,
+        customer_id=STR_N,
+        order_id=STR_N,
+        state={"enum": STATES},
+        created_at=TIME,
     ),
     "Adjustment": _row(
-        id=INT, advocate_id=INT, kind={"enum": ADJUSTMENT_KINDS},
+        id=INT,
+        advocate_id=INT,
+        kind={"enum": ADJUSTMENT_KINDS},
         points={"type": ["integer", "null"], "description": "Signed: added or removed points."},
-        reward_id=INT_N, reason=STR,
+        reward_id=INT_N,
+        reason=STR,
         actor={"type": "string", "description": "The staff user who made it."},
         created_at=TIME,
     ),
@@ -223,11 +253,15 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Overview": _row(
         attention=_row(
-            review=INT, dead_deliveries=INT, failed_rewards=INT, payouts_to_pay=INT,
+            review=INT,
+            dead_deliveries=INT,
+            failed_rewards=INT,
+            payouts_to_pay=INT,
             store=_row(status={"enum": SHOP_STATES}, reason=STR_N),
         ),
         counts=_row(
-            advocates=INT, clicks=INT,
+            advocates=INT,
+            clicks=INT,
             referrals={"type": "object", "additionalProperties": INT},
         ),
         program=_row(version=INT, name=STR, default=BOOL),
@@ -250,7 +284,10 @@ SCHEMAS: dict[str, Any] = {
         locales={"type": "array", "items": STR},
     ),
     "Partner": _row(
-        partner_id=STR, name=STR, account_id=STR, enrolled=BOOL,
+        partner_id=STR,
+        name=STR,
+        account_id=STR,
+        enrolled=BOOL,
         advocate={"oneOf": [_ref("Advocate"), {"type": "null"}]},
         landing={
             "type": "object",
@@ -367,8 +404,8 @@ SCHEMAS: dict[str, Any] = {
 
 PAYOUT_FILTERS = [
     _query("status", "Only records in this state.", enum=PAYOUT_STATES),
-    _query("since", "Recorded at or after (ISO-8601; a time without offset is UTC)."),
-    _query("until", "Recorded before (ISO-8601)."),
+    _moment("since", "Recorded at or after (ISO-8601; a time without offset is UTC)."),
+    _moment("until", "Recorded before (ISO-8601)."),
 ]
 BAD_QUERY = {"400": _error("A query parameter is not valid; the message says which and why.")}
 BAD_BODY = {
@@ -379,11 +416,11 @@ BAD_BODY = {
 NOT_FOUND = {"404": _error("No such id in this shop (another shop's ids are not found either).")}
 REFERRAL_ID = _path("id", "The referral's id.")
 ADVOCATE_ID = _path("id", "The advocate's id.")
-CURSOR = _query("cursor", "The `next_cursor` of the previous page.")
+CURSOR = _query(
+    "cursor", "The `next_cursor` of the previous page.", type="string", pattern="^[0-9]{1,18}$"
+)
 REQUEST_KEY = {
-    "type": "string",
-    "minLength": 1,
-    "maxLength": 100,
+    **_text(100, required=True),
     "description": "New for each change; the same key again returns the first result.",
 }
 ADJUST_ERRORS = {
@@ -478,7 +515,9 @@ PATHS: dict[str, Any] = {
                     type="string",
                     maxLength=320,
                 ),
-                _query("status", "Only active or only blocked advocates.", enum=["active", "blocked"]),
+                _query(
+                    "status", "Only active or only blocked advocates.", enum=["active", "blocked"]
+                ),
             ],
             others=BAD_QUERY,
         ),
@@ -494,11 +533,23 @@ PATHS: dict[str, Any] = {
                             "type": "object",
                             "additionalProperties": False,
                             "properties": {
-                                "email": STR_N,
-                                "customer_id": STR_N,
-                                "name": STR_N,
-                                "locale": STR_N,
+                                "email": {
+                                    **_text(limits.EMAIL, nullable=True),
+                                    # Empty counts as absent.
+                                    "pattern": "^$|^[^\\u0000-\\u001f]*@[^\\u0000-\\u001f]*$",
+                                },
+                                "customer_id": _text(limits.CUSTOMER_ID, nullable=True),
+                                "name": _text(limits.NAME, nullable=True),
+                                "locale": _text(limits.LOCALE, nullable=True),
                             },
+                            # An advocate is found by one of the two.
+                            "anyOf": [
+                                {"required": ["email"], "properties": {"email": STR}},
+                                {
+                                    "required": ["customer_id"],
+                                    "properties": {"customer_id": {**STR, "pattern": "\\S"}},
+                                },
+                            ],
                         }
                     }
                 },
@@ -529,11 +580,14 @@ PATHS: dict[str, Any] = {
             parameters=[ADVOCATE_ID],
             requestBody=_body(
                 ["points", "reason", "request_key"],
-                points={"type": "integer", "description": "Signed, not 0."},
-                reason=STR,
+                points={"type": "integer", "description": "Signed, not 0.", "not": {"const": 0}},
+                reason=_text(limits.NOTE, required=True),
                 request_key=REQUEST_KEY,
             ),
-            others={**ADJUST_ERRORS, "200": _json("The key's earlier adjustment.", _ref("Adjusted"))},
+            others={
+                **ADJUST_ERRORS,
+                "200": _json("The key's earlier adjustment.", _ref("Adjusted")),
+            },
         )
     },
     "/admin/api/advocates/{id}/rewards": {
@@ -551,7 +605,7 @@ PATHS: dict[str, Any] = {
                     "description": "An amount in the program's currency, or a percentage;"
                     " not for free_shipping.",
                 },
-                reason=STR,
+                reason=_text(limits.NOTE, required=True),
                 request_key=REQUEST_KEY,
                 expires_days={"type": "integer", "minimum": 1, "maximum": 3650},
             ),
@@ -563,7 +617,7 @@ PATHS: dict[str, Any] = {
             "Block an advocate: they earn nothing new, and a referral of theirs says why.",
             _json("Blocked.", _ref("Blocked")),
             parameters=[ADVOCATE_ID],
-            requestBody=_body([], reason=STR),
+            requestBody=_body([], reason=_text(limits.NOTE, nullable=True)),
             others={**NOT_FOUND, **BAD_BODY},
         )
     },
@@ -572,7 +626,7 @@ PATHS: dict[str, Any] = {
             "Unblock an advocate: they earn again from now on.",
             _json("Active again.", _ref("Blocked")),
             parameters=[ADVOCATE_ID],
-            requestBody=_body([], reason=STR),
+            requestBody=_body([], reason=_text(limits.NOTE, nullable=True)),
             others={**NOT_FOUND, **BAD_BODY},
         )
     },
@@ -585,9 +639,9 @@ PATHS: dict[str, Any] = {
             ),
             parameters=[
                 _query("state", "Only referrals in this state.", enum=STATES),
-                _query("since", "Made at or after (ISO-8601; a time without offset is UTC)."),
-                _query("until", "Made before (ISO-8601)."),
-                _query("advocate_id", "Only this advocate's.", type="integer"),
+                _moment("since", "Made at or after (ISO-8601; a time without offset is UTC)."),
+                _moment("until", "Made before (ISO-8601)."),
+                _query("advocate_id", "Only this advocate's.", type="integer", minimum=0),
                 LIMIT,
                 CURSOR,
             ],
@@ -636,9 +690,13 @@ PATHS: dict[str, Any] = {
                 [],
                 ref_param={"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,31}$"},
                 consent={"enum": CONSENT},
-                name=STR,
-                url=STR,
-                copy={"type": "object", "additionalProperties": OBJECT},
+                name=STR_N,
+                url=STR_N,
+                copy={
+                    "type": "object",
+                    "additionalProperties": OBJECT,
+                    "propertyNames": {"enum": LOCALES},
+                },
             ),
             others={
                 **BAD_BODY,
@@ -657,7 +715,7 @@ PATHS: dict[str, Any] = {
             status="201",
             requestBody=_body(
                 ["partner_id"],
-                partner_id=STR,
+                partner_id=_text(limits.CODE, required=True),
                 landing={"type": "object", "additionalProperties": STR},
             ),
             others={
@@ -671,11 +729,32 @@ PATHS: dict[str, Any] = {
             "What changed between two saved versions.",
             _json(
                 "The changed fields.",
-                _row(**{"from": INT, "to": INT, "changes": {"type": "array", "items": _ref("Change")}}),
+                _row(
+                    **{
+                        "from": INT,
+                        "to": INT,
+                        "changes": {"type": "array", "items": _ref("Change")},
+                    }
+                ),
             ),
             parameters=[
-                {**_query("from", "The version to compare from.", type="integer"), "required": True},
-                _query("to", "The version to compare to (default: the live one).", type="integer"),
+                {
+                    **_query(
+                        "from",
+                        "The version to compare from.",
+                        type="integer",
+                        minimum=0,
+                        maximum=MAX_ID,
+                    ),
+                    "required": True,
+                },
+                _query(
+                    "to",
+                    "The version to compare to (default: the live one).",
+                    type="integer",
+                    minimum=0,
+                    maximum=MAX_ID,
+                ),
             ],
             others={**BAD_QUERY, "404": _error("The program has no such version.")},
         )

@@ -22,7 +22,12 @@ LIMITS: Mapping[str, int] = {
     "locale": LOCALE,
     "ref": CODE,
     "note": NOTE,
+    "reason": NOTE,
     "by": ACTOR,
+    "request_key": 100,
+    "reference": 255,
+    "partner_id": CODE,
+    "code": CODE,
 }
 
 
@@ -39,7 +44,7 @@ def too_long(field: str, value: str | None) -> str | None:
     """What is wrong with `value` for `field` (over its length, or a control character), or None."""
     if value is None:
         return None
-    most = LIMITS[field]
+    most = LIMITS.get(field, NOTE)  # any other text: a note's length at most
     if len(value) > most:
         return f"must be at most {most} characters, got {len(value)}"
     if any(ord(c) < 32 for c in value):

@@ -27,7 +27,7 @@ from connector.domain.program.kinds import FriendCodeMode
 from connector.domain.reasons import Reason
 from connector.domain.rules.facts import ReferralLookup
 from connector.errors import ConnectorError
-from connector.services.base.limits import check_texts
+from connector.services.base.limits import CODE, NAME, check_texts
 from connector.services.base.runtime import Runtime
 from connector.services.referrals.programs import ProgramChanged, ensure_saved, live_program
 from connector.store.models import Advocate, DiscountCode, OfferClaim, Shop
@@ -358,10 +358,15 @@ def search_filter(text: str) -> Q:
     """
     term = text.strip()
     code = normalize_code(term)
-    found = Q(friend_code=code) | Q(share_token=code)
-    found |= Q(email_normalized__startswith=term.lower())
+    # A term longer than a column cannot equal or start a value in it: those parts are left out
+    # (comparing would also fail the ORM's length check before any query).
+    found = Q(email_normalized__startswith=term.lower())
+    if len(code) <= CODE:
+        found |= Q(friend_code=code) | Q(share_token=code)
     if "@" in term:
         found |= Q(email_normalized=normalize_email(term))
+    if len(term) > NAME:
+        return found
     for variant in dict.fromkeys((term, term.lower(), term.capitalize(), term.title())):
         found |= Q(name__startswith=variant)
     return found

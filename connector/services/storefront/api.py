@@ -26,6 +26,7 @@ from connector.services.storefront.assets import load_assets, messages, resolve_
 from connector.store.models import Advocate, LinkClick, Referral, Reward, Shop, ShopStatus
 
 MAX_REWARDS_SHOWN = 20
+DOMAIN_MAX = 255  # Shop.domain's width
 # Per IP they stop one visitor hammering; per shop they cap a distributed flood (addresses can
 # be many, so the shop's own limits hold whatever the addresses): a claim makes a discount in
 # the store, so claims have the tightest shop limits, per ten minutes and per hour.
@@ -125,6 +126,8 @@ def shop_origins(shop: Shop) -> frozenset[str]:
 
 async def find_shop(platform: str, domain: str) -> Shop:
     """The active shop; ShopUnknown if it is not installed (or was uninstalled)."""
+    if len(domain) > DOMAIN_MAX:
+        raise ShopUnknown(f"no active {platform} shop with a domain that long")  # no such column
     shop = await Shop.get_or_none(platform=platform, domain=domain, status=ShopStatus.ACTIVE)
     if shop is None:
         raise ShopUnknown(f"no active {platform} shop {domain}")
