@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import secrets
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from connector.routes.admin_ui import Shell, shell_response, ui_locale
@@ -95,9 +96,7 @@ async def app_home(request: Request) -> Response:
     pages' shell (the same for every page under /app: the scripts show the one asked for)."""
     runtime = runtime_of(request)
     check = shopify_auth(runtime).verify_app_home(
-        method=request.method,
-        url=public_url(request),
-        headers=dict(request.headers),
+        method=request.method, url=public_url(request), headers=dict(request.headers),
         patch_path=PATCH_ID_TOKEN_PATH,
     )
     if check.session is None:
@@ -169,23 +168,16 @@ async def oauth_start(request: Request) -> Response:
     settings = runtime.settings
     nonce = secrets.token_hex(32)
     location = shopify_auth(runtime).authorize_url(
-        shop,
-        scopes=settings.shopify.scopes,
-        redirect_uri=settings.public_url + OAUTH_CALLBACK_PATH,
-        state=nonce,
+        shop, scopes=settings.shopify.scopes,
+        redirect_uri=settings.public_url + OAUTH_CALLBACK_PATH, state=nonce,
     )
     cookie = _state_serializer(settings).dumps(
         {"state": nonce, "shop": shop, "iat": int(runtime.now().timestamp())}
     )
     response = RedirectResponse(location, status_code=302)
     response.set_cookie(
-        STATE_COOKIE,
-        cookie,
-        max_age=STATE_MAX_AGE,
-        path=OAUTH_CALLBACK_PATH,
-        secure=True,
-        httponly=True,
-        samesite="lax",
+        STATE_COOKIE, cookie, max_age=STATE_MAX_AGE, path=OAUTH_CALLBACK_PATH,
+        secure=True, httponly=True, samesite="lax",
     )
     return response
 
