@@ -216,7 +216,7 @@ CONTENT_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/
 NASTY_BODIES = [
     _deep(5000, b"[", b"]"), _deep(3000, b'{"a":', b"}"),
     b'{"min_subtotal": "1e999999", "hold_days": 99999999999999999999999, "customer_id": "'
-    + b"9" * 500 + b'", "email": "' + b"a" * 400 + b'@x.y", "name": "\u202e' + b"n" * 300 + b'"}',
+    + b"9" * 500 + b'", "email": "' + b"a" * 400 + b'@x.y", "name": "\\u202e' + b"n" * 300 + b'"}',
     b'{"note": 1e999999}', b"\xff\xfe{", b"x" * 70_000,
 ]  # fmt: skip
 NASTY_PATHS = {"int": ["9" * 20, "0"], "str": ["k" * 500, "\u00e9\u202e%00"]}

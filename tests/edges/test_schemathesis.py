@@ -29,9 +29,15 @@ from connector.services.referrals.programs import save_program
 from connector.settings import Settings, load_settings
 from connector.store import db as store_db
 from tests.admin.conftest import PROGRAM
-from tests.conftest import make_env
+from tests.conftest import make_env, on_postgres
 from tests.shopify.factories import install_on_fake, session_token
 from tests.support.fake_shopify import FakeShopify
+
+# Run in the SQLite pass only: the app under test always serves its own SQLite file; its aerich run would leave SQLite's query builders in this process's ORM for the PostgreSQL tests after it.
+pytestmark = pytest.mark.skipif(
+    on_postgres(),
+    reason="runs in the SQLite pass: the app under test always serves its own SQLite file",
+)
 
 SCHEMATHESIS = [sys.executable, "-m", "schemathesis.cli"]
 EXAMPLES = "8"  # per operation and phase: bounded, so CI stays quick

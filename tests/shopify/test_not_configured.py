@@ -36,7 +36,7 @@ async def unconfigured(tmp_path: Path, database_url: str) -> AsyncIterator[Runti
 @pytest.mark.parametrize(
     "path",
     [
-        "/",
+        "/?shop=referral-test.myshopify.com&embedded=1",
         "/app?shop=referral-test.myshopify.com&id_token=x",
         "/auth/patch-id-token?shop=referral-test.myshopify.com&shopify-reload=%2F",
         "/auth?shop=referral-test.myshopify.com&timestamp=1&hmac=00",
@@ -54,6 +54,18 @@ async def test_every_shopify_route_is_503_with_what_to_set(
 
     assert answer.status_code == 503
     assert answer.json() == MESSAGE
+
+
+async def test_a_person_opening_slash_gets_a_page_saying_what_to_set(unconfigured: Runtime) -> None:
+    app = create_app(runtime=unconfigured, manage_db=False, run_worker=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="https://c.example") as client:
+            answer = await client.get("/")
+
+    assert (answer.status_code, answer.headers["content-type"]) == (200, "text/html; charset=utf-8")
+    assert "Shopify is not configured on this server yet" in answer.text
+    assert '<a href="/woocommerce/connect">Connect a WooCommerce store</a>' in answer.text
 
 
 async def test_session_guard_is_503_with_what_to_set(unconfigured: Runtime) -> None:
