@@ -65,7 +65,9 @@ class Row:
         return statistics.median(self.samples) if self.samples else float("nan")
 
 
-def interleave(rounds: int, runs: Sequence[tuple[str, Callable[[], float]]], rows: dict[str, Row]) -> None:
+def interleave(
+    rounds: int, runs: Sequence[tuple[str, Callable[[], float]]], rows: dict[str, Row]
+) -> None:
     """Run every configuration once per round, in turn, so drift hits them all alike."""
     for number in range(1, rounds + 1):
         for name, run in runs:
@@ -85,19 +87,29 @@ def ratio(rows: dict[str, Row], row: Row) -> str:
 
 def table(title: str, unit: str, rows: dict[str, Row], extra: Sequence[str] = ()) -> str:
     """A plain-text table: min, median and max of the rounds, the ratio, RSS and extras."""
-    head = ["configuration", f"min {unit}", f"median {unit}", f"max {unit}", "ratio", "RSS MB", *extra]
+    head = [
+        "configuration",
+        f"min {unit}",
+        f"median {unit}",
+        f"max {unit}",
+        "ratio",
+        "RSS MB",
+        *extra,
+    ]
     body = []
     for row in rows.values():
         s = row.samples
-        body.append([
-            row.name,
-            f"{min(s):,.1f}" if s else "-",
-            f"{row.median:,.1f}" if s else "-",
-            f"{max(s):,.1f}" if s else "-",
-            ratio(rows, row),
-            f"{max(row.rss_mb):.0f}" if row.rss_mb else "-",
-            *(row.extra.get(name, "") for name in extra),
-        ])
+        body.append(
+            [
+                row.name,
+                f"{min(s):,.1f}" if s else "-",
+                f"{row.median:,.1f}" if s else "-",
+                f"{max(s):,.1f}" if s else "-",
+                ratio(rows, row),
+                f"{max(row.rss_mb):.0f}" if row.rss_mb else "-",
+                *(row.extra.get(name, "") for name in extra),
+            ]
+        )
     widths = [max(len(str(line[i])) for line in [head, *body]) for i in range(len(head))]
     fmt = "| " + " | ".join(f"{{:{w}}}" for w in widths) + " |"
     lines = [title, fmt.format(*head), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]

@@ -34,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REPO, Row, interleave, pg_url, recreate_database, table  # noqa: E402
+from bench.common import REPO, Row, interleave, pg_url, recreate_database, table
 
 SHOP = "bench-shop.myshopify.com"
 ADVOCATES = 200
@@ -125,11 +125,15 @@ async def prepare(env: dict[str, str], deliveries: int) -> None:
         placed = now - timedelta(minutes=5)
         rows = [
             Delivery(
-                platform="shopify", shop_domain=SHOP, delivery_key=f"bench-{n}",
-                topic="orders/paid", headers={"x-shopify-topic": "orders/paid"},
+                platform="shopify",
+                shop_domain=SHOP,
+                delivery_key=f"bench-{n}",
+                topic="orders/paid",
+                headers={"x-shopify-topic": "orders/paid"},
                 body=json.dumps(order_payload(n, codes[n % ADVOCATES], placed)).encode(),
-                received_at=now, next_attempt_at=now,
-            )  # fmt: skip
+                received_at=now,
+                next_attempt_at=now,
+            )
             for n in range(deliveries)
         ]
         await Delivery.bulk_create(rows, batch_size=500)
@@ -210,13 +214,18 @@ def one_run(database_url: str, mode: str, workers: int, deliveries: int, row: Ro
     step(env, "prepare", deliveries)
     procs = [
         subprocess.Popen(
-            [sys.executable, __file__, "work", "--mode", mode], env=env, cwd=REPO,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [sys.executable, __file__, "work", "--mode", mode],
+            env=env,
+            cwd=REPO,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(workers)
     ]
     for proc in procs:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
     for proc in procs:
         assert proc.stdin is not None
         proc.stdin.write("go\n")
@@ -235,8 +244,12 @@ def one_run(database_url: str, mode: str, workers: int, deliveries: int, row: Ro
 
 def main() -> None:
     """Run the rounds and print the table with its verdict."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("action", nargs="?", default="bench", choices=("bench", "work", "prepare", "verify"))
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument(
+        "action", nargs="?", default="bench", choices=("bench", "work", "prepare", "verify")
+    )
     parser.add_argument("--mode", default="batched", choices=("batched", "single"))
     parser.add_argument("--deliveries", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
@@ -264,7 +277,9 @@ def main() -> None:
                 reference = f"{label}, {workers} worker(s), single" if mode != "single" else None
                 rows[name] = Row(name, reference=reference if "single" in args.modes else None)
 
-                def run(url: str = url, mode: str = mode, workers: int = workers, name: str = name) -> float:
+                def run(
+                    url: str = url, mode: str = mode, workers: int = workers, name: str = name
+                ) -> float:
                     return one_run(url, mode, workers, args.deliveries, rows[name])
 
                 runs.append((name, run))
@@ -273,7 +288,9 @@ def main() -> None:
         workers = int(row.name.split(", ")[1].split(" ")[0])
         per_worker = row.median / workers
         row.extra["per worker"] = f"{per_worker:,.0f}/s"
-        row.extra["goal 1,000/s/worker"] = "met" if per_worker >= GOAL else f"{per_worker / GOAL:.2f} of it"
+        row.extra["goal 1,000/s/worker"] = (
+            "met" if per_worker >= GOAL else f"{per_worker / GOAL:.2f} of it"
+        )
     print()
     print(table(
         f"Processing: paid-order deliveries/s ({args.deliveries} per run, {args.rounds} rounds;"

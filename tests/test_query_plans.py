@@ -49,7 +49,10 @@ class Captured(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         args = record.args
         if isinstance(args, tuple) and len(args) == 2 and isinstance(args[0], str):
-            self.queries.setdefault(args[0], list(args[1] or []))
+            values = list(args[1] or [])
+            if values and isinstance(values[0], list | tuple):
+                values = list(values[0])  # executemany (bulk_create): the first row's values
+            self.queries.setdefault(args[0], values)
 
 
 @contextmanager

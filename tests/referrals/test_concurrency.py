@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +16,16 @@ from connector.services.pipeline.worker import HandlerContext, Worker
 from connector.services.referrals.advocates import enrol_advocate
 from connector.services.referrals.crediting import approve_due_referrals
 from connector.services.referrals.orders import OrderEventHandler
-from connector.store.models import Delivery, Referral, Reward, RewardStatus
+from connector.store.models import (
+    Advocate,
+    Delivery,
+    DeliveryAttempt,
+    OrderRecord,
+    Referral,
+    ReferralEvent,
+    Reward,
+    RewardStatus,
+)
 from tests.conftest import Clock
 from tests.referrals.helpers import order_body, process, put, sandbox_shop
 
@@ -120,3 +130,54 @@ async def test_a_refund_racing_the_end_of_the_hold_never_leaves_a_live_reward(
         rewards = await Reward.filter(referral_id=referral.id)
         assert [r.status for r in rewards if r.status in LIVE] == []
         assert len(rewards) == 2 * approved
+
+
+async def _in_batches(worker: Worker, size: int) -> None:
+    while await worker.run_once(limit=size):
+        pass
+
+
+async def test_four_batching_workers_credit_each_order_once_among_shuffled_duplicates(
+    runtime: Runtime, clock: Clock
+) -> None:
+    # Given 60 friends' paid orders for six advocates, each delivered three times, shuffled
+    shop = await sandbox_shop(runtime)
+    advocates = [
+        (await enrol_advocate(runtime, shop, email=f"adv{n}@example.org")).advocate
+        for n in range(6)
+    ]
+    placed = clock.now - timedelta(hours=1)
+    bodies = [
+        order_body(
+            9500 + n, placed, code=advocates[n % 6].friend_code,
+            email=f"buyer{n}@example.org", customer_id=f"79{n:03d}",
+        )
+        for n in range(60)
+    ]  # fmt: skip
+    copies = [(body, f"o-{body['id']}-{copy}") for body in bodies for copy in range(3)]
+    random.Random(12).shuffle(copies)
+    for body, key in copies:
+        await put(runtime, body, key)
+
+    # When four workers take batches of 25 at the same moment, until nothing is left
+    # (a delivery that met a lock conflict is retried after its backoff)
+    for _ in range(5):
+        await asyncio.gather(*(_in_batches(build_worker(runtime), 25) for _ in range(4)))
+        if not await Delivery.exclude(status="done").exists():
+            break
+        clock.advance(hours=1)
+
+    # Then every delivery is done once, and every order has one referral, one record and one
+    # creation event, counted once for its advocate
+    assert await Delivery.exclude(status="done").count() == 0
+    attempts = await DeliveryAttempt.filter(outcome="done").values_list("delivery_id", flat=True)
+    assert sorted(attempts) == sorted(await Delivery.all().values_list("id", flat=True))
+    referrals = await Referral.filter(shop_id=shop.id)
+    assert sorted(r.order_id for r in referrals) == [str(9500 + n) for n in range(60)]
+    assert await OrderRecord.filter(shop_id=shop.id).count() == 60
+    created = await ReferralEvent.filter(event="created").values_list("referral_id", flat=True)
+    assert sorted(created) == sorted(r.id for r in referrals)
+    for advocate in advocates:
+        mine = [r for r in referrals if r.advocate_id == advocate.id]  # type: ignore[attr-defined]
+        live = [r for r in mine if r.state not in ("rejected", "reversed")]
+        assert (len(mine), (await Advocate.get(id=advocate.id)).live_referrals) == (10, len(live))

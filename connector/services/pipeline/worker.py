@@ -7,6 +7,9 @@ where store calls may happen), then *applies* its writes in one transaction that
 delivery done, guarded by the lease token. A crash before that commit leaves the lease to expire
 and the delivery is claimed again; a crash after it leaves the delivery done. If the lease was
 lost to another worker meanwhile, the guard fails and the whole transaction rolls back.
+
+Deliveries of a handler that can batch (orders) are prepared together and applied in one
+transaction per batch (services.pipeline.batches); the rules above hold for each of them.
 """
 
 from __future__ import annotations
@@ -17,61 +20,26 @@ import logging
 import random
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from connector import jsonsafe
 from connector.errors import LeaseLost, NoHandler
 from connector.services.base.runtime import Runtime
+from connector.services.pipeline.batches import BatchHandler, Item, process_batch
+
+# Re-exported: handlers import these words from the worker.
+from connector.services.pipeline.handling import Claim as Claim
+from connector.services.pipeline.handling import FatalDeliveryError as FatalDeliveryError
+from connector.services.pipeline.handling import Handler as Handler
+from connector.services.pipeline.handling import HandlerContext as HandlerContext
 from connector.store.db import conn, dialect, sql
 from connector.store.models import Delivery, DeliveryAttempt, DeliveryStatus
 from platforms.base import PlatformRateLimited, PlatformRejected
 
 log = logging.getLogger("connector.worker")
-
-
-@dataclass
-class HandlerContext:
-    """What a handler gets: the runtime and the stored delivery."""
-
-    runtime: Runtime
-    delivery: Delivery
-
-    def payload(self) -> Any:
-        """The delivery body parsed as JSON; FatalDeliveryError when it cannot be (never will)."""
-        try:
-            return jsonsafe.loads(bytes(self.delivery.body))
-        except jsonsafe.JSONRejected as exc:
-            raise FatalDeliveryError(f"the body is not JSON we can read: {exc}") from exc
-
-
-class Handler(Protocol):
-    """Processes one topic. `prepare` may call the store; `apply` only writes to the database."""
-
-    async def prepare(self, ctx: HandlerContext) -> Any:
-        """Gather what `apply` needs (store look-ups). No database writes."""
-        ...
-
-    async def apply(self, ctx: HandlerContext, prepared: Any, tx: BaseDBAsyncClient) -> None:
-        """Write the outcome, in the transaction that marks the delivery done."""
-        ...
-
-
-class FatalDeliveryError(Exception):
-    """The permanent failure: retrying will not help (a malformed body, a body that fails
-    validation), so the delivery is dead-lettered at once with this message as its reason."""
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One claimed delivery and the lease that proves it is ours."""
-
-    delivery_id: int
-    lease_token: str
 
 
 _CLAIM = (
@@ -141,8 +109,7 @@ class Worker:
             log.info("delivery %s: gone before it was processed (erased)", claim.delivery_id)
             return "gone"
         try:
-            handler_name = self.topic_handlers(delivery.platform, delivery.topic)
-            handler = self.handlers.get(handler_name) if handler_name else None
+            handler = self._handler(delivery)
             if handler is None:
                 raise NoHandler(delivery.topic)
             ctx = HandlerContext(self.runtime, delivery)
@@ -162,13 +129,14 @@ class Worker:
             log.warning("delivery %s: lease lost, left to its new owner", claim.delivery_id)
             return "lost"
         except Exception as exc:
-            return await self._fail(delivery, claim, started, exc)
+            return await self.fail(delivery, claim, started, exc)
         log.info("delivery %s (%s %s): done", delivery.id, delivery.topic, delivery.shop_domain)
         return "done"
 
-    async def _fail(
+    async def fail(
         self, delivery: Delivery, claim: Claim, started: datetime, exc: Exception
     ) -> str:
+        """Release a claimed delivery after `exc`: retry it with backoff, or dead-letter it."""
         now = self.runtime.now()
         error = f"{type(exc).__name__}: {exc}"[:2000]
         fatal = isinstance(exc, NoHandler | PlatformRejected | FatalDeliveryError | ValueError)
@@ -221,12 +189,41 @@ class Worker:
         )
 
     async def run_once(self, limit: int | None = None) -> dict[str, int]:
-        """Claim one batch and process it; return counts by outcome."""
+        """Claim one batch and process it, oldest first; return counts by outcome.
+
+        Consecutive deliveries of a `BatchHandler` are prepared and applied together
+        (services.pipeline.batches); any other delivery is processed on its own, in its turn.
+        """
+        claims = await self.claim(limit)
+        if not claims:
+            return {}
+        rows = {d.id: d for d in await Delivery.filter(id__in=[c.delivery_id for c in claims])}
+        outcomes: list[str] = []
+        run: list[Item] = []
+        runs: list[tuple[BatchHandler, list[Item]]] = []
+        for claim in claims:
+            delivery = rows.get(claim.delivery_id)
+            handler = self._handler(delivery) if delivery is not None else None
+            if delivery is not None and isinstance(handler, BatchHandler):
+                if not runs or runs[-1][0] is not handler or not run:
+                    run = []
+                    runs.append((handler, run))
+                run.append(Item(claim, delivery, HandlerContext(self.runtime, delivery)))
+                continue
+            for batch_handler, items in runs:
+                outcomes += await process_batch(self, batch_handler, items)
+            runs, run = [], []
+            outcomes.append(await self.process(claim))
+        for batch_handler, items in runs:
+            outcomes += await process_batch(self, batch_handler, items)
         counts: dict[str, int] = {}
-        for claim in await self.claim(limit):
-            outcome = await self.process(claim)
+        for outcome in outcomes:
             counts[outcome] = counts.get(outcome, 0) + 1
         return counts
+
+    def _handler(self, delivery: Delivery) -> Handler | None:
+        name = self.topic_handlers(delivery.platform, delivery.topic)
+        return self.handlers.get(name) if name else None
 
     async def drain(self, max_batches: int = 1000) -> dict[str, int]:
         """Process until nothing is due (for tests, the CLI and the demo)."""

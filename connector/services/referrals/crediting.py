@@ -15,7 +15,7 @@ recorded with its cause.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,7 +37,7 @@ from connector.services.base.runtime import Runtime
 from connector.services.base.savepoints import savepoint
 from connector.services.referrals.advocates import PARTNER, domain_id
 from connector.services.referrals.changes import order_changed
-from connector.services.referrals.inputs import load_history, load_lookup, order_facts
+from connector.services.referrals.inputs import load_history, load_lookups, order_facts
 from connector.services.referrals.programs import LiveProgram, ensure_saved, live_program
 from connector.services.referrals.records import (
     CREATED,
@@ -85,21 +85,73 @@ async def prepare_order(runtime: Runtime, shop: Shop, event: OrderEvent) -> Prep
 
     PlatformUnavailable / PlatformRateLimited from the store propagate: the worker retries.
     """
-    record = await OrderRecord.get_or_none(shop_id=shop.id, order_id=event.order_id)
-    facts = order_facts(event, record)
-    lookup, rows = await load_lookup(shop, facts)
-    if not rows:
-        return PreparedOrder(None, lookup, rows, None)
-    live = await live_program(runtime, shop)
+    prepared = (await prepare_orders(runtime, shop, [event]))[0]
+    if isinstance(prepared, Exception):
+        raise prepared
+    return prepared
+
+
+async def prepare_orders(
+    runtime: Runtime, shop: Shop, events: Sequence[OrderEvent]
+) -> list[PreparedOrder | Exception]:
+    """`prepare_order` for each of a shop's `events`, with set-based loads: the order records,
+    the evidence and the earlier credits of all of them in a handful of queries.
+
+    An order that cannot be prepared (the store is unavailable, the order has no date) gets its
+    exception in its place; the others are prepared all the same.
+    """
+    ids = sorted({event.order_id for event in events})
+    records = {
+        r.order_id: r for r in await OrderRecord.filter(shop_id=shop.id, order_id__in=ids)
+    }
+    out: list[PreparedOrder | Exception] = []
+    facts: dict[int, OrderFacts] = {}
+    for n, event in enumerate(events):
+        try:
+            facts[n] = order_facts(event, records.get(event.order_id))
+        except ValueError as exc:
+            out.append(exc)
+            continue
+        out.append(PreparedOrder(None, ReferralLookup(), {}, None))
+    lookups = dict(zip(facts, await load_lookups(shop, list(facts.values())), strict=True))
+    live = None
+    credited: set[str] = set()
+    for n, order in facts.items():
+        lookup, rows = lookups[n]
+        if not rows:
+            out[n] = PreparedOrder(None, lookup, rows, None)
+            continue
+        if live is None:
+            live = await live_program(runtime, shop)
+            if live.program.new_customers_only or live.program.milestones:
+                keys = [order_key(e.order_id) for e in events]
+                found = Referral.filter(shop_id=shop.id, qualifying_key__in=keys)
+                credited = {str(key) for key in await found.values_list("qualifying_key", flat=True)}
+        try:
+            prior = await _prior_orders(runtime, shop, live, order, lookup, credited)
+        except Exception as exc:  # the store's errors: this order is retried, not the others
+            out[n] = exc
+            continue
+        out[n] = PreparedOrder(live, lookup, rows, prior)
+    return out
+
+
+async def _prior_orders(
+    runtime: Runtime,
+    shop: Shop,
+    live: LiveProgram,
+    order: OrderFacts,
+    lookup: ReferralLookup,
+    credited: set[str],
+) -> int | None:
     program = live.program
-    prior: int | None = None
     counts = program.new_customers_only or bool(program.milestones)
-    if counts and facts.paid:
-        credited = await Referral.exists(shop_id=shop.id, qualifying_key=order_key(event.order_id))
-        window = program.attribution_window_days
-        if not credited and attribute(facts, lookup, window, runtime.now()).advocate_id:
-            prior = await friend_prior_orders(runtime, shop, facts)
-    return PreparedOrder(live, lookup, rows, prior)
+    if not counts or not order.paid or order_key(order.order_id) in credited:
+        return None
+    window = program.attribution_window_days
+    if attribute(order, lookup, window, runtime.now()).advocate_id:
+        return await friend_prior_orders(runtime, shop, order)
+    return None
 
 
 async def friend_prior_orders(runtime: Runtime, shop: Shop, order: OrderFacts) -> int | None:
@@ -127,13 +179,20 @@ async def apply_order(
     prepared: PreparedOrder,
     cause: Cause,
     tx: BaseDBAsyncClient,
+    *,
+    surely_new: bool = False,
 ) -> Decision | None:
-    """Credit the order or change its referral, in the delivery's transaction; the decision made."""
+    """Credit the order or change its referral, in the delivery's transaction; the decision made.
+
+    `surely_new`: the order had no referral when the transaction began (the worker's batch
+    checked), so there is none to look for; one written since fails the insert below and is
+    then read back, as with a concurrent delivery.
+    """
     facts = order_facts(event, record)
     now = runtime.now()
     await _mark_used(shop, facts, tx, now)
     key = order_key(event.order_id)
-    referral = await _locked(tx, shop_id=shop.id, qualifying_key=key)
+    referral = None if surely_new else await _locked(tx, shop_id=shop.id, qualifying_key=key)
     if referral is not None:
         return await order_changed(runtime, shop, referral, facts, cause, tx)
     if prepared.live is None:

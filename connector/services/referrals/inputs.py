@@ -9,7 +9,7 @@ lifetime points), never the advocate's whole history.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from urllib.parse import parse_qsl, urlsplit
 
@@ -104,14 +104,19 @@ async def load_lookup(
     shop: Shop, order: OrderFacts, db: BaseDBAsyncClient | None = None
 ) -> tuple[ReferralLookup, dict[str, int]]:
     """The evidence we know for this order, and each advocate's row id by their rules id."""
-    codes = candidate_codes(order)
-    owners: dict[str, CodeOwner] = {}
-    rows: dict[str, int] = {}
+    return (await load_lookups(shop, [order], db))[0]
 
-    def own(code: str, advocate: Advocate) -> None:
-        owners[code] = CodeOwner(domain_id(advocate))
-        rows[domain_id(advocate)] = advocate.id
 
+async def load_lookups(
+    shop: Shop, orders: Sequence[OrderFacts], db: BaseDBAsyncClient | None = None
+) -> list[tuple[ReferralLookup, dict[str, int]]]:
+    """`load_lookup` for each of `orders`, in three queries whatever their number.
+
+    The parameter lists grow with the orders of one worker batch (a setting), never with data.
+    """
+    wanted = [candidate_codes(order) for order in orders]
+    codes = set().union(*wanted)
+    owner_of: dict[str, Advocate] = {}
     if codes:
         # Blocked advocates too: the decision then says the advocate is blocked.
         advocates = await Advocate.filter(
@@ -121,7 +126,7 @@ async def load_lookup(
         ).using_db(db)
         for advocate in advocates:
             for code in {advocate.friend_code, advocate.share_token} & codes:
-                own(code, advocate)
+                owner_of[code] = advocate
         singles = (
             await DiscountCode.filter(shop_id=shop.id, code__in=codes, advocate_id__isnull=False)
             .using_db(db)
@@ -129,22 +134,38 @@ async def load_lookup(
         )
         for row in singles:
             if row.advocate is not None and row.advocate.status in ATTRIBUTABLE:
-                own(row.code, row.advocate)
-    claims: dict[str, tuple[Claim, ...]] = {}
-    email = normalize_email(order.email) if order.email else ""
-    if email:
+                owner_of[row.code] = row.advocate
+    emails = [normalize_email(order.email) if order.email else "" for order in orders]
+    claimed: dict[str, list[OfferClaim]] = {}
+    if any(emails):
         found = (
             await OfferClaim.filter(
-                shop_id=shop.id, email_normalized=email, advocate__status__in=ATTRIBUTABLE
+                shop_id=shop.id, email_normalized__in=set(filter(None, emails)),
+                advocate__status__in=ATTRIBUTABLE,
             )
             .using_db(db)
             .order_by("claimed_at", "id")
             .prefetch_related("advocate")
-        )
+        )  # fmt: skip
         for claim in found:
-            rows[domain_id(claim.advocate)] = claim.advocate.id
-        claims[email] = tuple(Claim(domain_id(c.advocate), c.claimed_at) for c in found)
-    return ReferralLookup(codes=owners, claims=claims, param_names=param_names(shop)), rows
+            claimed.setdefault(claim.email_normalized, []).append(claim)
+    names = param_names(shop)
+    out = []
+    for mine, email in zip(wanted, emails, strict=True):
+        owners = {code: owner_of[code] for code in sorted(mine) if code in owner_of}
+        rows = {domain_id(a): a.id for a in owners.values()}
+        claims: dict[str, tuple[Claim, ...]] = {}
+        if email:
+            found_claims = claimed.get(email, [])
+            rows.update((domain_id(c.advocate), c.advocate.id) for c in found_claims)
+            claims[email] = tuple(Claim(domain_id(c.advocate), c.claimed_at) for c in found_claims)
+        lookup = ReferralLookup(
+            codes={code: CodeOwner(domain_id(a)) for code, a in owners.items()},
+            claims=claims,
+            param_names=names,
+        )
+        out.append((lookup, rows))
+    return out
 
 
 def identity(advocate: Advocate) -> AdvocateIdentity:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from connector.services.pipeline.worker import FatalDeliveryError, HandlerContext
-from connector.services.referrals.crediting import PreparedOrder, apply_order, prepare_order
+from connector.services.referrals.crediting import (
+    PreparedOrder,
+    apply_order,
+    order_key,
+    prepare_orders,
+)
 from connector.services.referrals.records import Cause
-from connector.store.models import OrderRecord, Shop
+from connector.store.models import Advocate, OrderRecord, Referral, Shop
 from platforms.base import OrderEvent
 
 # What parsing a body of the wrong shape raises (a missing key, a text where a number belongs).
@@ -34,12 +40,32 @@ def _check_storable(event: OrderEvent) -> None:
             raise FatalDeliveryError(f"the order's {name} {amount} is out of range")
 
 
+def _parse(ctx: HandlerContext) -> OrderEvent:
+    """The delivery's order; FatalDeliveryError when its body can never be read or stored."""
+    delivery = ctx.delivery
+    payload = ctx.payload()
+    if not isinstance(payload, dict):
+        raise FatalDeliveryError("order payload is not a JSON object")
+    adapter = ctx.runtime.adapter(delivery.platform)
+    try:
+        event = adapter.parse_order(delivery.shop_domain, delivery.topic, payload)
+    except UNREADABLE as exc:
+        # The same body fails the same way on every try: dead-letter it now, with why.
+        raise FatalDeliveryError(
+            f"the body is not a {delivery.topic} order we can read: {type(exc).__name__}: {exc}"
+        ) from exc
+    _check_storable(event)
+    return event
+
+
 @dataclass(frozen=True)
 class PreparedOrderEvent:
     """The parsed order and, for an installed shop, what its referral judgement needs."""
 
     event: OrderEvent
     referral: PreparedOrder | None
+    delivery_id: int = 0
+    batch: OrderBatch | None = None  # set by `begin_batch` when the worker applies a batch
 
 
 class OrderEventHandler:
@@ -48,43 +74,167 @@ class OrderEventHandler:
 
     async def prepare(self, ctx: HandlerContext) -> PreparedOrderEvent:
         """Parse the payload; load the program and evidence, asking the store only if needed."""
-        delivery = ctx.delivery
-        payload = ctx.payload()
-        if not isinstance(payload, dict):
-            raise FatalDeliveryError("order payload is not a JSON object")
-        adapter = ctx.runtime.adapter(delivery.platform)
-        try:
-            event = adapter.parse_order(delivery.shop_domain, delivery.topic, payload)
-        except UNREADABLE as exc:
-            # The same body fails the same way on every try: dead-letter it now, with why.
-            raise FatalDeliveryError(
-                f"the body is not a {delivery.topic} order we can read: {type(exc).__name__}: {exc}"
-            ) from exc
-        _check_storable(event)
-        shop = await Shop.get_or_none(platform=event.platform, domain=event.shop)
-        if shop is None:
-            return PreparedOrderEvent(event, None)
-        return PreparedOrderEvent(event, await prepare_order(ctx.runtime, shop, event))
+        prepared = (await self.prepare_batch([ctx]))[0]
+        if isinstance(prepared, Exception):
+            raise prepared
+        return prepared
+
+    async def prepare_batch(
+        self, ctxs: Sequence[HandlerContext]
+    ) -> list[PreparedOrderEvent | Exception]:
+        """`prepare` for a batch of deliveries, with set-based loads per shop; a delivery that
+        cannot be prepared gets its exception in its place."""
+        out: list[PreparedOrderEvent | Exception] = []
+        events: dict[int, OrderEvent] = {}
+        for n, ctx in enumerate(ctxs):
+            try:
+                events[n] = _parse(ctx)
+            except Exception as exc:
+                out.append(exc)
+                continue
+            out.append(PreparedOrderEvent(events[n], None, ctx.delivery.id))
+        if not events:
+            return out
+        domains = sorted({event.shop for event in events.values()})
+        shops = {(s.platform, s.domain): s for s in await Shop.filter(domain__in=domains)}
+        by_shop: dict[int, list[int]] = {}
+        for n, event in events.items():
+            shop = shops.get((event.platform, event.shop))
+            if shop is not None:
+                by_shop.setdefault(shop.id, []).append(n)
+        by_id = {shop.id: shop for shop in shops.values()}
+        for shop_id, numbers in by_shop.items():
+            runtime = ctxs[numbers[0]].runtime
+            found = await prepare_orders(runtime, by_id[shop_id], [events[n] for n in numbers])
+            for n, prepared in zip(numbers, found, strict=True):
+                out[n] = prepared if isinstance(prepared, Exception) else (
+                    PreparedOrderEvent(events[n], prepared, ctxs[n].delivery.id)
+                )  # fmt: skip
+        return out
+
+    def batch_key(self, prepared: Any) -> tuple[str, str]:
+        """Deliveries of a batch are applied in order of (shop, order id): two workers then take
+        the row locks of shared orders in the same order and never wait on each other in a circle."""
+        ready: PreparedOrderEvent = prepared
+        return ready.event.shop, ready.event.order_id
+
+    async def begin_batch(
+        self, prepared: Sequence[Any], tx: BaseDBAsyncClient
+    ) -> list[PreparedOrderEvent]:
+        """Lock every advocate the batch may credit (in id order), then the batch's order
+        records (in order id order; the missing ones inserted together); note which orders had
+        no referral yet, so that their deliveries need not look for one."""
+        ready: list[PreparedOrderEvent] = list(prepared)
+        rows = {
+            row
+            for item in ready
+            if item.referral is not None
+            for row in item.referral.advocate_rows.values()
+        }
+        if rows:
+            await Advocate.filter(id__in=sorted(rows)).using_db(tx).select_for_update().only("id")
+        domains = sorted({item.event.shop for item in ready})
+        shops = {
+            (s.platform, s.domain): s for s in await Shop.filter(domain__in=domains).using_db(tx)
+        }
+        batch = OrderBatch(shops)
+        for shop in shops.values():
+            mine = [item for item in ready if item.event.shop == shop.domain
+                    and item.event.platform == shop.platform]  # fmt: skip
+            if mine:
+                await _begin_shop(batch, shop, mine, tx)
+        return [replace(item, batch=batch) for item in ready]
 
     async def apply(self, ctx: HandlerContext, prepared: Any, tx: BaseDBAsyncClient) -> None:
         """Upsert the order record unless we hold a newer version; then the referral logic."""
         ready: PreparedOrderEvent = prepared
         event = ready.event
-        shop = await Shop.get_or_none(platform=event.platform, domain=event.shop, using_db=tx)
+        batch = ready.batch
+        if batch is None:
+            shop = await Shop.get_or_none(platform=event.platform, domain=event.shop, using_db=tx)
+        else:
+            shop = batch.shops.get((event.platform, event.shop))
         if shop is None:
             # An order for a shop that is not installed (e.g. after uninstall): nothing to credit.
             return
-        record = await record_order(event, shop, ctx.delivery.id, tx)
+        if batch is None:
+            record = await record_order(event, shop, ctx.delivery.id, tx)
+        else:
+            record = batch.records[(shop.id, event.order_id)]
+            if batch.inserted_by.get((shop.id, event.order_id)) != ctx.delivery.id:
+                await _update_record(record, event, ctx.delivery.id, tx)
         if ready.referral is not None:
             cause = Cause.delivery(ctx.delivery.id)
-            await apply_order(ctx.runtime, shop, event, record, ready.referral, cause, tx)
+            new = batch is not None and (shop.id, order_key(event.order_id)) in batch.uncredited
+            await apply_order(
+                ctx.runtime, shop, event, record, ready.referral, cause, tx, surely_new=new
+            )
+
+
+@dataclass
+class OrderBatch:
+    """What a batch's transaction holds for all its orders before any of them is applied."""
+
+    shops: dict[tuple[str, str], Shop]
+    records: dict[tuple[int, str], OrderRecord] = field(default_factory=dict)  # locked
+    inserted_by: dict[tuple[int, str], int] = field(default_factory=dict)  # record -> delivery
+    uncredited: set[tuple[int, str]] = field(default_factory=set)  # (shop, key) no referral yet
+
+
+async def _begin_shop(
+    batch: OrderBatch, shop: Shop, ready: list[PreparedOrderEvent], tx: BaseDBAsyncClient
+) -> None:
+    ids = sorted({item.event.order_id for item in ready})
+    locked = OrderRecord.filter(shop_id=shop.id, order_id__in=ids).using_db(tx)
+    found = {r.order_id: r for r in await locked.select_for_update().order_by("order_id")}
+    missing = [order_id for order_id in ids if order_id not in found]
+    if missing:
+        first: dict[str, PreparedOrderEvent] = {}
+        for item in ready:  # the batch is in (shop, order id, delivery id) order: oldest first
+            first.setdefault(item.event.order_id, item)
+        # One insert for them all (a concurrent worker's row wins), then lock what is there.
+        new = [
+            OrderRecord(shop_id=shop.id, order_id=order_id,
+                        **_record_values(first[order_id].event, first[order_id].delivery_id))
+            for order_id in missing
+        ]  # fmt: skip
+        await OrderRecord.bulk_create(new, ignore_conflicts=True, using_db=tx)
+        locked = OrderRecord.filter(shop_id=shop.id, order_id__in=missing).using_db(tx)
+        for record in await locked.select_for_update().order_by("order_id"):
+            found[record.order_id] = record
+            item = first[record.order_id]
+            if record.last_delivery_id == item.delivery_id:
+                batch.inserted_by[(shop.id, record.order_id)] = item.delivery_id
+    batch.records.update(((shop.id, order_id), record) for order_id, record in found.items())
+    keys = [order_key(order_id) for order_id in ids]
+    credited = Referral.filter(shop_id=shop.id, qualifying_key__in=keys).using_db(tx)
+    existing = {str(k) for k in await credited.values_list("qualifying_key", flat=True)}
+    batch.uncredited.update((shop.id, key) for key in keys if key not in existing)
 
 
 async def record_order(
     event: OrderEvent, shop: Shop, delivery_id: int | None, tx: BaseDBAsyncClient
 ) -> OrderRecord:
     """Create or update the order's record; an older `updated_at` than ours is ignored."""
-    values = {
+    values = _record_values(event, delivery_id)
+    record = await (
+        OrderRecord.filter(shop_id=shop.id, order_id=event.order_id)
+        .using_db(tx)
+        .select_for_update()
+        .first()
+    )
+    if record is None:
+        record, created = await OrderRecord.get_or_create(
+            shop_id=shop.id, order_id=event.order_id, defaults=values, using_db=tx
+        )
+        if created:
+            return record
+    await _update_record(record, event, delivery_id, tx)
+    return record
+
+
+def _record_values(event: OrderEvent, delivery_id: int | None) -> dict[str, Any]:
+    return {
         "order_name": event.order_name,
         "currency": event.currency,
         "subtotal": event.subtotal,
@@ -101,24 +251,17 @@ async def record_order(
         "order_created_at": event.created_at,
         "last_delivery_id": delivery_id,
     }
-    record = await (
-        OrderRecord.filter(shop_id=shop.id, order_id=event.order_id)
-        .using_db(tx)
-        .select_for_update()
-        .first()
-    )
-    if record is None:
-        record, created = await OrderRecord.get_or_create(
-            shop_id=shop.id, order_id=event.order_id, defaults=values, using_db=tx
-        )
-        if created:
-            return record
+
+
+async def _update_record(
+    record: OrderRecord, event: OrderEvent, delivery_id: int | None, tx: BaseDBAsyncClient
+) -> None:
+    """Take the event's values unless the record holds a newer state of the order."""
     newer = (
         record.order_updated_at is None
         or event.updated_at is None
         or event.updated_at >= record.order_updated_at
     )
     if newer:
-        record.update_from_dict(values)
+        record.update_from_dict(_record_values(event, delivery_id))
         await record.save(using_db=tx)
-    return record
