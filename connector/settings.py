@@ -12,6 +12,7 @@ Environment variables:
     CONNECTOR_CONFIG                      path of app.toml (default: ./app.toml, else the packaged one)
     CONNECTOR_WORKER                      "in-process" (default) or "external"
     CONNECTOR_LOG_LEVEL                   INFO by default
+    CONNECTOR_ACCESS_LOG                  "true" logs one line per HTTP request (off by default)
     CONNECTOR_ALLOW_PRIVATE_STORE_URLS    "true" lets a WooCommerce store URL resolve to a loopback,
                                           private or link-local address (development only; off)
 """
@@ -160,6 +161,8 @@ class Settings:
     program_defaults: Mapping[str, Any]
     woocommerce: WooCommerceSettings = field(default_factory=WooCommerceSettings)
     log_level: str = "INFO"
+    # One log line per HTTP request (uvicorn's access log); off, it costs ingest about 15%.
+    access_log: bool = False
     config_path: Path | None = None
     # Addresses (or networks) of the proxies in front of us whose X-Forwarded-For we believe;
     # empty: none, so a client's own header never picks its address. "*": the connecting peer.
@@ -308,6 +311,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         woocommerce=_woocommerce(config, env, config_path),
         program_defaults=config.get("program", {}).get("defaults", {}),
         log_level=env.get("CONNECTOR_LOG_LEVEL", "INFO").upper(),
+        access_log=_flag(env, "CONNECTOR_ACCESS_LOG"),
         config_path=config_path,
         trusted_proxies=_trusted_proxies(env),
     )

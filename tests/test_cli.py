@@ -151,9 +151,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_serve_starts_with_no_environment_at_all(tmp_path: Path) -> None:
+def _serve(
+    tmp_path: Path, **extra: str
+) -> tuple[httpx.Response, httpx.Response, httpx.Response, str]:
+    """Run `connector serve` until it answers; its /readyz, a webhook POST, `/`, its output."""
     port = _free_port()
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), **extra}
     proc = subprocess.Popen(
         [*CONNECTOR, "serve", "--port", str(port)],
         cwd=tmp_path,
@@ -180,6 +183,11 @@ def test_serve_starts_with_no_environment_at_all(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         output = proc.communicate(timeout=20)[0]
+    return ready, webhook, home, output
+
+
+def test_serve_starts_with_no_environment_at_all(tmp_path: Path) -> None:
+    ready, webhook, home, output = _serve(tmp_path)
 
     assert ready.json() == {"status": "ready", "database": "ok"}
     assert webhook.status_code == 503
@@ -197,10 +205,19 @@ def test_serve_starts_with_no_environment_at_all(tmp_path: Path) -> None:
     shape = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (INFO|WARNING) [\w.]+: ")
     assert [line for line in lines if not shape.match(line)] == []
     assert any(line.split(" ", 4)[3] == "uvicorn.error:" for line in lines)
-    assert "Traceback" not in output  # uvicorn's access lines format cleanly
-    assert '"GET /readyz HTTP/1.1" 200' in output
+    assert "Traceback" not in output
+    # No line per request unless asked for: it costs ingest throughput.
+    assert "GET /readyz" not in output
     assert (tmp_path / "data" / "connector.sqlite3").exists()
     key_file = tmp_path / "data" / "encryption.key"
     assert key_file.exists()
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
     assert key_file.read_text().strip() not in output
+
+
+def test_serve_logs_each_request_when_the_access_log_is_on(tmp_path: Path) -> None:
+    ready, _webhook, _home, output = _serve(tmp_path, CONNECTOR_ACCESS_LOG="true")
+
+    assert ready.status_code == 200
+    assert "Traceback" not in output  # uvicorn's access lines format cleanly
+    assert '"GET /readyz HTTP/1.1" 200' in output

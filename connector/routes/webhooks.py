@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from starlette.requests import Request
@@ -17,6 +18,9 @@ from platforms.registry import UnknownPlatform
 # App-wide signed webhooks; WooCommerce (per-shop secrets) gets its own route.
 APP_SIGNED = ("shopify", "sandbox")
 log = logging.getLogger("connector.webhooks")
+# The two answers of the hot path, encoded once.
+STORED = json.dumps({"ok": True, "duplicate": False}, separators=(",", ":")).encode()
+DUPLICATE = json.dumps({"ok": True, "duplicate": True}, separators=(",", ":")).encode()
 
 
 async def webhook(request: Request) -> Response:
@@ -43,7 +47,7 @@ async def webhook(request: Request) -> Response:
         return JSONResponse(
             {"error": "the delivery could not be stored; send it again"}, status_code=503
         )
-    return JSONResponse({"ok": True, "duplicate": not received.stored})
+    return Response(STORED if received.stored else DUPLICATE, media_type="application/json")
 
 
 routes = [Route("/webhooks/{platform}", webhook, methods=["POST"])]
