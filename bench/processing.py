@@ -96,16 +96,25 @@ def order_payload(number: int, code: str, placed: datetime) -> dict[str, Any]:
     }
 
 
+async def install_shop(runtime: Any, program: dict[str, Any]) -> Any:
+    """The bench's Shopify shop, installed, with `program` saved; the Shop row."""
+    from connector.services.referrals.programs import save_program
+    from connector.services.shops.credentials import save_credentials
+    from platforms.base import StoreCredentials
+
+    creds = StoreCredentials(platform="shopify", shop=SHOP, access_token="shpat_bench")
+    shop = await save_credentials(runtime, creds)
+    await save_program(runtime, shop, program, actor="bench")
+    return shop
+
+
 async def prepare(env: dict[str, str], deliveries: int) -> None:
     """Migrate a fresh database; install the shop, its program, advocates and the deliveries."""
     from connector.services.base.runtime import Runtime, make_http_client
     from connector.services.referrals.advocates import enrol_advocate
-    from connector.services.referrals.programs import save_program
-    from connector.services.shops.credentials import save_credentials
     from connector.settings import load_settings
     from connector.store.db import close_db, init_db, migrate
     from connector.store.models import Delivery
-    from platforms.base import StoreCredentials
 
     settings = load_settings(env)
     await migrate(settings.database_url)
@@ -113,10 +122,7 @@ async def prepare(env: dict[str, str], deliveries: int) -> None:
     await init_db(settings.database_url)
     try:
         runtime = Runtime(settings, make_http_client())
-        shop = await save_credentials(
-            runtime, StoreCredentials(platform="shopify", shop=SHOP, access_token="shpat_bench")
-        )
-        await save_program(runtime, shop, PROGRAM, actor="bench")
+        shop = await install_shop(runtime, PROGRAM)
         codes = []
         for n in range(ADVOCATES):
             enrolled = await enrol_advocate(runtime, shop, email=f"advocate{n}@example.org")
