@@ -47,6 +47,12 @@ def seed_sql(seed: Seed) -> list[str]:
             '[]', '[]', '[]', now() - k * INTERVAL '3 hours', now() - k * INTERVAL '3 hours',
             now() - k * INTERVAL '3 hours', 'friend' || a.id || '-' || k || '@example.org'
         FROM advocate a CROSS JOIN generate_series(1, {seed.referrals}) AS k WHERE {mine}""",
+        # The shop's tally by state, as services.referrals.tally keeps it (and migration 7 backfills).
+        f"""INSERT INTO referral_tally (shop_id, state, shard, n)
+        SELECT {s}, r.state, r.advocate_id % 8, COUNT(*)
+        FROM referral r JOIN advocate a ON a.id = r.advocate_id WHERE {mine}
+        GROUP BY r.state, r.advocate_id % 8
+        ON CONFLICT (shop_id, state, shard) DO UPDATE SET n = referral_tally.n + EXCLUDED.n""",
         f"""INSERT INTO discount_code (shop_id, advocate_id, code, purpose, status, platform_id,
             created_at, updated_at)
         SELECT {s}, a.id, a.friend_code, 'friend', 'active', 'gid://seed/' || a.id, a.created_at,

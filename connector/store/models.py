@@ -347,6 +347,29 @@ class Referral(Model):
         )
 
 
+class ReferralTally(Model):
+    """How many of a shop's referrals are in one state, kept with every change of state.
+
+    The admin's overview reads these few rows instead of counting millions of referrals. Each
+    shop and state is split over a few shards (by advocate id), so writers of one shop rarely
+    wait on one row.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="referral_tallies", on_delete=fields.CASCADE
+    )
+    state = fields.CharField(max_length=16)
+    shard = fields.SmallIntField()
+    n = fields.BigIntField(default=0)
+
+    PII_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        table = "referral_tally"
+        unique_together = (("shop", "state", "shard"),)
+
+
 class ReferralEvent(Model):
     """One recorded transition of a referral, with what caused it (delivery, job or person)."""
 

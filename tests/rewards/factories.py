@@ -7,6 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from connector.domain.program import Program, program_to_dict
+from connector.services.referrals.tally import count_change
+from connector.store.db import conn
 from connector.store.models import Advocate, ProgramVersion, Referral, Reward, Shop
 
 ANA_CUSTOMER = "7001"
@@ -50,8 +52,9 @@ async def advocate(
 async def referral(
     shop: Shop, who: Advocate, now: datetime, *, order_id: str = "5001", state: str = "approved"
 ) -> Referral:
-    """A referral of `who` for one order, approved unless said otherwise."""
-    return await Referral.create(
+    """A referral of `who` for one order, approved unless said otherwise (tallied, as the
+    service's records are)."""
+    made = await Referral.create(
         shop=shop,
         advocate=who,
         qualifying_key=f"order:{order_id}",
@@ -64,6 +67,8 @@ async def referral(
         created_at=now,
         updated_at=now,
     )
+    await count_change(conn(), shop.id, who.id, None, state)
+    return made
 
 
 async def reward(

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tortoise.functions import Count
-
 from connector.domain.referral import ReferralState
 from connector.services.base.runtime import Runtime
 from connector.services.referrals.programs import live_program
+from connector.services.referrals.tally import state_counts
 from connector.services.rewards.payouts import PAYOUT_KINDS
 from connector.store.models import (
     Advocate,
@@ -70,13 +69,7 @@ class Overview:
 
 async def overview(runtime: Runtime, shop: Shop) -> Overview:
     """The shop's overview: each figure is one counting query on an index."""
-    states = dict(
-        await Referral.filter(shop_id=shop.id)
-        .annotate(n=Count("id"))
-        .group_by("state")
-        .values_list("state", "n")
-    )
-    referrals = {s.value: int(states.get(s.value, 0)) for s in ReferralState}
+    referrals = await state_counts(shop.id)
     dead = Delivery.filter(
         status=DeliveryStatus.DEAD, platform=shop.platform, shop_domain=shop.domain
     )
@@ -84,7 +77,8 @@ async def overview(runtime: Runtime, shop: Shop) -> Overview:
     live = await live_program(runtime, shop)
     return Overview(
         attention=Attention(
-            review=referrals[ReferralState.FLAGGED.value],
+            # Counted, not tallied: the queue is small and must match the review page exactly.
+            review=await Referral.filter(shop_id=shop.id, state=ReferralState.FLAGGED).count(),
             dead_deliveries=await dead.count(),
             failed_rewards=await Reward.filter(shop_id=shop.id, status=RewardStatus.FAILED).count(),
             payouts_to_pay=await to_pay.count(),

@@ -31,6 +31,7 @@ from connector.domain.rewards.amounts import RewardPlan
 from connector.domain.rules.attribution import Evidence, Signal
 from connector.domain.rules.lifecycle import ExistingReferral, IssuedReward
 from connector.errors import ConnectorError
+from connector.services.referrals.tally import count_change
 from connector.store.models import Advocate, Referral, ReferralEvent, Reward, RewardStatus
 
 CREATED = "created"
@@ -189,8 +190,11 @@ async def record_event(
     """Record that `referral` reached its current state by `event`, and why.
 
     Every creation and change of state is recorded here, so here the advocate's
-    `live_referrals` counter follows it, in the same transaction.
+    `live_referrals` counter and the shop's tally by state follow it, in the same transaction.
     """
+    await count_change(
+        db, referral.shop_id, referral.advocate_id, from_state, referral.state  # type: ignore[attr-defined]
+    )
     delta = _live(referral.state) - _live(from_state)
     if delta:
         await (
