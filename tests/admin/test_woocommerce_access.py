@@ -183,3 +183,31 @@ async def test_woocommerce_works_while_shopify_is_not_configured(
     shopify = await no_shopify.get("/admin/api/advocates", headers=bearer())
 
     assert (woo.status_code, shopify.status_code) == (200, 503)
+
+
+async def test_every_page_answers_a_woocommerce_store(
+    app_client: httpx.AsyncClient, runtime: Runtime, clock: Clock
+) -> None:
+    shop = await woo_shop(runtime)
+    headers = woo_bearer(clock)
+    ana = await enrol(app_client, headers, "ana@example.org")
+    await app_client.put("/admin/api/program", headers=headers, json=PROGRAM)
+    pages = [
+        "program", "program/versions", "program/presets", "program/diff?from=1", "overview",
+        "settings", "partners", "advocates", f"advocates/{ana}", "referrals", "review",
+        "payouts", "deliveries",
+    ]  # fmt: skip
+
+    answers = {page: await app_client.get(f"/admin/api/{page}", headers=headers) for page in pages}
+    points = await app_client.post(
+        f"/admin/api/advocates/{ana}/points", headers=headers,
+        json={"points": 10, "reason": "Welcome", "request_key": "w1"},
+    )  # fmt: skip
+    simulated = await app_client.post(
+        "/admin/api/simulate", headers=headers, json={"subtotal": "30.00", "code": "NONE"}
+    )
+
+    assert {page: a.status_code for page, a in answers.items()} == dict.fromkeys(pages, 200)
+    assert answers["overview"].json()["attention"]["store"]["status"] == shop.status
+    assert points.json()["adjustment"]["actor"] == "woocommerce:user:7"
+    assert simulated.json()["outcome"] == "ignore"
