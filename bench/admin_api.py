@@ -231,6 +231,7 @@ def calls() -> list[Call]:
         ("GET advocates?q=email", "GET", get(lambda t: f"advocates?q={t.email_prefix}")),
         ("GET advocates?q=code", "GET", get(lambda t: f"advocates?q={t.code}")),
         ("GET advocates?q=name", "GET", get(lambda t: "advocates?q=seed%2012")),
+        ("GET advocates?q=s (one letter)", "GET", get(lambda t: "advocates?q=s")),
         ("GET advocates?status=blocked", "GET", get(lambda t: "advocates?status=blocked")),
         ("POST advocates", "POST",
          lambda t, n: ("advocates", {"email": f"bench-{secrets.token_hex(6)}@example.org"})),
