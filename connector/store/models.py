@@ -238,8 +238,8 @@ class Advocate(Model):
 
     class Meta:
         table = "advocate"
-        # The admin's advocate search: by status, and by name from its first letters.
-        indexes = (("shop", "status", "id"), ("shop", "name"))
+        # The admin's lists: newest first (of all, or by status), and by name's first letters.
+        indexes = (("shop", "id"), ("shop", "status", "id"), ("shop", "name"))
         unique_together = (
             ("shop", "friend_code"),
             ("shop", "email_normalized"),
@@ -337,11 +337,12 @@ class Referral(Model):
     class Meta:
         table = "referral"
         unique_together = (("shop", "qualifying_key"),)
-        # The admin's lists: newest first in a state, and by the date they were made.
+        # The admin's lists: newest first (of all, or in a state), and by the date they were made.
         indexes = (
             ("shop", "state"),
             ("state", "hold_until"),
             ("advocate_id", "placed_at"),
+            ("shop", "id"),
             ("shop", "state", "id"),
             ("shop", "created_at"),
         )

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from connector.services.base.runtime import Runtime
+from connector.services.referrals import advocates
 from connector.services.referrals.advocates import enrol_advocate
 from connector.services.rewards.issuing import issue_due_rewards
 from connector.store.models import Adjustment, Advocate, LedgerEntry, Referral, Reward, Shop
@@ -22,6 +23,14 @@ pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthW
 STAFF = "42"  # the `sub` of tests.shopify.factories.session_token
 
 
+@pytest.fixture(params=[20_000, 2], ids=["one-pass", "window-then-indexes"])
+def window(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """The search's walk of the newest advocates: past all of them, or past only two."""
+    monkeypatch.setattr(advocates, "SEARCH_WINDOW", request.param)
+    size: int = request.param
+    return size
+
+
 async def enrol(runtime: Runtime, shop: Shop, email: str, name: str) -> Advocate:
     return (await enrol_advocate(runtime, shop, email=email, name=name)).advocate
 
@@ -33,7 +42,7 @@ async def found(client: httpx.AsyncClient, query: str) -> list[str]:
 
 
 async def test_advocates_are_found_by_code_email_or_name(
-    app_client: httpx.AsyncClient, runtime: Runtime, program_shop: Shop
+    app_client: httpx.AsyncClient, runtime: Runtime, program_shop: Shop, window: int
 ) -> None:
     ana = await enrol(runtime, program_shop, "ana.garcia@example.org", "Ana García")
     await enrol(runtime, program_shop, "bruno@example.org", "Bruno Díaz")
@@ -48,7 +57,7 @@ async def test_advocates_are_found_by_code_email_or_name(
 
 
 async def test_a_search_pages_with_the_cursor(
-    app_client: httpx.AsyncClient, runtime: Runtime, program_shop: Shop
+    app_client: httpx.AsyncClient, runtime: Runtime, program_shop: Shop, window: int
 ) -> None:
     for n in range(5):
         await enrol(runtime, program_shop, f"ana{n}@example.org", f"Ana {n}")

@@ -18,7 +18,8 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from connector.domain.codes import ALPHABET, friend_code, normalize_code, reward_code
@@ -44,6 +45,8 @@ FRIEND, FRIEND_SINGLE = "friend", "friend_single"
 # The share link's parameter (`?ref=CODE`) unless the shop's storefront settings name another.
 DEFAULT_REF_PARAM = ReferralLookup().param_names[0]
 SHARE_TOKEN_LENGTH = 16
+# How many of the newest advocates a search walks before it asks the indexes (see `_search`).
+SEARCH_WINDOW = 20_000
 # Four random characters give 31**4 codes per name prefix; after a few collisions, six.
 MAX_CODE_TRIES = 8
 SHORT_TRIES = 3
@@ -385,10 +388,37 @@ async def list_advocates(
     `search` keeps those `search_filter` finds; `status` those active or blocked.
     """
     query = Advocate.filter(shop_id=shop.id)
-    if search:
-        query = query.filter(search_filter(search))
     if status:
         query = query.filter(status=status)
     if before is not None:
         query = query.filter(id__lt=before)
-    return [advocate_row(shop, a) for a in await query.order_by("-id").limit(limit)]
+    if search:
+        found = await _search(query, search_filter(search), limit)
+    else:
+        found = await query.order_by("-id").limit(limit)
+    return [advocate_row(shop, a) for a in found]
+
+
+async def _search(query: QuerySet[Advocate], found: Q, limit: int) -> list[Advocate]:
+    """The newest `limit` advocates of `query` that `found` keeps, fast however common they are.
+
+    Walking the newest first and testing each is quick when matches are common (a page fills
+    early) and slow when they are rare; asking the indexes for every match is the reverse. So
+    the newest SEARCH_WINDOW advocates are walked first, and only a page still short asks the
+    indexes for the older ones, which are then rare by construction.
+    """
+    edge = await query.order_by("-id").offset(SEARCH_WINDOW).limit(1).values_list("id", flat=True)
+    if not edge:
+        return list(await query.filter(found).order_by("-id").limit(limit))
+    recent = list(await query.filter(found, id__gt=edge[0]).order_by("-id").limit(limit))
+    if len(recent) == limit:
+        return recent
+    # Ordered by an expression, so the database gathers the matches through the indexes
+    # rather than walking the id index back through every older advocate.
+    older = (
+        query.filter(found, id__lte=edge[0])
+        .annotate(newest=F("id") + 0)
+        .order_by("-newest")
+        .limit(limit - len(recent))
+    )
+    return recent + list(await older)

@@ -2,7 +2,7 @@
 
 `records.record_event` calls `count_change` in the transaction that creates a referral or moves
 it, so the counts are exact at every commit; `state_counts` sums a few rows, however many
-referrals the shop has. Migration 7 counted the referrals that existed before.
+referrals the shop has. Migration 7 counted the referrals that existed before it.
 """
 
 from __future__ import annotations
