@@ -110,16 +110,20 @@ def extra_sql(shop_id: int, domain: str) -> list[str]:
     return [
         # A review queue of 400 and 100 blocked advocates.
         f"UPDATE referral SET state = 'flagged' WHERE id IN ({newest} LIMIT 400)",
-        # The queue's referrals moved state outside the service: count the tally again.
-        f"DELETE FROM referral_tally WHERE shop_id = {s}",
-        f"""INSERT INTO referral_tally (shop_id, state, shard, n)
-            SELECT {s}, state, advocate_id % 8, COUNT(*) FROM referral WHERE shop_id = {s}
-            GROUP BY state, advocate_id % 8""",
+        # The queue's referrals moved state outside the service: count them again.
+        f"DELETE FROM shop_tally WHERE shop_id = {s} AND name LIKE 'referrals.%'",
+        f"""INSERT INTO shop_tally (shop_id, name, shard, n)
+            SELECT {s}, 'referrals.' || state, advocate_id % 8, COUNT(*) FROM referral
+            WHERE shop_id = {s} GROUP BY state, advocate_id % 8""",
         f"""UPDATE advocate SET status = 'blocked' WHERE id IN (
             SELECT id FROM advocate WHERE shop_id = {s} ORDER BY id LIMIT 100)""",
         # One click and one points lot per advocate; a reward for one referral in ten.
         f"""INSERT INTO link_click (shop_id, advocate_id, clicked_at)
             SELECT {s}, a.id, a.created_at FROM advocate a WHERE a.shop_id = {s}""",
+        f"""INSERT INTO shop_tally (shop_id, name, shard, n)
+            SELECT {s}, 'clicks', advocate_id % 8, COUNT(*) FROM link_click WHERE shop_id = {s}
+            GROUP BY advocate_id % 8
+            ON CONFLICT (shop_id, name, shard) DO UPDATE SET n = shop_tally.n + EXCLUDED.n""",
         f"""INSERT INTO ledger_entry (shop_id, advocate_id, kind, points, reference,
             idempotency_key, created_at)
             SELECT {s}, a.id, 'earn', 10, '', 'seed:' || a.id, a.created_at

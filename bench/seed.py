@@ -47,12 +47,16 @@ def seed_sql(seed: Seed) -> list[str]:
             '[]', '[]', '[]', now() - k * INTERVAL '3 hours', now() - k * INTERVAL '3 hours',
             now() - k * INTERVAL '3 hours', 'friend' || a.id || '-' || k || '@example.org'
         FROM advocate a CROSS JOIN generate_series(1, {seed.referrals}) AS k WHERE {mine}""",
-        # The shop's tally by state, as services.referrals.tally keeps it (and migration 7 backfills).
-        f"""INSERT INTO referral_tally (shop_id, state, shard, n)
-        SELECT {s}, r.state, r.advocate_id % 8, COUNT(*)
+        # The shop's counts, as services.base.tally keeps them (and migration 7 backfills).
+        f"""INSERT INTO shop_tally (shop_id, name, shard, n)
+        SELECT {s}, 'referrals.' || r.state, r.advocate_id % 8, COUNT(*)
         FROM referral r JOIN advocate a ON a.id = r.advocate_id WHERE {mine}
         GROUP BY r.state, r.advocate_id % 8
-        ON CONFLICT (shop_id, state, shard) DO UPDATE SET n = referral_tally.n + EXCLUDED.n""",
+        ON CONFLICT (shop_id, name, shard) DO UPDATE SET n = shop_tally.n + EXCLUDED.n""",
+        f"""INSERT INTO shop_tally (shop_id, name, shard, n)
+        SELECT {s}, 'advocates', a.id % 8, COUNT(*) FROM advocate a WHERE {mine}
+        GROUP BY a.id % 8
+        ON CONFLICT (shop_id, name, shard) DO UPDATE SET n = shop_tally.n + EXCLUDED.n""",
         f"""INSERT INTO discount_code (shop_id, advocate_id, code, purpose, status, platform_id,
             created_at, updated_at)
         SELECT {s}, a.id, a.friend_code, 'friend', 'active', 'gid://seed/' || a.id, a.created_at,
@@ -87,6 +91,10 @@ def seed_sql(seed: Seed) -> list[str]:
             f"""INSERT INTO link_click (shop_id, advocate_id, clicked_at)
             SELECT {s}, a.id, a.created_at + k * INTERVAL '1 day'
             FROM advocate a CROSS JOIN generate_series(1, 3) AS k WHERE {mine}""",
+            f"""INSERT INTO shop_tally (shop_id, name, shard, n)
+            SELECT {s}, 'clicks', a.id % 8, 3 * COUNT(*) FROM advocate a WHERE {mine}
+            GROUP BY a.id % 8
+            ON CONFLICT (shop_id, name, shard) DO UPDATE SET n = shop_tally.n + EXCLUDED.n""",
             f"""INSERT INTO delivery (platform, shop_domain, delivery_key, topic, headers, body,
                 received_at, status, attempts, next_attempt_at, processed_at)
             SELECT 'shopify', '{seed.domain}', 'seed-' || r.id, 'orders/paid', '{{}}',

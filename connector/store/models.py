@@ -348,27 +348,27 @@ class Referral(Model):
         )
 
 
-class ReferralTally(Model):
-    """How many of a shop's referrals are in one state, kept with every change of state.
+class ShopTally(Model):
+    """A running count of a shop's rows: its advocates, link clicks, and referrals by state.
 
-    The admin's overview reads these few rows instead of counting millions of referrals. Each
-    shop and state is split over a few shards (by advocate id), so writers of one shop rarely
-    wait on one row.
+    Kept in the transaction of every change it counts, so the admin's overview reads a few rows
+    instead of counting millions. Each count is split over a few shards (by advocate id), so
+    writers of one shop rarely wait on one row.
     """
 
     id = fields.BigIntField(primary_key=True)
     shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
-        "models.Shop", related_name="referral_tallies", on_delete=fields.CASCADE
+        "models.Shop", related_name="tallies", on_delete=fields.CASCADE
     )
-    state = fields.CharField(max_length=16)
+    name = fields.CharField(max_length=32)  # advocates | clicks | referrals.<state>
     shard = fields.SmallIntField()
     n = fields.BigIntField(default=0)
 
     PII_FIELDS: tuple[str, ...] = ()
 
     class Meta:
-        table = "referral_tally"
-        unique_together = (("shop", "state", "shard"),)
+        table = "shop_tally"
+        unique_together = (("shop", "name", "shard"),)
 
 
 class ReferralEvent(Model):

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from connector.domain.program import Program, program_to_dict
+from connector.services.base import tally
 from connector.services.referrals.tally import count_change
 from connector.store.db import conn
 from connector.store.models import Advocate, ProgramVersion, Referral, Reward, Shop
@@ -35,8 +36,8 @@ async def advocate(
     email: str | None = "ana@example.org",
     charity_cause: str | None = None,
 ) -> Advocate:
-    """An advocate with a friend code derived from the name."""
-    return await Advocate.create(
+    """An advocate with a friend code derived from the name (counted, as enrolling does)."""
+    made = await Advocate.create(
         shop=shop,
         name=name,
         email=email,
@@ -47,6 +48,8 @@ async def advocate(
         charity_cause=charity_cause,
         created_at=now,
     )
+    await tally.add(conn(), shop.id, tally.ADVOCATES, made.id, 1)
+    return made
 
 
 async def referral(

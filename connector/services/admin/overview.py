@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from connector.domain.referral import ReferralState
+from connector.services.base import tally
 from connector.services.base.runtime import Runtime
 from connector.services.referrals.programs import live_program
 from connector.services.referrals.tally import state_counts
 from connector.services.rewards.payouts import PAYOUT_KINDS
 from connector.store.models import (
-    Advocate,
     Delivery,
     DeliveryStatus,
-    LinkClick,
     Referral,
     Reward,
     RewardStatus,
@@ -68,8 +67,8 @@ class Overview:
 
 
 async def overview(runtime: Runtime, shop: Shop) -> Overview:
-    """The shop's overview: each figure is one counting query on an index."""
-    referrals = await state_counts(shop.id)
+    """The shop's overview: the counts to date from the shop's tally, what waits by index."""
+    counted = await tally.counts(shop.id)
     dead = Delivery.filter(
         status=DeliveryStatus.DEAD, platform=shop.platform, shop_domain=shop.domain
     )
@@ -85,9 +84,9 @@ async def overview(runtime: Runtime, shop: Shop) -> Overview:
             store=StoreState(str(shop.status), shop.status_reason),
         ),
         counts=Counts(
-            advocates=await Advocate.filter(shop_id=shop.id).count(),
-            clicks=await LinkClick.filter(shop_id=shop.id).count(),
-            referrals=referrals,
+            advocates=counted.get(tally.ADVOCATES, 0),
+            clicks=counted.get(tally.CLICKS, 0),
+            referrals=state_counts(counted),
         ),
         program=ProgramSummary(live.program.version, live.program.name, not live.saved),
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +29,7 @@ from connector.domain.program.kinds import FriendCodeMode
 from connector.domain.reasons import Reason
 from connector.domain.rules.facts import ReferralLookup
 from connector.errors import ConnectorError
+from connector.services.base import tally
 from connector.services.base.limits import CODE, NAME, check_texts
 from connector.services.base.runtime import Runtime
 from connector.services.referrals.programs import ProgramChanged, ensure_saved, live_program
@@ -231,6 +233,7 @@ async def _insert(
                     shop_id=shop.id, share_token=_share_token(), created_at=now, using_db=tx,
                     **values,
                 )  # fmt: skip
+                await tally.add(tx, shop.id, tally.ADVOCATES, advocate.id, 1)
                 if shared is None:
                     shared = program.friend_code_mode is FriendCodeMode.SHARED
                 if program.friend_offer is not None and shared:
@@ -354,16 +357,16 @@ def advocate_row(shop: Shop, a: Advocate) -> AdvocateRow:
 def search_filter(text: str) -> Q:
     """Advocates whose code is `text`, or whose email or name starts with it.
 
-    Each part is one a btree index answers (a prefix `LIKE` is one on a C-collation database):
-    the friend code and share token exactly, the normalized (lower-case) email by its first
-    characters, and the name by its first characters as typed, in lower case, capitalised or
-    in title case ("ana" finds "Ana García"), rather than a case-folding scan of every name.
+    Each part is one a btree index answers: the friend code and share token exactly, the
+    normalized (lower-case) email by its first characters, and the name by its first
+    characters as typed, in lower case, capitalised or in title case ("ana" finds "Ana
+    García"), rather than a case-folding scan of every name.
     """
     term = text.strip()
     code = normalize_code(term)
     # A term longer than a column cannot equal or start a value in it: those parts are left out
     # (comparing would also fail the ORM's length check before any query).
-    found = Q(email_normalized__startswith=term.lower())
+    found = _prefix("email_normalized", term.lower())
     if len(code) <= CODE:
         found |= Q(friend_code=code) | Q(share_token=code)
     if "@" in term:
@@ -371,8 +374,18 @@ def search_filter(text: str) -> Q:
     if len(term) > NAME:
         return found
     for variant in dict.fromkeys((term, term.lower(), term.capitalize(), term.title())):
-        found |= Q(name__startswith=variant)
+        found |= _prefix("name", variant)
     return found
+
+
+def _prefix(field: str, start: str) -> Q:
+    """`field` starts with `start`: as a range an index answers under any collation (a prefix
+    LIKE uses one only under the C collation), and as the LIKE that makes it exact."""
+    last = ord(start[-1])
+    if last >= sys.maxunicode:
+        return Q(**{f"{field}__gte": start, f"{field}__startswith": start})
+    after = start[:-1] + chr(last + 1)
+    return Q(**{f"{field}__gte": start, f"{field}__lt": after, f"{field}__startswith": start})
 
 
 async def list_advocates(

@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from tortoise.transactions import in_transaction
+
 from connector.domain.codes import reward_code
 from connector.domain.program import RewardRule
 from connector.domain.program.kinds import FriendCodeMode
 from connector.domain.reasons import Reason
+from connector.services.base import tally
 from connector.services.base.ratelimit import Limit, Verdict, hit
 from connector.services.base.runtime import Runtime
 from connector.services.referrals import advocates, signups
@@ -258,7 +261,11 @@ async def click(runtime: Runtime, visitor: Visitor, ref: str) -> dict[str, Any] 
         return None
     # An advocate opening their own link is not a friend's visit.
     if not (visitor.customer_id and visitor.customer_id == advocate.customer_id):
-        await LinkClick.create(shop_id=shop.id, advocate_id=advocate.id, clicked_at=runtime.now())
+        async with in_transaction() as tx:
+            await LinkClick.create(
+                shop_id=shop.id, advocate_id=advocate.id, clicked_at=runtime.now(), using_db=tx
+            )
+            await tally.add(tx, shop.id, tally.CLICKS, advocate.id, 1)
     program = (await live_program(runtime, shop)).program
     unique = program.friend_code_mode is FriendCodeMode.UNIQUE
     offered = program.friend_offer is not None
