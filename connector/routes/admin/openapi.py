@@ -190,7 +190,11 @@ SCHEMAS: dict[str, Any] = {
             "additionalProperties": INT,
             "description": "How many referrals are in each state (every state listed).",
         },
-        rewards={"type": "array", "items": _ref("AdvocateReward")},
+        rewards={
+            "type": "array",
+            "items": _ref("AdvocateReward"),
+            "description": "The newest 50 rewards, newest first.",
+        },
         points=INT,
         clicks={"type": "integer", "description": "Visits through the advocate's link."},
         friends={

@@ -43,6 +43,7 @@ SHOP_STATUSES = tuple(s.value for s in ShopStatus)
 # How many of an advocate's newest friends and adjustments one advocate's page shows.
 RECENT = 20
 ALERT_KINDS = ("rewards_failing", "deliveries_dead")
+REWARDS = 50
 
 
 class ShopNotInstalled(ConnectorError, LookupError):
@@ -136,7 +137,10 @@ async def advocate_stats(shop: Shop, advocate_id: int) -> AdvocateStats:
     )
     # Every state is listed, zeros included, so a dashboard needs no list of its own.
     counted = Counter({str(s): int(n) for s, n in states})
-    rewards = await Reward.filter(shop_id=shop.id, advocate_id=advocate.id).order_by("id")
+    # The newest only: a popular advocate has as many rewards as friends.
+    rewards = await (
+        Reward.filter(shop_id=shop.id, advocate_id=advocate.id).order_by("-id").limit(REWARDS)
+    )
     newest = await (
         Referral.filter(shop_id=shop.id, advocate_id=advocate.id)
         .order_by("-id")
