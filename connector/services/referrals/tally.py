@@ -13,12 +13,19 @@ from connector.services.base import tally
 async def count_change(
     db: BaseDBAsyncClient, shop_id: int, advocate_id: int, from_state: str | None, to_state: str
 ) -> None:
-    """One referral of the shop went from `from_state` (None: new) to `to_state`."""
+    """One referral of the shop went from `from_state` (None: new) to `to_state`.
+
+    The two rows are taken in the order of their names, whichever way the referral moves
+    (pending -> flagged and flagged -> pending both exist), so two transactions take a shard's
+    rows in the same order and do not deadlock on them.
+    """
     if from_state == to_state:
         return
+    deltas = {tally.REFERRALS + to_state: 1}
     if from_state is not None:
-        await tally.add(db, shop_id, tally.REFERRALS + from_state, advocate_id, -1)
-    await tally.add(db, shop_id, tally.REFERRALS + to_state, advocate_id, 1)
+        deltas[tally.REFERRALS + from_state] = -1
+    for name in sorted(deltas):
+        await tally.add(db, shop_id, name, advocate_id, deltas[name])
 
 
 def state_counts(counts: Mapping[str, int]) -> dict[str, int]:
