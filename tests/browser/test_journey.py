@@ -1,9 +1,13 @@
 """The demo journey in real Chromium: join, share, the friend's landing applies the code, a sandbox
-order, and the advocate sees the reward. It also takes the README's screenshot."""
+order, and the advocate sees the reward. It also takes the README's screenshot: into the test's
+temporary folder, or over widgets/demo-screenshot.png when UPDATE_SCREENSHOTS=1, so a test run
+never changes a tracked file."""
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -12,7 +16,7 @@ from playwright.sync_api import expect
 from connector.settings import REPO_ROOT
 from tests.browser.conftest import DemoServer
 
-SCREENSHOT = REPO_ROOT / "widgets" / "demo-screenshot.png"
+README_SCREENSHOT = REPO_ROOT / "widgets" / "demo-screenshot.png"
 NBSP = "\u00a0"
 
 
@@ -23,7 +27,9 @@ def watch(page: Any) -> list[str]:
     return errors
 
 
-def test_join_share_land_order_and_the_advocate_sees_the_reward(demo_server: DemoServer, browser):
+def test_join_share_land_order_and_the_advocate_sees_the_reward(
+    demo_server: DemoServer, browser, tmp_path: Path
+):
     ana = browser.new_context(locale="es-ES", viewport={"width": 1200, "height": 900})
     page = ana.new_page()
     ana_errors = watch(page)
@@ -82,7 +88,8 @@ def test_join_share_land_order_and_the_advocate_sees_the_reward(demo_server: Dem
     expect(reward.locator(".tag")).to_have_text("Lista para usar")
     expect(reward.locator(".rc")).to_have_text(re.compile(r"^Código: REWARD-[2-9A-HJ-NP-Z-]+$"))
 
-    page.screenshot(path=str(SCREENSHOT))
+    keep = os.environ.get("UPDATE_SCREENSHOTS") == "1"
+    page.screenshot(path=str(README_SCREENSHOT if keep else tmp_path / "demo-screenshot.png"))
     assert ana_errors == []
     assert friend_errors == []
     ana.close()
