@@ -3,7 +3,8 @@
 This package is the program's public face: import `Program`, its parts and the JSON readers and
 writers from here. `model` declares the frozen fields and knows nothing of the checks; `checks`
 reads a `Program` and lists every problem as `(path, message)`; the readers below join the two,
-so a program that parses is one whose fields agree. `presets` and `kinds` sit beside them. Pure:
+so a program that parses is one whose fields agree. `presets` and `kinds` sit beside them, and
+`changes` lists what changed between two saved versions. Pure:
 like all of `connector.domain`, nothing here does I/O.
 """
 

@@ -4,7 +4,8 @@
 the clock) that every service takes. `inbox` is the group-commit writer that makes a delivery
 durable before we answer the store; the runtime owns one, so it lives here rather than in the
 pipeline. `ratelimit` keeps cross-process counters in the database, `savepoints` lets one insert
-fail without dooming its transaction, `rows` reads foreign keys off Tortoise rows, and `health`
-answers readiness. This package may call the storage layer, `connector.crypto`, the settings and
+fail without dooming its transaction, `rows` reads foreign keys off Tortoise rows, `limits` is the
+one table of text lengths every edge checks before storage, `tally` keeps a shop's running
+counts in the transaction that writes the rows, and `health` answers readiness. This package may call the storage layer, `connector.crypto`, the settings and
 `platforms.base`/the registry; it imports no other service package.
 """

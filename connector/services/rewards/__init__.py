@@ -1,7 +1,8 @@
 """Rewards: putting what a referral earned into the store exactly once, and what follows.
 
 `outbox` leases due Reward rows; `issuing` is the job that settles each under its lease, kind by
-kind through `actions` (discount codes, store credit, points, cash and charity records);
+kind through `actions` (discount codes, store credit, points, cash and charity records), and
+`retry` queues failed ones again once the cause is fixed;
 `loyalty` keeps the points ledger (balance, expiry, redemption, VIP tier); `payouts` lists cash
 and charity records a person pays out; `contests` keeps the leaderboard and writes prizes once.
 It may call `services.base`, `services.pipeline`, `services.shops`, `services.referrals` (the
