@@ -105,6 +105,21 @@ def proxy_app(page: Any, server: AdminServer) -> None:
     page.route(APP_ORIGIN + "/**", forward)
 
 
+@contextlib.contextmanager
+def admin_page(browser: Any, *, height: int = 1000) -> Iterator[Any]:
+    """A page in a fresh English profile that records script errors in `page.errors`; Shopify's
+    CDN refused."""
+    context = browser.new_context(viewport={"width": 1280, "height": height}, locale="en-US")
+    made = context.new_page()
+    made.errors = []
+    made.on("pageerror", lambda error: made.errors.append(str(error)))
+    no_cdn(made)
+    try:
+        yield made
+    finally:
+        context.close()
+
+
 def no_cdn(page: Any) -> list[str]:
     """Make Shopify's CDN unreachable (the suite is offline); returns the URLs that were asked."""
     asked: list[str] = []

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.admin_host import APP_ORIGIN, AdminServer, api, no_cdn, open_admin, proxy_app
+from tests.browser.admin_host import APP_ORIGIN, AdminServer, admin_page, api, open_admin, proxy_app
 
 pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 HOST = "shopify"
@@ -21,11 +21,8 @@ HOST = "shopify"
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="en-US")
-    made = context.new_page()
-    no_cdn(made)
-    yield made
-    context.close()
+    with admin_page(browser) as made:
+        yield made
 
 
 def live(server: AdminServer) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 from tests.browser.admin_host import (
     WP_ORIGIN,
     AdminServer,
+    admin_page,
     api,
     no_cdn,
     open_admin,
@@ -37,13 +38,8 @@ HOSTS = ["shopify", "woocommerce"]
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     """A page in a fresh English profile that records script errors; Shopify's CDN refused."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="en-US")
-    made = context.new_page()
-    made.errors = []
-    made.on("pageerror", lambda error: made.errors.append(str(error)))
-    no_cdn(made)
-    yield made
-    context.close()
+    with admin_page(browser) as made:
+        yield made
 
 
 def flagged_id(server: AdminServer, host: str) -> int:

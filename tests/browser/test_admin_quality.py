@@ -21,7 +21,7 @@ from tests.browser.admin_host import (
     APP_ORIGIN,
     CDN,
     AdminServer,
-    no_cdn,
+    admin_page,
     open_admin,
     proxy_app,
 )
@@ -32,13 +32,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthW
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    made = context.new_page()
-    made.errors = []
-    made.on("pageerror", lambda error: made.errors.append(str(error)))
-    no_cdn(made)
-    yield made
-    context.close()
+    with admin_page(browser, height=900) as made:
+        yield made
 
 
 def loaded(app: Any, page_name: str, language: str = "en") -> None:
