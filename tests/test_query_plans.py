@@ -13,10 +13,8 @@ query when the plan
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +33,7 @@ from tests.conftest import Clock
 from tests.shopify.factories import install_on_fake, installed_shop
 from tests.support.fake_shopify import FakeShopify
 from tests.support.shopify_payloads import encode, order, signed_headers
+from tests.support.sql_capture import capture
 
 pytestmark = [
     pytest.mark.postgres,
@@ -45,35 +44,6 @@ LARGE = 10_000
 BIG_SHOP = "big-shop.myshopify.com"
 # A cap per period, so the windowed count runs too.
 CAPPED: dict[str, Any] = {**PROGRAM, "caps": {"per_period": 50, "period_days": 30}}
-
-
-class Captured(logging.Handler):
-    """Keeps every (SQL, parameters) pair Tortoise logs."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.queries: dict[str, list[Any]] = {}
-
-    def emit(self, record: logging.LogRecord) -> None:
-        args = record.args
-        if isinstance(args, tuple) and len(args) == 2 and isinstance(args[0], str):
-            values = list(args[1] or [])
-            if values and isinstance(values[0], list | tuple):
-                values = list(values[0])  # executemany (bulk_create): the first row's values
-            self.queries.setdefault(args[0], values)
-
-
-@contextmanager
-def capture() -> Iterator[Captured]:
-    logger = logging.getLogger("tortoise.db_client")
-    handler, level = Captured(), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield handler
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 def seq_scans(plan: dict[str, Any]) -> Iterator[str]:

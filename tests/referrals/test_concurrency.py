@@ -10,12 +10,14 @@ from typing import Any
 import pytest
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from connector.services.base import tally
 from connector.services.base.runtime import Runtime
 from connector.services.handlers import build_worker
 from connector.services.pipeline.worker import HandlerContext, Worker
 from connector.services.referrals.advocates import enrol_advocate
 from connector.services.referrals.crediting import approve_due_referrals
 from connector.services.referrals.orders import OrderEventHandler
+from connector.services.referrals.tally import state_counts
 from connector.store.models import (
     Advocate,
     Delivery,
@@ -181,3 +183,9 @@ async def test_four_batching_workers_credit_each_order_once_among_shuffled_dupli
         mine = [r for r in referrals if r.advocate_id == advocate.id]  # type: ignore[attr-defined]
         live = [r for r in mine if r.state not in ("rejected", "reversed")]
         assert (len(mine), (await Advocate.get(id=advocate.id)).live_referrals) == (10, len(live))
+    # ... and the shop's tally by state, summed by each batch, agrees with the rows
+    counted = {k: v for k, v in state_counts(await tally.counts(shop.id)).items() if v}
+    by_state: dict[str, int] = {}
+    for referral in referrals:
+        by_state[referral.state] = by_state.get(referral.state, 0) + 1
+    assert counted == by_state

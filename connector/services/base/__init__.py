@@ -6,6 +6,7 @@ durable before we answer the store; the runtime owns one, so it lives here rathe
 pipeline. `ratelimit` keeps cross-process counters in the database, `savepoints` lets one insert
 fail without dooming its transaction, `rows` reads foreign keys off Tortoise rows, `limits` is the
 one table of text lengths every edge checks before storage, `tally` keeps a shop's running
-counts in the transaction that writes the rows, and `health` answers readiness. This package may call the storage layer, `connector.crypto`, the settings and
+counts in the transaction that writes the rows, `deferred` sums the counters a worker's batch
+adds to and writes them once before it commits, and `health` answers readiness. This package may call the storage layer, `connector.crypto`, the settings and
 `platforms.base`/the registry; it imports no other service package.
 """

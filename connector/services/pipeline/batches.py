@@ -6,7 +6,8 @@ included), then one transaction marks the batch done, guarded by the lease, take
 row locks in a fixed order and does its set-based writes (`begin_batch`), applies each delivery
 (ordered by `batch_key`) and records every attempt in one insert. If anything in it fails,
 nothing of the batch is written and each delivery is processed again on its own
-(`Worker.process`), so only the one at fault is retried or dead-lettered. Exactly once holds as
+(`Worker.process`), so only the one at fault is retried or dead-lettered. The counters the batch
+adds to are summed and written once before it commits (services.base.deferred). Exactly once holds as
 before: a delivery is done in the same transaction as its writes, and only while the lease is
 still this worker's.
 """
@@ -22,6 +23,7 @@ from typing import Any, Protocol, runtime_checkable
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from connector.services.base import deferred
 from connector.services.base.runtime import Runtime
 from connector.services.pipeline.handling import Claim, HandlerContext
 from connector.settings import WorkerSettings
@@ -140,9 +142,12 @@ async def _apply(
             found = Delivery.filter(id__in=missing).using_db(tx).values_list("id", flat=True)
             there = set(await found)
             outcomes += ["lost" if i in there else "gone" for i in missing]
-        states = await handler.begin_batch([item.prepared for item in mine], tx)
-        for item, state in zip(mine, states, strict=True):
-            await handler.apply(item.ctx, state, tx)
+        # Counters the deliveries add to (tallies, an advocate's live referrals) are summed and
+        # written once, in key order, at the end of the block (services.base.deferred).
+        async with deferred.collect(tx):
+            states = await handler.begin_batch([item.prepared for item in mine], tx)
+            for item, state in zip(mine, states, strict=True):
+                await handler.apply(item.ctx, state, tx)
         finished_at = worker.runtime.now()
         attempts = [
             DeliveryAttempt(

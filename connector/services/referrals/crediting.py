@@ -37,7 +37,12 @@ from connector.services.base.runtime import Runtime
 from connector.services.base.savepoints import savepoint
 from connector.services.referrals.advocates import PARTNER, domain_id
 from connector.services.referrals.changes import order_changed
-from connector.services.referrals.inputs import load_history, load_lookups, order_facts
+from connector.services.referrals.inputs import (
+    BatchLoads,
+    load_history,
+    load_lookups,
+    order_facts,
+)
 from connector.services.referrals.programs import LiveProgram, ensure_saved, live_program
 from connector.services.referrals.records import (
     CREATED,
@@ -181,44 +186,54 @@ async def apply_order(
     tx: BaseDBAsyncClient,
     *,
     surely_new: bool = False,
+    batch: BatchLoads | None = None,
+    key: int = 0,
 ) -> Decision | None:
     """Credit the order or change its referral, in the delivery's transaction; the decision made.
 
     `surely_new`: the order had no referral when the transaction began (the worker's batch
-    checked), so there is none to look for; one written since fails the insert below and is
-    then read back, as with a concurrent delivery.
+    checked, with the order's record locked), so there is none to look for. `batch`: what the
+    worker's batch loaded for delivery `key` at its start (services.referrals.inputs); then the
+    referral is inserted without a savepoint, since nobody else can be crediting the order: a
+    failure fails the batch, whose deliveries then go again one by one.
     """
     facts = order_facts(event, record)
     now = runtime.now()
-    await _mark_used(shop, facts, tx, now)
-    key = order_key(event.order_id)
-    referral = None if surely_new else await _locked(tx, shop_id=shop.id, qualifying_key=key)
-    if referral is not None:
-        return await order_changed(runtime, shop, referral, facts, cause, tx)
+    await _mark_used(shop, facts, tx, now, batch)
+    qualifying = order_key(event.order_id)
+    found = None if surely_new else await _locked(tx, shop_id=shop.id, qualifying_key=qualifying)
+    if found is not None:
+        return await order_changed(runtime, shop, found, facts, cause, tx)
     if prepared.live is None:
         return None
     history = await load_history(
         shop.id, prepared.lookup, prepared.advocate_rows.values(), prepared.prior_orders, tx,
-        program=prepared.live.program, at=facts.created_at,
+        program=prepared.live.program, at=facts.created_at, batch=batch, key=key,
     )  # fmt: skip
     decision = decide(facts, prepared.live.program, history, now)
     if decision.outcome not in _CREATES or decision.advocate_id is None:
         return decision
     await ensure_saved(runtime, shop, prepared.live, tx)
-    try:
-        async with savepoint(tx) as point:
-            referral = await Referral.create(
-                **_referral_values(decision, facts, key, now),
-                shop_id=shop.id,
-                advocate_id=prepared.advocate_rows[decision.advocate_id],
-                using_db=point,
-            )
-    except IntegrityError:
-        # Another delivery of this order credited it first: apply our news to that referral.
-        referral = await _locked(tx, shop_id=shop.id, qualifying_key=key)
-        if referral is None:
-            raise
-        return await order_changed(runtime, shop, referral, facts, cause, tx)
+    values = {
+        **_referral_values(decision, facts, qualifying, now),
+        "shop_id": shop.id,
+        "advocate_id": prepared.advocate_rows[decision.advocate_id],
+    }
+    if surely_new and batch is not None:
+        referral = await Referral.create(**values, using_db=tx)
+        batch.created.setdefault(referral.advocate_id, []).append(  # type: ignore[attr-defined]
+            (facts.created_at, referral.state)
+        )
+    else:
+        try:
+            async with savepoint(tx) as point:
+                referral = await Referral.create(**values, using_db=point)
+        except IntegrityError:
+            # Another delivery of this order credited it first: apply our news to that referral.
+            won = await _locked(tx, shop_id=shop.id, qualifying_key=qualifying)
+            if won is None:
+                raise
+            return await order_changed(runtime, shop, won, facts, cause, tx)
     await record_event(referral, None, CREATED, decision.reason, cause, now, tx)
     log.info(
         "shop %s: order %s -> referral %s %s (%s)",
@@ -227,15 +242,27 @@ async def apply_order(
     return decision
 
 
-async def _mark_used(shop: Shop, order: OrderFacts, db: BaseDBAsyncClient, now: datetime) -> None:
-    """A paid order that used a reward's code used the reward: a refund then claws it back."""
+async def _mark_used(
+    shop: Shop,
+    order: OrderFacts,
+    db: BaseDBAsyncClient,
+    now: datetime,
+    batch: BatchLoads | None = None,
+) -> None:
+    """A paid order that used a reward's code used the reward: a refund then claws it back.
+
+    In a worker's batch, only the codes the batch found unused at its start are updated."""
     codes = {normalize_code(code) for code in order.discount_codes}
+    if batch is not None:
+        codes &= batch.reward_codes
     if codes and order.paid and not order.cancelled:
         await (
             Reward.filter(shop_id=shop.id, code__in=codes, used_at__isnull=True)
             .using_db(db)
             .update(used_at=now)
         )
+        if batch is not None:
+            batch.reward_codes -= codes
 
 
 def _referral_values(

@@ -10,7 +10,9 @@ lifetime points), never the advocate's whole history.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -33,7 +35,10 @@ from connector.domain.rules.facts import (
     cap_since,
     velocity_since,
 )
+from connector.services.base import deferred
 from connector.services.referrals.advocates import ATTRIBUTABLE, BLOCKED, domain_id, ref_param
+from connector.services.referrals.records import ADVOCATE, LIVE_REFERRALS
+from connector.store.db import dialect, sql
 from connector.store.models import (
     Advocate,
     DiscountCode,
@@ -180,6 +185,85 @@ def identity(advocate: Advocate) -> AdvocateIdentity:
     )
 
 
+@dataclass
+class BatchLoads:
+    """What a worker's batch read at its start for all its orders (services.referrals.orders),
+    so that crediting each of them reads nothing more: the advocates it may credit (locked),
+    per delivery and advocate the counts in the velocity and cap windows, the unused reward
+    codes its orders name; and the referrals it has written since, by advocate."""
+
+    advocates: dict[int, Advocate]
+    windows: dict[tuple[int, int], tuple[int, int]]  # (delivery, advocate) -> (recent, period)
+    reward_codes: set[str] = field(default_factory=set)
+    created: dict[int, list[tuple[datetime, str]]] = field(default_factory=dict)
+
+    def knows(self, key: int, ids: Iterable[int], db: BaseDBAsyncClient) -> bool:
+        """Whether every advocate of delivery `key` is here, unchanged since the batch began."""
+        return all(
+            i in self.advocates and (key, i) in self.windows
+            and not deferred.touched(db, ADVOCATE, i)
+            for i in ids
+        )  # fmt: skip
+
+    def counts(
+        self, key: int, advocate: Advocate, program: Program, at: datetime, db: BaseDBAsyncClient
+    ) -> ReferralCounts:
+        """The advocate's counts for delivery `key`: as loaded, plus what the batch wrote since."""
+        recent, in_period = self.windows[(key, advocate.id)]
+        since, start = velocity_since(at, program.fraud.velocity_hours), None
+        if program.caps.per_period is not None:
+            start = cap_since(at, program.caps.period_days)
+        for placed, state in self.created.get(advocate.id, ()):
+            if placed <= at:
+                recent += placed > since
+                in_period += (
+                    start is not None and placed >= start and state not in FINAL_STATE_VALUES
+                )
+        live = advocate.live_referrals + deferred.added(db, LIVE_REFERRALS, advocate.id)
+        return ReferralCounts(live, in_period, recent)
+
+
+_WINDOWS = (
+    "WITH v(k, adv, since, start, low, at) AS (VALUES {rows})"
+    " SELECT v.k AS k, v.adv AS adv,"
+    " COUNT(CASE WHEN r.placed_at > v.since THEN 1 END) AS recent,"
+    " COUNT(CASE WHEN r.placed_at >= v.start AND r.state NOT IN ({final}) THEN 1 END) AS period"
+    " FROM v LEFT JOIN referral r"
+    " ON r.advocate_id = v.adv AND r.placed_at >= v.low AND r.placed_at <= v.at"
+    " GROUP BY v.k, v.adv"
+)
+
+
+async def window_counts(
+    wanted: Sequence[tuple[int, int, datetime]], program: Program, db: BaseDBAsyncClient
+) -> dict[tuple[int, int], tuple[int, int]]:
+    """For each (key, advocate row, order time): the advocate's referrals placed in the velocity
+    window and the live ones in the cap's period before that time, in one query for them all
+    (each an indexed range over `referral (advocate_id, placed_at)`)."""
+    if not wanted:
+        return {}
+    row = "(?, ?, ?, ?, ?, ?)"
+    if dialect(db) == "postgres":
+        row = (
+            "(?::bigint, ?::bigint, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz)"
+        )
+    values: list[Any] = []
+    for key, advocate_id, placed in wanted:
+        at = placed.astimezone(UTC)  # SQLite compares the stored UTC text
+        since = velocity_since(at, program.fraud.velocity_hours)
+        start = at
+        if program.caps.per_period is not None:
+            start = cap_since(at, program.caps.period_days)
+        values += [key, advocate_id, since, start, min(since, start), at]
+    final = ", ".join(f"'{state}'" for state in FINAL_STATE_VALUES)
+    text = _WINDOWS.format(rows=", ".join(row for _ in wanted), final=final)
+    rows = await db.execute_query_dict(sql(text, db), values)
+    found = {(int(r["k"]), int(r["adv"])): (int(r["recent"]), int(r["period"])) for r in rows}
+    if program.caps.per_period is None:
+        found = {k: (recent, 0) for k, (recent, _) in found.items()}
+    return found
+
+
 async def load_history(
     shop_id: int,
     lookup: ReferralLookup,
@@ -189,6 +273,8 @@ async def load_history(
     *,
     program: Program,
     at: datetime,
+    batch: BatchLoads | None = None,
+    key: int = 0,
 ) -> History:
     """The evidence, and the advocates' identities, referral counts and lifetime points.
 
@@ -196,12 +282,20 @@ async def load_history(
     same moment take turns and caps and velocity count each other. Nothing here grows with an
     advocate's history: lifetime figures are the advocate's counters, and the windows of
     velocity and the period cap are indexed counts over `referral (advocate_id, placed_at)`.
+    In a worker's batch (`batch`, `key` the delivery) all of that was read when the batch
+    began, with the rows locked then; only an advocate changed since is read again.
     """
     ids = sorted(set(advocate_rows))
-    advocates = await Advocate.filter(id__in=ids).using_db(db).select_for_update().order_by("id")
     counts: dict[str, ReferralCounts] = {}
-    for advocate in advocates:
-        counts[domain_id(advocate)] = await _counts(advocate, program, at, db)
+    if batch is not None and batch.knows(key, ids, db):
+        advocates = [batch.advocates[i] for i in ids]
+        for advocate in advocates:
+            counts[domain_id(advocate)] = batch.counts(key, advocate, program, at, db)
+    else:
+        found = Advocate.filter(id__in=ids).using_db(db).select_for_update().order_by("id")
+        advocates = list(await found)
+        for advocate in advocates:
+            counts[domain_id(advocate)] = await _counts(advocate, program, at, db)
     return History(
         lookup=lookup,
         advocates={domain_id(a): identity(a) for a in advocates},
@@ -222,4 +316,5 @@ async def _counts(
         since = cap_since(at, program.caps.period_days)
         live = mine.filter(placed_at__gte=since).exclude(state__in=FINAL_STATE_VALUES)
         in_period = await live.count()
-    return ReferralCounts(advocate.live_referrals, in_period, recent)
+    live_referrals = advocate.live_referrals + deferred.pending(db, LIVE_REFERRALS, advocate.id)
+    return ReferralCounts(live_referrals, in_period, recent)

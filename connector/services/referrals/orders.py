@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from connector.domain.codes import normalize_code
 from connector.services.pipeline.worker import FatalDeliveryError, HandlerContext
 from connector.services.referrals.crediting import (
     PreparedOrder,
@@ -16,8 +18,9 @@ from connector.services.referrals.crediting import (
     order_key,
     prepare_orders,
 )
+from connector.services.referrals.inputs import BatchLoads, window_counts
 from connector.services.referrals.records import Cause
-from connector.store.models import Advocate, OrderRecord, Referral, Shop
+from connector.store.models import Advocate, OrderRecord, Referral, Reward, Shop
 from platforms.base import OrderEvent
 
 # What parsing a body of the wrong shape raises (a missing key, a text where a number belongs).
@@ -131,13 +134,15 @@ class OrderEventHandler:
             if item.referral is not None
             for row in item.referral.advocate_rows.values()
         }
+        advocates: dict[int, Advocate] = {}
         if rows:
-            await Advocate.filter(id__in=sorted(rows)).using_db(tx).select_for_update().only("id")
+            locked = Advocate.filter(id__in=sorted(rows)).using_db(tx).select_for_update()
+            advocates = {a.id: a for a in await locked.order_by("id")}
         domains = sorted({item.event.shop for item in ready})
         shops = {
             (s.platform, s.domain): s for s in await Shop.filter(domain__in=domains).using_db(tx)
         }
-        batch = OrderBatch(shops)
+        batch = OrderBatch(shops, advocates)
         for shop in shops.values():
             mine = [item for item in ready if item.event.shop == shop.domain
                     and item.event.platform == shop.platform]  # fmt: skip
@@ -165,10 +170,16 @@ class OrderEventHandler:
                 await _update_record(record, event, ctx.delivery.id, tx)
         if ready.referral is not None:
             cause = Cause.delivery(ctx.delivery.id)
-            new = batch is not None and (shop.id, order_key(event.order_id)) in batch.uncredited
+            if batch is None:
+                await apply_order(ctx.runtime, shop, event, record, ready.referral, cause, tx)
+                return
+            key = (shop.id, order_key(event.order_id))
             await apply_order(
-                ctx.runtime, shop, event, record, ready.referral, cause, tx, surely_new=new
-            )
+                ctx.runtime, shop, event, record, ready.referral, cause, tx,
+                surely_new=key in batch.uncredited, batch=batch.loads.get(shop.id),
+                key=ctx.delivery.id,
+            )  # fmt: skip
+            batch.uncredited.discard(key)  # credited now, or judged: a second delivery looks
 
 
 @dataclass
@@ -176,6 +187,8 @@ class OrderBatch:
     """What a batch's transaction holds for all its orders before any of them is applied."""
 
     shops: dict[tuple[str, str], Shop]
+    advocates: dict[int, Advocate] = field(default_factory=dict)  # locked, in id order
+    loads: dict[int, BatchLoads] = field(default_factory=dict)  # by shop id
     records: dict[tuple[int, str], OrderRecord] = field(default_factory=dict)  # locked
     inserted_by: dict[tuple[int, str], int] = field(default_factory=dict)  # record -> delivery
     uncredited: set[tuple[int, str]] = field(default_factory=set)  # (shop, key) no referral yet
@@ -210,6 +223,38 @@ async def _begin_shop(
     credited = Referral.filter(shop_id=shop.id, qualifying_key__in=keys).using_db(tx)
     existing = {str(k) for k in await credited.values_list("qualifying_key", flat=True)}
     batch.uncredited.update((shop.id, key) for key in keys if key not in existing)
+    batch.loads[shop.id] = await _loads(batch, shop, ready, existing, tx)
+
+
+async def _loads(
+    batch: OrderBatch,
+    shop: Shop,
+    ready: list[PreparedOrderEvent],
+    credited: set[str],
+    tx: BaseDBAsyncClient,
+) -> BatchLoads:
+    """What crediting the shop's orders of the batch reads, read for all of them at once: the
+    window counts of each new order's advocates and the unused reward codes the orders name."""
+    wanted: list[tuple[int, int, datetime]] = []
+    program = None
+    for item in ready:
+        prepared = item.referral
+        at = item.event.created_at or item.event.updated_at
+        if prepared is None or prepared.live is None or at is None:
+            continue
+        if order_key(item.event.order_id) in credited:
+            continue
+        program = prepared.live.program
+        wanted += [
+            (item.delivery_id, row, at) for row in sorted(set(prepared.advocate_rows.values()))
+        ]
+    windows = await window_counts(wanted, program, tx) if program is not None else {}
+    codes = {normalize_code(c) for item in ready for c in item.event.discount_codes} - {""}
+    unused: set[str] = set()
+    if codes:
+        found = Reward.filter(shop_id=shop.id, code__in=codes, used_at__isnull=True).using_db(tx)
+        unused = {str(code) for code in await found.values_list("code", flat=True)}
+    return BatchLoads(batch.advocates, windows, unused)
 
 
 async def record_order(

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import F
 
 from connector.domain import codec
 from connector.domain.reasons import Finding, Reason, Verdict
@@ -31,10 +30,15 @@ from connector.domain.rewards.amounts import RewardPlan
 from connector.domain.rules.attribution import Evidence, Signal
 from connector.domain.rules.lifecycle import ExistingReferral, IssuedReward
 from connector.errors import ConnectorError
+from connector.services.base import deferred
 from connector.services.referrals.tally import count_change
-from connector.store.models import Advocate, Referral, ReferralEvent, Reward, RewardStatus
+from connector.store.models import Referral, ReferralEvent, Reward, RewardStatus
 
 CREATED = "created"
+# The advocate's counter of live referrals, as services.base.deferred names it.
+ADVOCATE = "advocate"
+LIVE_REFERRALS = "advocate.live_referrals"
+_add_live = deferred.column_adder("advocate", "live_referrals")
 
 
 def _live(state: str | None) -> int:
@@ -190,18 +194,17 @@ async def record_event(
     """Record that `referral` reached its current state by `event`, and why.
 
     Every creation and change of state is recorded here, so here the advocate's
-    `live_referrals` counter and the shop's tally by state follow it, in the same transaction.
+    `live_referrals` counter and the shop's tally by state follow it, in the same transaction
+    (in a worker's batch, summed and written once before it commits: services.base.deferred).
     """
-    await count_change(
-        db, referral.shop_id, referral.advocate_id, from_state, referral.state  # type: ignore[attr-defined]
-    )
+    shop_id: int = referral.shop_id  # type: ignore[attr-defined]
+    advocate_id: int = referral.advocate_id  # type: ignore[attr-defined]
+    await count_change(db, shop_id, advocate_id, from_state, referral.state)
     delta = _live(referral.state) - _live(from_state)
-    if delta:
-        await (
-            Advocate.filter(id=referral.advocate_id)  # type: ignore[attr-defined]
-            .using_db(db)
-            .update(live_referrals=F("live_referrals") + delta)
-        )
+    await deferred.add(db, LIVE_REFERRALS, advocate_id, delta, _add_live)
+    if from_state is not None:
+        # A batch that loaded this advocate's windows at its start must count them again.
+        deferred.touch(db, ADVOCATE, advocate_id)
     return await ReferralEvent.create(
         referral_id=referral.id,
         from_state=from_state,

@@ -22,8 +22,10 @@ from connector.domain.program import VipTier
 from connector.domain.program.kinds import RewardKind
 from connector.domain.reasons import Reason
 from connector.domain.rewards import loyalty as rules
+from connector.services.base import deferred
 from connector.services.base.runtime import Runtime
 from connector.services.referrals.programs import live_program, program_version
+from connector.services.referrals.records import ADVOCATE
 from connector.store.models import Advocate, LedgerEntry, Reward, RewardStatus, Shop, ShopStatus
 
 # Lots that expired longer ago than this are not looked at again (they were expired, spent or
@@ -107,6 +109,8 @@ async def append_entry(
             .using_db(tx)
             .update(points_earned=F("points_earned") + values["points"])
         )
+        # A worker's batch that loaded this advocate at its start reads the row again.
+        deferred.touch(tx, ADVOCATE, advocate_id)
     return True
 
 
