@@ -12,12 +12,18 @@ with wrk on core 0, and sends the same signed ~1 KB orders/paid body for the sam
   (the bench_12_ingest database, recreated), each with unique webhook ids (every request a real
   insert) and with one duplicate id (every request after the first a no-op that answers 200).
 
+With --granian, the same app (`connector.asgi:app`) also runs under granian (its HTTP server in
+Rust, the app on uvloop, one worker, no access log) with unique ids: the comparison that kept
+uvicorn[standard] for `connector serve` (granian must be installed: `pip install granian`; its
+RSS column is granian's main process, the app runs in its child).
+
 After each unique-id run the stored deliveries are counted: every 2xx must be stored. RSS is the
 server's peak resident memory. Rounds are interleaved; the table shows min/median/max of the
 rounds and the median of the per-round ratios against the Node reference. The goal (issue 12):
 durable ingest >= 1.5x the Node reference on SQLite and PostgreSQL.
 
     python bench/webhook_ingest.py [--rounds 3] [--duration 10] [--connections 32] [--postgres]
+                                   [--granian]
 
 Needs `wrk` (Debian package) and node/npm (the reference installs @shopify/shopify-api from npm).
 This machine's 2 cores are shared with other work: read the ratios, not the absolutes.
@@ -227,8 +233,9 @@ def count_deliveries(server: Server) -> int:
     return int(out.stdout.strip().splitlines()[-1])
 
 
-def connector(name: str, database: str) -> Callable[[], Server]:
-    """A factory of fresh `connector serve` servers on `database` ("sqlite" or a PG URL)."""
+def connector(name: str, database: str, granian: bool = False) -> Callable[[], Server]:
+    """A factory of fresh `connector serve` servers on `database` ("sqlite" or a PG URL); with
+    `granian`, the same app under granian instead."""
 
     def make() -> Server:
         data = Path(tempfile.mkdtemp(prefix="bench-connector-"))
@@ -248,6 +255,10 @@ def connector(name: str, database: str) -> Callable[[], Server]:
                        cwd=REPO, capture_output=True)  # fmt: skip
         port = free_port()
         argv = [str(Path(sys.executable).parent / "connector"), "serve", "--port", str(port)]
+        if granian:
+            argv = [str(Path(sys.executable).parent / "granian"), "--interface", "asgi",
+                    "--port", str(port), "--workers", "1", "--loop", "uvloop", "--no-ws",
+                    "--runtime-mode", "st", "--log-level", "warning", "connector.asgi:app"]  # fmt: skip
         return Server(name, argv, f"http://127.0.0.1:{port}", "/webhooks/shopify", env, data, url)
 
     return make
@@ -320,6 +331,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--postgres", action="store_true", help="also measure on PostgreSQL")
     parser.add_argument("--no-ceiling", action="store_true", help="skip the Starlette ceiling")
+    parser.add_argument("--granian", action="store_true", help="also the app under granian")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
@@ -334,6 +346,11 @@ def main() -> None:
         for unique in (True, False):
             name = f"connector serve, {label}, {'unique' if unique else 'duplicate'} ids"
             configs.append((name, connector(name, database), unique))
+        if args.granian and shutil.which("granian", path=str(Path(sys.executable).parent)):
+            name = f"granian (not shipped), {label}, unique ids"
+            configs.append((name, connector(name, database, granian=True), True))
+        elif args.granian:
+            print("granian rows skipped: pip install granian", file=sys.stderr)
     rows = {name: Row(name, reference=NODE if node and name != NODE else None)
             for name, _, _ in configs}  # fmt: skip
     for number in range(1, args.rounds + 1):
@@ -342,7 +359,7 @@ def main() -> None:
             rows[name].samples.append(value)
             print(f"  round {number}: {name}: {value:,.0f} req/s", flush=True)
     for row in rows.values():
-        if row.name.startswith("connector") and row.reference:
+        if row.name.startswith(("connector", "granian")) and row.reference:
             ratios = sorted(a / b for a, b in zip(row.samples, rows[NODE].samples, strict=False))
             median = ratios[len(ratios) // 2]
             row.extra["goal >= 1.5x Node"] = "met" if median >= GOAL else f"not met ({median:.2f}x)"
