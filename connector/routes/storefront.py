@@ -243,6 +243,20 @@ async def _me(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, Any]) ->
         return _error(404, "not_an_advocate")
 
 
+async def _choose(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, Any]) -> Response:
+    shown = b.get("leaderboard")
+    if shown is not None and not isinstance(shown, bool):
+        return _error(422, "invalid_leaderboard")
+    try:
+        return JSONResponse(await api.choose(runtime, v, _text(b, "cause", 128), shown))
+    except api.NotSignedIn:
+        return _error(401, "not_signed_in")
+    except api.NotAdvocate:
+        return _error(404, "not_an_advocate")
+    except ValueError:
+        return _error(422, "invalid_cause")
+
+
 async def _join(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, Any]) -> Response:
     email = _text(b, "email", 320)
     if v.customer_id is None and (email is None or "@" not in email):
@@ -277,6 +291,7 @@ ACTIONS: dict[str, tuple[str, Action]] = {
     "join": ("POST", _join),
     "click": ("POST", _click),
     "claim": ("POST", _claim),
+    "choose": ("POST", _choose),
 }
 
 

@@ -222,6 +222,8 @@ class Advocate(Model):
     # For a partner: the program's `Partner.account_id`, which the rules credit (one per shop).
     partner_account = fields.CharField(max_length=64, null=True)
     charity_cause = fields.CharField(max_length=128, null=True)
+    # The advocate asked a contest's public leaderboard not to name them (their rank still counts).
+    leaderboard_hidden = fields.BooleanField(default=False)
     friend_code = fields.CharField(max_length=64)
     # Random, unguessable: the share link carries it; knowing it reveals nothing private.
     share_token = fields.CharField(max_length=64, unique=True)

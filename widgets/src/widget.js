@@ -95,8 +95,12 @@
     var pct = o.kind === "percentage_discount" || o.basis === "percent_of_order";
     var v = pct
       ? fmt("NumberFormat", { style: "percent", maximumFractionDigits: 2 }).format(o.value / 100)
-      : fmt("NumberFormat", { style: "currency", currency: o.currency }).format(+o.value);
+      : money(o.value, o.currency);
     return t(o.basis === "percent_of_order" ? "offer_percent_of_order" : "offer_" + o.kind, { value: v });
+  }
+
+  function money(amount, currency) {
+    return fmt("NumberFormat", { style: "currency", currency: currency }).format(+amount);
   }
 
   function date(iso) {
@@ -166,6 +170,51 @@
     return h("p", { class: "lead", text: text });
   }
 
+  // Charity programs: what the advocates have given together, and (joined) where theirs goes.
+  function impact() {
+    var c = S.conf.charity;
+    return c && +c.donated.amount ? h("p", {
+      class: "fine", "data-k": "impact", text: t("impact", { amount: money(c.donated.amount, c.donated.currency) }),
+    }) : null;
+  }
+
+  function choose(body) {
+    api("choose", body).then(function (j) {
+      S.me = j;
+    }, function () {
+      S.err = t("failed");
+    }).then(function () { drawAll(); }).catch(noop);
+  }
+
+  function cause(db) {
+    var c = S.conf.charity;
+    if (!c || !db) return null;
+    var now = db.cause || c.default;
+    var sel = h("select", {
+      id: "rw-cz", "data-k": "cause", onchange: function () { choose({ cause: sel.value }); },
+    }, c.causes.map(function (x) {
+      return h("option", { value: x.id, selected: x.id === now }, [x.name]);
+    }));
+    return frag([h("label", { for: "rw-cz", text: t("cause_label") }), sel]);
+  }
+
+  // A contest's leaderboard, for participants only: initials, or nothing for who opted out.
+  function board(b) {
+    return h("section", { class: "db", "aria-labelledby": "rw-lb" }, [
+      h("h3", { id: "rw-lb", text: b.name }),
+      h("ol", { class: "lb" }, b.rows.map(function (r) {
+        return h("li", { "data-me": r.me }, [
+          h("span", { text: r.rank + ". " + (r.me ? t("board_you") : r.name || t("board_anon")) }),
+          h("span", { class: "tag", text: t("friends", { n: r.referrals }) }),
+        ]);
+      })),
+      h("label", { class: "ck" }, [h("input", {
+        type: "checkbox", "data-k": "board", checked: b.shown,
+        onchange: function (e) { choose({ leaderboard: e.target.checked }); },
+      }), t("board_show")]),
+    ]);
+  }
+
   function error() {
     return h("p", { class: "err", id: "rw-err", role: "alert", text: S.err || "" });
   }
@@ -203,7 +252,7 @@
         type: "submit", class: "pri", "data-k": "join", disabled: !!S.busy,
       }, [label])]),
     ]);
-    return frag([lead(), form, error(), h("p", { class: "fine", id: "rw-pv", text: t("privacy") })]);
+    return frag([lead(), impact(), form, error(), h("p", { class: "fine", id: "rw-pv", text: t("privacy") })]);
   }
 
   function join(v, email) {
@@ -301,6 +350,10 @@
       h("p", { class: "lbl", id: "rw-sv", text: t("share_via") }),
       h("div", { class: "sh", role: "group", "aria-labelledby": "rw-sv" }, shares(me)),
       me.dashboard ? dashboard(me.dashboard) : h("p", { class: "fine", text: t("sign_in") }),
+      cause(me.dashboard),
+      impact(),
+      me.contest ? board(me.contest) : null,
+      error(),
     ]);
   }
 
@@ -310,6 +363,8 @@
     show(b, !!l && !l.closed && views[0] === v);
     if (b.hidden) return;
     var text = t("banner", { offer: offer(l.offer) });
+    // A partner brand's audience is greeted with the partner's own words first.
+    if (l.partner) text = ((l.partner.landing || {})[S.conf.locale] || l.partner.name) + " " + text;
     if (l.applied) text += " " + t("banner_applied", { code: l.code });
     var kids = [h("p", { id: "rw-bt", role: "status", text: text })];
     if (l.claim && !l.code) {
@@ -455,7 +510,7 @@
     }
     var at = Date.now();
     api("click", { ref: ref }).then(function (j) {
-      var l = S.land = { ref: ref, at: at, offer: j.offer, code: j.code, claim: j.claim };
+      var l = S.land = { ref: ref, at: at, offer: j.offer, code: j.code, claim: j.claim, partner: j.partner };
       drawAll(true);
       consented().then(function (yes) {
         if (yes) keep(ref, j.code, at);
@@ -663,6 +718,9 @@
     "p{margin:0 0 10px}",
     "label,.lbl{display:block;margin:12px 0 4px;font-weight:600}",
     ".row{display:flex;flex-wrap:wrap;gap:8px}",
+    ".ck{display:flex;gap:8px;font-weight:400}.ck input{flex:none}",
+    "select{font:inherit;padding:8px;border:1px solid #767676;border-radius:8px}",
+    ".lb li{display:flex;justify-content:space-between;padding:4px 0}.lb [data-me]{font-weight:700}",
     "input{flex:1 1 160px;min-width:0;padding:9px 10px;border:1px solid #767676;border-radius:8px;background:#fff;color:#1c1c1c}",
     ".pri,.s{display:inline-flex;align-items:center;justify-content:center;padding:9px 14px;border-radius:8px;",
     "border:2px solid var(--rw-accent,#0b5c63);font-weight:600;text-decoration:none}",

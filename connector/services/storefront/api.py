@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from connector.domain.codes import reward_code
-from connector.domain.program import RewardRule
+from connector.domain.program import Program, RewardRule
 from connector.domain.program.kinds import FriendCodeMode
 from connector.domain.reasons import Reason
 from connector.services.base import tally
@@ -25,6 +26,7 @@ from connector.services.base.ratelimit import Limit, Verdict, hit
 from connector.services.base.runtime import Runtime
 from connector.services.referrals import advocates, signups
 from connector.services.referrals.programs import live_program
+from connector.services.rewards import contests
 from connector.services.storefront.assets import load_assets, messages, resolve_locale
 from connector.store.models import Advocate, LinkClick, Referral, Reward, Shop, ShopStatus
 
@@ -39,6 +41,7 @@ LIMITS: Mapping[str, tuple[Limit, ...]] = {
     "click": (Limit("click", "ip", 60, 600), Limit("click", "shop", 20_000, 600)),
     "claim": (Limit("claim", "ip", 10, 600), Limit("claim", "shop", 100, 600),
               Limit("claim", "shop-hour", 300, 3600)),
+    "choose": (Limit("choose", "ip", 30, 600),),
 }  # fmt: skip
 # The reward statuses a shopper sees: internal steps fold into the nearest public word.
 PUBLIC_STATUS = {
@@ -63,6 +66,10 @@ class NotSignedIn(PermissionError):
 
 class NotAdvocate(LookupError):
     """The signed-in customer has not joined the program."""
+
+
+# The donations that count toward the program's public total: committed (recorded) or paid out.
+DONATED = ("recorded", "paid")
 
 
 @dataclass(frozen=True)
@@ -190,8 +197,65 @@ async def dashboard(advocate: Advocate) -> dict[str, Any]:
     }
 
 
-async def _own(shop: Shop, advocate: Advocate) -> dict[str, Any]:
-    return {"advocate": _public_advocate(shop, advocate), "dashboard": await dashboard(advocate)}
+def initials(name: str) -> str:
+    """How a leaderboard names an advocate: the initials of their name ("Ana García" -> "A. G.")."""
+    return " ".join(f"{word[0].upper()}." for word in name.split()[:3] if word[0].isalnum())
+
+
+async def board(runtime: Runtime, shop: Shop, advocate: Advocate) -> dict[str, Any] | None:
+    """The live contest's leaderboard as a participant sees it: initials only, opt-outs unnamed."""
+    found = await contests.leaderboard(runtime, shop)
+    if found is None:
+        return None
+    contest, standings = found
+    ids = [int(s.advocate_id) for s in standings]
+    names = dict(
+        await Advocate.filter(id__in=ids, leaderboard_hidden=False).values_list("id", "name")
+    )
+    return {
+        "name": contest.name,
+        "ends_at": contest.ends_at.isoformat(),
+        "shown": not advocate.leaderboard_hidden,
+        "rows": [
+            {
+                "rank": s.rank,
+                "name": initials(names.get(int(s.advocate_id)) or "") or None,
+                "referrals": s.count,
+                "me": int(s.advocate_id) == advocate.id,
+            }
+            for s in standings
+        ],
+    }
+
+
+async def _own(runtime: Runtime, shop: Shop, advocate: Advocate) -> dict[str, Any]:
+    mine = await dashboard(advocate)
+    own: dict[str, Any] = {"advocate": _public_advocate(shop, advocate), "dashboard": mine}
+    program = (await live_program(runtime, shop)).program
+    if program.charity is not None:
+        mine["cause"] = advocate.charity_cause
+    if program.contest is not None:
+        own["contest"] = await board(runtime, shop, advocate)
+    return own
+
+
+async def charity(shop: Shop, program: Program) -> dict[str, Any] | None:
+    """The program's causes to choose from and what its advocates have given together."""
+    if program.charity is None:
+        return None
+    total = (
+        await Reward.filter(
+            shop_id=shop.id, kind="charity_donation", currency=program.currency,
+            status__in=DONATED,
+        )
+        .annotate(total=Sum("amount"))
+        .values_list("total", flat=True)
+    )  # fmt: skip
+    return {
+        "causes": [{"id": c.cause_id, "name": c.name} for c in program.charity.causes],
+        "default": program.charity.default_cause_id,
+        "donated": {"amount": str(total[0] or 0) if total else "0", "currency": program.currency},
+    }
 
 
 async def config(runtime: Runtime, visitor: Visitor, locale_tag: str | None) -> dict[str, Any]:
@@ -205,7 +269,7 @@ async def config(runtime: Runtime, visitor: Visitor, locale_tag: str | None) -> 
     if visitor.customer_id:
         advocate = await Advocate.get_or_none(shop_id=shop.id, customer_id=visitor.customer_id)
         if advocate is not None and advocate.status == advocates.ACTIVE:
-            me = await _own(shop, advocate)
+            me = await _own(runtime, shop, advocate)
     return {
         "locale": locale,
         "copy": messages(assets, locale, sf.copy.get(locale)),
@@ -214,6 +278,7 @@ async def config(runtime: Runtime, visitor: Visitor, locale_tag: str | None) -> 
             "friend": _rule(program.friend_offer, program.currency),
             "advocate": _rule(program.advocate_reward, program.currency),
         },
+        "charity": await charity(shop, program),
         "window_days": program.attribution_window_days,
         "ref_param": sf.ref_param,
         "consent": sf.consent,
@@ -222,15 +287,39 @@ async def config(runtime: Runtime, visitor: Visitor, locale_tag: str | None) -> 
     }
 
 
-async def me(runtime: Runtime, visitor: Visitor) -> dict[str, Any]:
-    """The signed-in advocate's link and dashboard."""
+async def _signed_in(visitor: Visitor) -> tuple[Shop, Advocate]:
     if not visitor.customer_id:
         raise NotSignedIn("sign in to see your referrals")
     shop = await find_shop(visitor.platform, visitor.shop)
     advocate = await Advocate.get_or_none(shop_id=shop.id, customer_id=visitor.customer_id)
     if advocate is None or advocate.status != advocates.ACTIVE:
         raise NotAdvocate("not in the referral program")
-    return await _own(shop, advocate)
+    return shop, advocate
+
+
+async def me(runtime: Runtime, visitor: Visitor) -> dict[str, Any]:
+    """The signed-in advocate's link and dashboard."""
+    shop, advocate = await _signed_in(visitor)
+    return await _own(runtime, shop, advocate)
+
+
+async def choose(
+    runtime: Runtime, visitor: Visitor, cause: str | None, shown: bool | None
+) -> dict[str, Any]:
+    """The signed-in advocate picks their charity and/or whether the leaderboard names them.
+
+    Raises ValueError naming the cause when it is not one of the program's.
+    """
+    shop, advocate = await _signed_in(visitor)
+    if cause is not None:
+        chosen = await advocates.choose_cause(runtime, shop, advocate.id, cause)
+        if isinstance(chosen, advocates.Refused):
+            raise ValueError(chosen.message)
+        advocate = chosen
+    if shown is not None:
+        advocate.leaderboard_hidden = not shown
+        await advocate.save(update_fields=["leaderboard_hidden"])
+    return await _own(runtime, shop, advocate)
 
 
 async def join(
@@ -246,7 +335,7 @@ async def join(
         enrolled = await advocates.enrol_advocate(
             runtime, shop, customer_id=visitor.customer_id, locale=locale
         )
-        return await _own(shop, enrolled.advocate)
+        return await _own(runtime, shop, enrolled.advocate)
     if not email:
         raise ValueError("an email address is needed to join")
     enrolled = await advocates.enrol_advocate(runtime, shop, email=email, locale=locale)
