@@ -6,7 +6,6 @@ import httpx
 
 from connector.domain.program.presets import CHARITY
 from connector.services.base.runtime import Runtime
-from connector.services.referrals.advocates import choose_cause
 from connector.services.referrals.friend_codes import create_pending_friend_codes
 from connector.services.rewards.payouts import list_payouts
 from connector.store.models import Advocate, Referral, Reward, Shop
@@ -26,6 +25,7 @@ from tests.programs.journey import (
     sent,
     transitions,
 )
+from tests.storefront.factories import proxy_query
 from tests.support.fake_shopify import FakeShopify
 
 ANA, BO = 7001, 7002
@@ -42,7 +42,11 @@ async def test_the_donation_record_carries_the_cause_the_advocate_picked(
     await save(runtime, shop, CHARITY)
     ana = await enrol(runtime, shop, fake_shopify, "Ana", ANA)
     bo = await enrol(runtime, shop, fake_shopify, "Bo", BO)
-    assert isinstance(await choose_cause(runtime, shop, ana.id, "ocean"), Advocate)
+    # (Ana picks in the widget, through the App Proxy that names her as the signed-in customer)
+    signed = proxy_query(clock.now, str(ANA), shop=shop.domain)
+    chosen = await app_client.post("/proxy/api/choose", params=signed, json={"cause": "ocean"})
+    assert chosen.json()["dashboard"]["cause"] == "ocean"
+    assert (await Advocate.get(id=ana.id)).charity_cause == "ocean"
     assert await create_pending_friend_codes(runtime) == 2
     assert sent(fake_shopify, "discountCodeBasicCreate") == [
         friend_code_input(who.friend_code, clock.now, new_customers(fake_shopify), 0.1)
@@ -87,6 +91,11 @@ async def test_the_donation_record_carries_the_cause_the_advocate_picked(
     ]
     # A donation creates nothing in the store.
     assert len(fake_shopify.calls) == calls
+    # Every shopper now sees what the program has given together
+    config = await app_client.get(
+        "/proxy/api/config", params=proxy_query(clock.now, shop=shop.domain)
+    )
+    assert config.json()["charity"]["donated"] == {"amount": "10.0000", "currency": "USD"}
     done = await Referral.filter(shop=shop).order_by("id")
     assert [r.state for r in done] == ["rewarded", "rewarded"]
     assert [await transitions(r) for r in done] == [rewarded_by(d) for d in deliveries]

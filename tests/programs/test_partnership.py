@@ -6,10 +6,10 @@ import httpx
 
 from connector.domain.program.presets import PARTNERSHIP
 from connector.services.base.runtime import Runtime
-from connector.services.referrals.advocates import Enrolment, enrol_partner
 from connector.services.referrals.friend_codes import create_pending_friend_codes
 from connector.services.rewards.payouts import list_payouts
 from connector.store.models import Advocate, Referral, Reward, Shop
+from tests.admin.conftest import bearer
 from tests.conftest import Clock
 from tests.programs.journey import (
     end_hold,
@@ -25,6 +25,7 @@ from tests.programs.journey import (
     signals,
     transitions,
 )
+from tests.storefront.factories import proxy_query
 from tests.support.fake_shopify import FakeShopify
 
 FRIEND = 8801
@@ -39,9 +40,14 @@ async def test_a_partner_codes_referral_credits_the_partner_account(
 ) -> None:
     # Given the partnership preset: Acme earns 10% of each order (at most $50) in cash
     await save(runtime, shop, PARTNERSHIP)
-    enrolled = await enrol_partner(runtime, shop, "acme")
-    assert isinstance(enrolled, Enrolment)
-    acme = enrolled.advocate
+    # (the merchant enrols Acme on the admin's Settings page, with its co-branded landing text)
+    landing = {"en": "Acme Outdoor friends save 15%", "es": "Los amigos de Acme ahorran un 15 %"}
+    enrolled = await app_client.post(
+        "/admin/api/partners", json={"partner_id": "acme", "landing": landing},
+        headers=bearer(shop.domain),
+    )  # fmt: skip
+    assert enrolled.status_code == 201, enrolled.text
+    acme = await Advocate.get(shop=shop, partner_account="partner:acme")
     assert (acme.kind, acme.partner_account, acme.partner_name) == (
         "partner", "partner:acme", "Acme Outdoor",
     )  # fmt: skip
@@ -51,6 +57,13 @@ async def test_a_partner_codes_referral_credits_the_partner_account(
     assert sent(fake_shopify, "discountCodeBasicCreate") == [
         friend_code_input(acme.friend_code, clock.now, new_customers(fake_shopify), 0.15)
     ]
+
+    # When a visitor follows Acme's link, the widget greets them with Acme's words
+    click = await app_client.post(
+        "/proxy/api/click", params=proxy_query(clock.now, shop=shop.domain),
+        json={"ref": acme.share_token},
+    )  # fmt: skip
+    assert click.json()["partner"] == {"name": "Acme Outdoor", "landing": landing}
 
     # When a new customer buys $120 with Acme's code
     fake_shopify.add_customer("lucia@example.org", orders=1, customer_id=FRIEND)

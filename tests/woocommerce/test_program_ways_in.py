@@ -1,0 +1,141 @@
+"""The ways in on a WooCommerce store, end to end: an advocate picks a charity in the widget and
+her friend's order gives to it (and to the program's public total); a partner enrolled from the
+admin (through the plugin's admin token) with its landing text, whose code credits the partner."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from connector.domain.program import program_to_dict
+from connector.domain.program.presets import CHARITY, PARTNERSHIP
+from connector.services.admin.access import sign_admin_token
+from connector.services.base.runtime import Runtime
+from connector.services.handlers import build_worker
+from connector.services.referrals.crediting import approve_due_referrals
+from connector.services.referrals.friend_codes import create_pending_friend_codes
+from connector.services.referrals.programs import save_program
+from connector.services.rewards.issuing import issue_due_rewards
+from connector.services.storefront.tokens import sign_token
+from connector.store.models import Advocate, Referral, Reward, Shop
+from tests.conftest import Clock
+from tests.support.fake_woocommerce import FakeWooCommerce
+from tests.woocommerce.test_end_to_end import gmt, send
+from tests.woocommerce.test_routes import connected
+
+STORE = "store.example"
+QUERY = "?" + urlencode({"platform": "woocommerce", "shop": STORE})
+
+
+def widget(clock: Clock, secret: str, customer: str | None = None) -> dict[str, str]:
+    """The header the plugin's widget sends: a storefront token signed with the shop's key."""
+    expires = int(clock.now.timestamp()) + 600
+    return {"X-Referral-Token": sign_token(secret, STORE, customer, expires)}
+
+
+async def _paid(
+    app_client: httpx.AsyncClient, fake_woo: FakeWooCommerce, path: str, secret: str,
+    clock: Clock, order_id: int, email: str, code: str, total: str,
+) -> None:  # fmt: skip
+    placed = clock.now - timedelta(hours=1)
+    body = fake_woo.add_order(
+        order_id, status="processing", email=email, customer_id=0, total=total,
+        codes=[code.lower()], created=gmt(placed), modified=gmt(placed),
+    )  # fmt: skip
+    await send(app_client, path, secret, body, f"d{order_id}")
+
+
+async def test_an_advocate_picks_a_cause_in_the_widget_and_the_donation_goes_there(
+    woo_runtime: Runtime, app_client: httpx.AsyncClient, fake_woo: FakeWooCommerce, clock: Clock
+) -> None:
+    # Given a connected store on the charity program and Ana, a signed-in customer, joined
+    path, secret = await connected(woo_runtime, app_client)
+    shop = await Shop.get(platform="woocommerce", domain=STORE)
+    program: dict[str, Any] = {**program_to_dict(CHARITY), "currency": "EUR"}
+    await save_program(woo_runtime, shop, program, actor="test")
+    ana_id = fake_woo.add_customer("ana@example.org")
+    joined = await app_client.post(
+        "/storefront/api/join" + QUERY, json={}, headers=widget(clock, secret, ana_id)
+    )
+    assert joined.status_code == 200
+    ana = await Advocate.get(shop_id=shop.id, customer_id=ana_id)
+
+    # When Ana picks the ocean in the widget
+    chosen = await app_client.post(
+        "/storefront/api/choose" + QUERY,
+        json={"cause": "ocean"},
+        headers=widget(clock, secret, ana_id),
+    )
+    assert chosen.json()["dashboard"]["cause"] == "ocean"
+
+    # And a guest friend pays 60 EUR with her code and the hold passes
+    assert await create_pending_friend_codes(woo_runtime) == 1
+    await _paid(app_client, fake_woo, path, secret, clock, 9301, "fran@example.org",
+                ana.friend_code, "60.00")  # fmt: skip
+    assert await build_worker(woo_runtime).drain() == {"done": 1}
+    clock.advance(days=15)
+    assert await approve_due_referrals(woo_runtime) == 1
+    assert await issue_due_rewards(woo_runtime) == 1
+
+    # Then 5 EUR is recorded for the ocean, and every shopper sees the program's total
+    referral = await Referral.get(shop_id=shop.id)
+    donation = await Reward.get(referral_id=referral.id, side="advocate")
+    assert (donation.kind, donation.amount, donation.currency, donation.charity_cause) == (
+        "charity_donation", Decimal("5.0000"), "EUR", "ocean",
+    )  # fmt: skip
+    assert (referral.state, donation.status) == ("rewarded", "recorded")
+    config = await app_client.get("/storefront/api/config" + QUERY, headers=widget(clock, secret))
+    assert config.json()["charity"]["donated"] == {"amount": "5.0000", "currency": "EUR"}
+
+
+async def test_a_partner_enrolled_from_the_admin_greets_its_audience_and_earns(
+    woo_runtime: Runtime, app_client: httpx.AsyncClient, fake_woo: FakeWooCommerce, clock: Clock
+) -> None:
+    # Given a connected store on the partnership program (Acme earns 10% in cash)
+    path, secret = await connected(woo_runtime, app_client)
+    shop = await Shop.get(platform="woocommerce", domain=STORE)
+    program: dict[str, Any] = {**program_to_dict(PARTNERSHIP), "currency": "EUR"}
+    await save_program(woo_runtime, shop, program, actor="test")
+
+    # When the merchant enrols Acme on the WP admin page with its co-branded landing text
+    admin = sign_admin_token(secret, STORE, "1", int(clock.now.timestamp()) + 600)
+    landing = {"es": "Acme te regala un 15 %", "en": "Acme gives you 15% off"}
+    enrolled = await app_client.post(
+        "/admin/api/partners", json={"partner_id": "acme", "landing": landing},
+        headers={"Authorization": f"Bearer {admin}"},
+    )  # fmt: skip
+    assert enrolled.status_code == 201, enrolled.text
+    acme = await Advocate.get(shop_id=shop.id, partner_account="partner:acme")
+
+    # Then a visitor through Acme's link is greeted with Acme's own words
+    click = await app_client.post(
+        "/storefront/api/click" + QUERY,
+        json={"ref": acme.share_token},
+        headers=widget(clock, secret),
+    )
+    assert click.json()["partner"] == {"name": "Acme Outdoor", "landing": landing}
+
+    # When a friend claims the offer and pays 120 EUR with the code, and the hold passes
+    claim = await app_client.post(
+        "/storefront/api/claim" + QUERY, json={"ref": acme.share_token, "email": "lu@example.org"},
+        headers=widget(clock, secret),
+    )  # fmt: skip
+    code = claim.json()["code"]
+    assert await create_pending_friend_codes(woo_runtime) >= 1
+    await _paid(app_client, fake_woo, path, secret, clock, 9401, "lu@example.org", code, "120.00")
+    assert await build_worker(woo_runtime).drain() == {"done": 1}
+    clock.advance(days=15)
+    assert await approve_due_referrals(woo_runtime) == 1
+    await issue_due_rewards(woo_runtime)
+
+    # Then the partner's account is credited 10% (12 EUR), recorded for payout
+    referral = await Referral.get(shop_id=shop.id)
+    assert referral.advocate_id == acme.id  # type: ignore[attr-defined]
+    reward = await Reward.get(referral_id=referral.id, side="partner")
+    assert (reward.kind, reward.amount, reward.currency, reward.status) == (
+        "cash", Decimal("12.0000"), "EUR", "recorded",
+    )  # fmt: skip
