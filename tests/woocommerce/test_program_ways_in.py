@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from connector.domain.program import program_to_dict
+from connector.domain.program import Program, program_to_dict
 from connector.domain.program.presets import CHARITY, PARTNERSHIP
 from connector.services.admin.access import sign_admin_token
 from connector.services.base.runtime import Runtime
@@ -37,6 +37,17 @@ def widget(clock: Clock, secret: str, customer: str | None = None) -> dict[str, 
     return {"X-Referral-Token": sign_token(secret, STORE, customer, expires)}
 
 
+async def on_program(
+    runtime: Runtime, app_client: httpx.AsyncClient, preset: Program
+) -> tuple[Shop, str, str]:
+    """The connected store on `preset` in EUR: the shop, its webhook path and its secret."""
+    path, secret = await connected(runtime, app_client)
+    shop = await Shop.get(platform="woocommerce", domain=STORE)
+    program: dict[str, Any] = {**program_to_dict(preset), "currency": "EUR"}
+    await save_program(runtime, shop, program, actor="test")
+    return shop, path, secret
+
+
 async def _paid(
     app_client: httpx.AsyncClient, fake_woo: FakeWooCommerce, path: str, secret: str,
     clock: Clock, order_id: int, email: str, code: str, total: str,
@@ -53,10 +64,7 @@ async def test_an_advocate_picks_a_cause_in_the_widget_and_the_donation_goes_the
     woo_runtime: Runtime, app_client: httpx.AsyncClient, fake_woo: FakeWooCommerce, clock: Clock
 ) -> None:
     # Given a connected store on the charity program and Ana, a signed-in customer, joined
-    path, secret = await connected(woo_runtime, app_client)
-    shop = await Shop.get(platform="woocommerce", domain=STORE)
-    program: dict[str, Any] = {**program_to_dict(CHARITY), "currency": "EUR"}
-    await save_program(woo_runtime, shop, program, actor="test")
+    shop, path, secret = await on_program(woo_runtime, app_client, CHARITY)
     ana_id = fake_woo.add_customer("ana@example.org")
     joined = await app_client.post(
         "/storefront/api/join" + QUERY, json={}, headers=widget(clock, secret, ana_id)
@@ -96,10 +104,7 @@ async def test_a_partner_enrolled_from_the_admin_greets_its_audience_and_earns(
     woo_runtime: Runtime, app_client: httpx.AsyncClient, fake_woo: FakeWooCommerce, clock: Clock
 ) -> None:
     # Given a connected store on the partnership program (Acme earns 10% in cash)
-    path, secret = await connected(woo_runtime, app_client)
-    shop = await Shop.get(platform="woocommerce", domain=STORE)
-    program: dict[str, Any] = {**program_to_dict(PARTNERSHIP), "currency": "EUR"}
-    await save_program(woo_runtime, shop, program, actor="test")
+    shop, path, secret = await on_program(woo_runtime, app_client, PARTNERSHIP)
 
     # When the merchant enrols Acme on the WP admin page with its co-branded landing text
     admin = sign_admin_token(secret, STORE, "1", int(clock.now.timestamp()) + 600)
