@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Coroutine, Mapping, Sequence
+from importlib import import_module
 from typing import Any, NoReturn
 
 from rich.console import Console
@@ -913,6 +914,7 @@ def build_parser() -> argparse.ArgumentParser:
     _reward_parsers(sub)
     _referral_parsers(sub)
     _admin_parsers(sub)
+    import_module("connector.cli_fraud").add_parsers(sub)  # registers `blocklist` too
     return parser
 
 
@@ -980,4 +982,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m connector.cli` runs this file as __main__: hand over to the importable module,
+    # so the commands that capability modules (connector.cli_*) register on it are found there.
+    from connector.cli import main as run
+
+    sys.exit(run())

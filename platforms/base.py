@@ -197,6 +197,7 @@ class OrderEvent:
     shipping_address: Mapping[str, str] = field(default_factory=dict)
     line_items: tuple[LineItem, ...] = ()
     refunds: tuple[Refund, ...] = ()
+    billing_address: Mapping[str, str] = field(default_factory=dict)
 
 
 def client_hash(value: object) -> str | None:

@@ -81,6 +81,13 @@ def _refunds(payload: Mapping[str, Any]) -> tuple[Refund, ...]:
     return tuple(out)
 
 
+def _address(found: Any) -> dict[str, str]:
+    """A shipping or billing address of the order, in the core's keys."""
+    fields = found if isinstance(found, Mapping) else {}
+    keys = ("address1", "address2", "city", "zip", "province_code", "country_code")
+    return {k: str(fields.get(k) or "") for k in keys}
+
+
 def parse_rest_order(
     platform: str, shop: str, topic: str, payload: Mapping[str, Any]
 ) -> OrderEvent:
@@ -140,10 +147,8 @@ def parse_rest_order(
         landing_ref=payload.get("landing_site_ref") or None,
         client_ip_hash=client_hash(payload.get("browser_ip") or client.get("browser_ip")),
         user_agent_hash=client_hash(client.get("user_agent")),
-        shipping_address={
-            k: str(shipping.get(k) or "")
-            for k in ("address1", "address2", "city", "zip", "province_code", "country_code")
-        },
+        shipping_address=_address(shipping),
+        billing_address=_address(payload.get("billing_address")),
         line_items=lines,
         refunds=refunds,
     )

@@ -41,6 +41,7 @@ class Reason(enum.StrEnum):
     SAME_USER_AGENT = "same_user_agent"
     DISPOSABLE_EMAIL = "disposable_email"
     VELOCITY = "velocity"
+    BLOCKLIST = "blocklist"
     # Order changes and lifecycle
     CANCELLED = "cancelled"
     REFUNDED = "refunded"

@@ -174,7 +174,8 @@ class AppProxyAuth:
             log.warning("refused an App Proxy request: %s (%s)", exc.reason.value, exc.detail)
             raise Refused(401, exc.reason.value) from exc
         customer = _customer(proxied.customer_id)
-        return Visitor("shopify", proxied.shop, customer, client_ip(request))
+        agent = request.headers.get("user-agent")
+        return Visitor("shopify", proxied.shop, customer, client_ip(request), agent)
 
 
 def _own_origins(request: Request) -> frozenset[str]:
@@ -212,8 +213,9 @@ class TokenAuth:
         except BadToken as exc:
             raise Refused(401, "bad_token") from exc
         return Visitor(
-            found.platform, found.domain, _customer(claims.customer_id), client_ip(request)
-        )
+            found.platform, found.domain, _customer(claims.customer_id), client_ip(request),
+            request.headers.get("user-agent"),
+        )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------

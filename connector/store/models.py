@@ -530,6 +530,57 @@ class SyncState(Model):
         table = "sync_state"
 
 
+class AdvocateSignal(Model):
+    """Something an advocate was seen with, for the fraud checks to compare a friend's order with:
+    the hash of an IP address or user agent (the widget's join and click calls, their own
+    orders) or the key of an address their own orders shipped or billed to. Hashes only."""
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="advocate_signals", on_delete=fields.CASCADE
+    )
+    advocate: fields.ForeignKeyRelation[Advocate] = fields.ForeignKeyField(
+        "models.Advocate", related_name="signals", on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=16)  # ip | user_agent | address
+    value = fields.CharField(max_length=64)  # sha256 hex (client_hash, fraud.address_key)
+    # Where it was first seen, in words a finding quotes ("joining in the widget").
+    source = fields.CharField(max_length=128)
+    first_seen_at = fields.DatetimeField()
+
+    PII_FIELDS = ("value",)
+
+    class Meta:
+        table = "advocate_signal"
+        unique_together = (("advocate", "kind", "value"),)
+        indexes = (("shop_id", "first_seen_at"),)
+
+
+class BlockEntry(Model):
+    """One entry of a shop's blocklist: an email, email domain, customer id, IP or address.
+
+    `value` is what the checks compare (a normalized email, a lower-case domain, a customer id,
+    the sha256 of an IP address, an address key); `label` is what the merchant typed.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="block_entries", on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=16)  # email | domain | customer | ip | address
+    value = fields.CharField(max_length=320)
+    label = fields.CharField(max_length=500)
+    note = fields.TextField(default="")
+    created_by = fields.CharField(max_length=320, default="")
+    created_at = fields.DatetimeField()
+
+    PII_FIELDS = ("value", "label")
+
+    class Meta:
+        table = "block_entry"
+        unique_together = (("shop", "kind", "value"),)
+
+
 # ---------------------------------------------------------------------------------------------
 # The storefront: rate-limit counters shared by every web process, and referral-link visits.
 # ---------------------------------------------------------------------------------------------

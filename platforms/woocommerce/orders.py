@@ -75,6 +75,17 @@ def _unit_price(line: Mapping[str, Any]) -> Decimal:
     return (subtotal / quantity).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
 
 
+def _address(found: Any) -> dict[str, str]:
+    """A WooCommerce shipping or billing address in the core's keys."""
+    fields = found if isinstance(found, Mapping) else {}
+    return {
+        ours: str(fields.get(theirs) or "")
+        for ours, theirs in (("address1", "address_1"), ("address2", "address_2"),
+                             ("city", "city"), ("zip", "postcode"), ("province_code", "state"),
+                             ("country_code", "country"))
+    }  # fmt: skip
+
+
 def _lines(payload: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [li for li in payload.get("line_items") or () if isinstance(li, Mapping)]
 
@@ -175,14 +186,8 @@ def parse_order(shop: str, topic: str, payload: Mapping[str, Any]) -> OrderEvent
         landing_ref=landing,
         client_ip_hash=client_hash(payload.get("customer_ip_address")),
         user_agent_hash=client_hash(payload.get("customer_user_agent")),
-        shipping_address={
-            "address1": str(shipping.get("address_1") or ""),
-            "address2": str(shipping.get("address_2") or ""),
-            "city": str(shipping.get("city") or ""),
-            "zip": str(shipping.get("postcode") or ""),
-            "province_code": str(shipping.get("state") or ""),
-            "country_code": str(shipping.get("country") or ""),
-        },
+        shipping_address=_address(shipping),
+        billing_address=_address(billing),
         line_items=tuple(_line(li) for li in lines),
         refunds=refunds,
     )

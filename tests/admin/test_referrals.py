@@ -124,14 +124,16 @@ async def test_a_flagged_referral_shows_its_evidence_and_every_finding_with_its_
         finding("not_new_customer", "The friend is a new customer."),
         finding("self_referral", "The friend is a different customer from the advocate."),
         finding("same_email", "The friend's email differs from the advocate's."),
-        finding("same_address", "The shipping address is not one of the advocate's."),
-        finding("same_ip", "The order's IP address is not one the advocate used."),
-        finding("same_user_agent", "The order's browser differs from the advocate's."),
+        finding("same_address", f"No address of advocate {a}'s is on record to compare with."),
+        finding("same_ip", f"No IP address of advocate {a}'s is on record to compare with."),
+        finding("same_user_agent",
+                f"No browser (user agent) of advocate {a}'s is on record to compare with."),
         finding("disposable_email",
                 f"The friend's email {THROWAWAY} uses a disposable domain."
                 " The referral waits for a person to review it.", "flag", action="flag"),
         finding("velocity", f"Advocate {a} has 1 referral(s) within 24 hours (at most 5).",
                 count="1"),
+        finding("blocklist", "Neither the friend nor the advocate is on the shop's blocklist."),
     ]  # fmt: skip
     assert body["transitions"] == [
         {"at": clock.now.isoformat(), "from_state": None, "to_state": "flagged",

@@ -24,7 +24,7 @@ def test_explain_lists_the_outcome_signals_rules_checks_and_rewards():
     ]
     assert "Rules and checks:" in lines
     assert (
-        "  [FLAG   ] same_ip: The order came from the same IP address as the advocate. The referral waits for a person to review it."
+        f"  [FLAG   ] same_ip: The order came from the IP address advocate {ADVOCATE} used: on record. The referral waits for a person to review it."
         in lines
     )
     assert (

@@ -37,6 +37,7 @@ FRAUD_CHECKS = [
     "same_user_agent",
     "disposable_email",
     "velocity",
+    "blocklist",
 ]
 
 

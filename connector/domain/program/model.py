@@ -58,7 +58,11 @@ class Caps:
 
 @dataclass(frozen=True)
 class FraudRules:
-    """The action of each fraud check, velocity limits and extra disposable email domains."""
+    """The action of each fraud check, velocity limits and extra disposable email domains.
+
+    `blocklist` acts when the friend (or the advocate) is on the shop's blocklist: an email, an
+    email domain, a customer id, an IP address or a postal address the merchant listed.
+    """
 
     self_referral: CheckAction = CheckAction.BLOCK
     same_email: CheckAction = CheckAction.BLOCK
@@ -67,6 +71,7 @@ class FraudRules:
     same_user_agent: CheckAction = CheckAction.IGNORE
     disposable_email: CheckAction = CheckAction.FLAG
     velocity: CheckAction = CheckAction.FLAG
+    blocklist: CheckAction = CheckAction.BLOCK
     velocity_max: int = field(default=5, metadata=rule(positive))
     velocity_hours: int = field(default=24, metadata=rule(positive))
     disposable_domains: tuple[str, ...] = ()

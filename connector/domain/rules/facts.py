@@ -59,6 +59,7 @@ class OrderFacts:
     shipping_address: Mapping[str, str] = field(default_factory=dict)
     line_items: tuple[OrderLine, ...] = ()
     refunds: tuple[RefundFact, ...] = ()
+    billing_address: Mapping[str, str] = field(default_factory=dict)
 
     def money(self, amount: Decimal) -> Money:
         """`amount` as Money in the order's currency."""
@@ -105,6 +106,11 @@ class AdvocateIdentity:
     shipping_addresses: tuple[Mapping[str, str], ...] = ()
     ip_hashes: tuple[str, ...] = ()
     user_agent_hashes: tuple[str, ...] = ()
+    # Keys (`fraud.address_key`) of addresses the advocate's own orders shipped or billed to.
+    address_keys: tuple[str, ...] = ()
+    # Where each recorded IP, user agent or address key was seen ("joining in the widget",
+    # "the billing address of order 1001"), so a finding says what matched.
+    seen: Mapping[str, str] = field(default_factory=dict)
     name: str = ""
     cause_id: str | None = None
     # The shop blocked this advocate: their codes still attribute, so the referral says why it
@@ -163,6 +169,9 @@ class History:
     # Counted by the service (from counters and indexed window counts); when an advocate has
     # none here, `counted` counts `referrals` instead.
     counts: Mapping[str, ReferralCounts] = field(default_factory=dict)
+    # The shop's blocklist entries among the values of this order and its advocates:
+    # (kind, value) -> what the merchant listed (`fraud.blocklist_values` names the kinds).
+    blocklist: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
     def identity(self, advocate_id: str) -> AdvocateIdentity:
         """The advocate's identity, or a bare one when the service supplied none."""

@@ -1,12 +1,18 @@
 """Fraud checks: each compares the friend's order with the advocate and yields a verdict.
 
-Checks: self-referral by customer id; same normalized email; same shipping address; same IP
-hash; same user-agent hash; disposable email domain; velocity (more than N referrals for one
-advocate within M hours). The program sets each check to block, flag for review, or ignore.
+Checks: self-referral by customer id; same normalized email; same address (the friend's shipping
+or billing address is one the advocate's own orders used); same IP hash and same user-agent
+hash (the advocate's are recorded from the widget's join and click calls and their own orders);
+disposable email domain; velocity (more than N referrals for one advocate within M hours); the
+shop's blocklist. The program sets each check to block, flag for review, or ignore.
+
+Each finding says what matched and where the advocate's value was seen; when nothing of the
+advocate's is on record to compare with, it says that instead of claiming a difference.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 
@@ -16,6 +22,7 @@ from connector.domain.reasons import Finding, Reason, Verdict
 from connector.domain.rules.facts import AdvocateIdentity, History, OrderFacts
 
 ADDRESS_KEYS = ("address1", "address2", "city", "province", "zip", "country")
+STREET_KEYS = ("address1", "address2", "zip")
 _ALIASES = {"postcode": "zip", "country_code": "country", "province_code": "province"}
 _NOT_WORD = re.compile(r"[\W_]+")
 
@@ -33,6 +40,50 @@ def normalize_address(address: Mapping[str, str]) -> str:
         return ""
     parts = (_NOT_WORD.sub(" ", fields.get(key, "").lower()).strip() for key in ADDRESS_KEYS)
     return "|".join(parts)
+
+
+def address_key(address: Mapping[str, str]) -> str | None:
+    """A one-way, comparable key of a postal address; None without a first line.
+
+    The sha256 of the street lines and postcode in their normal form: city and region are
+    spelled many ways ("NY", "New York") while the street and postcode pin the place down.
+    """
+    fields = {_ALIASES.get(key.lower(), key.lower()): value for key, value in address.items()}
+    if not fields.get("address1", "").strip():
+        return None
+    parts = (_NOT_WORD.sub(" ", fields.get(k, "").lower()).strip() for k in STREET_KEYS)
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+# What a blocklist entry can name, and how a finding words it.
+BLOCK_KINDS = {
+    "email": "email", "domain": "email domain", "customer": "customer id",
+    "ip": "IP address", "address": "address",
+}  # fmt: skip
+
+
+def blocklist_values(
+    order: OrderFacts, who: AdvocateIdentity | None = None
+) -> list[tuple[str, str, str]]:
+    """The (kind, value, whose) a blocklist is checked for: the friend's, then the advocate's."""
+    out: list[tuple[str, str, str]] = []
+    for whose, email, customer in (
+        ("friend", order.email, order.customer_id),
+        ("advocate", who.email if who else None, who.customer_id if who else None),
+    ):
+        normal = normalize_email(email) if email and "@" in email else ""
+        if normal:
+            out += [("email", normal, whose), ("domain", normal.rsplit("@", 1)[1], whose)]
+        if customer:
+            out.append(("customer", customer, whose))
+        if whose == "friend":
+            if order.ip_hash:
+                out.append(("ip", order.ip_hash, whose))
+            for address in (order.shipping_address, order.billing_address):
+                key = address_key(address)
+                if key:
+                    out.append(("address", key, whose))
+    return out
 
 
 def verdict(
@@ -55,8 +106,6 @@ def _identity_checks(order: OrderFacts, rules: Program, who: AdvocateIdentity) -
         and who.email is not None
         and (normalize_email(who.email) == friend_email)
     )
-    address = normalize_address(order.shipping_address)
-    theirs = {normalize_address(a) for a in who.shipping_addresses} - {""}
     return [
         verdict(
             Reason.SELF_REFERRAL, fraud.self_referral,
@@ -70,24 +119,75 @@ def _identity_checks(order: OrderFacts, rules: Program, who: AdvocateIdentity) -
             if same_email else None,
             "The friend's email differs from the advocate's.",
         ),
-        verdict(
-            Reason.SAME_ADDRESS, fraud.same_address,
-            f"The order ships to an address advocate {name} has used." if address in theirs else None,
-            "The shipping address is not one of the advocate's.",
-        ),
-        verdict(
-            Reason.SAME_IP, fraud.same_ip,
-            "The order came from the same IP address as the advocate."
-            if order.ip_hash and order.ip_hash in who.ip_hashes else None,
-            "The order's IP address is not one the advocate used.",
-        ),
-        verdict(
-            Reason.SAME_USER_AGENT, fraud.same_user_agent,
-            "The order came from the same browser (user agent) as the advocate."
-            if order.user_agent_hash and order.user_agent_hash in who.user_agent_hashes else None,
-            "The order's browser differs from the advocate's.",
-        ),
+        _same_address(order, rules, who),
+        _same_device(Reason.SAME_IP, fraud.same_ip, order.ip_hash, who.ip_hashes, who,
+                     "IP address"),
+        _same_device(Reason.SAME_USER_AGENT, fraud.same_user_agent, order.user_agent_hash,
+                     who.user_agent_hashes, who, "browser (user agent)"),
     ]  # fmt: skip
+
+
+def _same_address(order: OrderFacts, rules: Program, who: AdvocateIdentity) -> Finding:
+    roles = (("shipping", order.shipping_address), ("billing", order.billing_address))
+    friend = [(role, key) for role, address in roles if (key := address_key(address))]
+    theirs = set(who.address_keys) | {
+        key for key in map(address_key, who.shipping_addresses) if key
+    }
+    hit = next(((role, key) for role, key in friend if key in theirs), None)
+    if hit is None:
+        clear = (
+            f"No address of advocate {who.advocate_id}'s is on record to compare with."
+            if not theirs
+            else "The order has no address to compare."
+            if not friend
+            else "The order's addresses are not ones the advocate's orders used."
+        )
+        return verdict(Reason.SAME_ADDRESS, rules.fraud.same_address, None, clear)
+    role, key = hit
+    where = who.seen.get(key, "one of their orders")
+    return verdict(
+        Reason.SAME_ADDRESS, rules.fraud.same_address,
+        f"The order's {role} address is the one advocate {who.advocate_id} used: {where}.",
+        "", matched=f"{role} address", seen=where,
+    )  # fmt: skip
+
+
+def _same_device(
+    reason: Reason, action: CheckAction, mine: str | None, theirs: tuple[str, ...],
+    who: AdvocateIdentity, what: str,
+) -> Finding:  # fmt: skip
+    if mine is not None and mine in theirs:
+        where = who.seen.get(mine, "on record")
+        return verdict(
+            reason, action,
+            f"The order came from the {what} advocate {who.advocate_id} used: {where}.", "",
+            seen=where,
+        )  # fmt: skip
+    clear = (
+        f"The order carries no {what} to compare."
+        if mine is None
+        else f"No {what} of advocate {who.advocate_id}'s is on record to compare with."
+        if not theirs
+        else f"The order's {what} is not one the advocate used."
+    )
+    return verdict(reason, action, None, clear)
+
+
+def _blocklist(
+    order: OrderFacts, rules: Program, history: History, who: AdvocateIdentity
+) -> Finding:
+    for kind, value, whose in blocklist_values(order, who):
+        listed = history.blocklist.get((kind, value))
+        if listed is not None:
+            return verdict(
+                Reason.BLOCKLIST, rules.fraud.blocklist,
+                f"The {whose}'s {BLOCK_KINDS[kind]} {listed} is on the shop's blocklist.", "",
+                kind=kind, entry=listed, whose=whose,
+            )  # fmt: skip
+    return verdict(
+        Reason.BLOCKLIST, rules.fraud.blocklist, None,
+        "Neither the friend nor the advocate is on the shop's blocklist.",
+    )  # fmt: skip
 
 
 def _disposable(order: OrderFacts, rules: Program) -> Finding:
@@ -131,4 +231,5 @@ def check_fraud(
     found = _identity_checks(order, program, identity)
     found.append(_disposable(order, program))
     found.append(_velocity(order, program, history, advocate_id))
+    found.append(_blocklist(order, program, history, identity))
     return tuple(found)

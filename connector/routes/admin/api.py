@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from connector.routes.admin import advocates, operations, program, referrals, settings
+from connector.routes.admin import advocates, fraud, operations, program, referrals, settings
 from connector.routes.admin.base import Endpoint
 from connector.routes.admin.openapi import OPENAPI
 
@@ -79,6 +79,9 @@ api_routes: list[BaseRoute] = [
     Route("/referrals/{id:id}/approve", referrals.approve, methods=["POST"]),
     Route("/referrals/{id:id}/reject", referrals.reject, methods=["POST"]),
     Route("/review", referrals.get_review, methods=["GET"]),
+    Route("/blocklist", _by_method(GET=fraud.get_blocklist, POST=fraud.post_blocklist),
+          methods=["GET", "POST"]),
+    Route("/blocklist/{id:id}", fraud.delete_blocklist_entry, methods=["DELETE"]),
     Route("/payouts", operations.get_payouts, methods=["GET"]),
     Route("/payouts.csv", operations.get_payouts_csv, methods=["GET"]),
     Route("/payouts/{id:id}/paid", operations.post_paid, methods=["POST"]),

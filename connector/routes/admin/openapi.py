@@ -299,6 +299,14 @@ SCHEMAS: dict[str, Any] = {
             "description": "Co-branded landing text by locale, shown to the partner's audience.",
         },
     ),
+    "BlockEntry": _row(
+        id=INT,
+        kind={"type": "string", "enum": ["email", "domain", "customer", "ip", "address"]},
+        label={"type": "string", "description": "The entry as the merchant typed it."},
+        note=STR,
+        created_by=STR,
+        created_at=TIME,
+    ),
     "Referral": _row(
         id=INT,
         order_id=STR_N,
@@ -727,6 +735,36 @@ PATHS: dict[str, Any] = {
                 **BAD_BODY,
             },
         ),
+    },
+    "/admin/api/blocklist": {
+        "get": _op(
+            "The shop's blocklist, newest first: emails, email domains, customer ids, IP"
+            " addresses and postal addresses the `blocklist` fraud check stops.",
+            _json("The entries.", _list("entries", "BlockEntry")),
+        ),
+        "post": _op(
+            "List an email, domain, customer id, IP address or address (`street, postcode`).",
+            _json("Listed now.", _row(entry=_ref("BlockEntry"), created=BOOL)),
+            status="201",
+            requestBody=_body(
+                ["kind", "value"],
+                kind={"type": "string", "enum": ["email", "domain", "customer", "ip", "address"]},
+                value=_text(limits.LIMITS["value"], required=True),
+                note=_text(limits.NOTE),
+            ),
+            others={
+                "200": _json("Listed already.", _row(entry=_ref("BlockEntry"), created=BOOL)),
+                **BAD_BODY,
+            },
+        ),
+    },
+    "/admin/api/blocklist/{id}": {
+        "delete": _op(
+            "Take an entry off the blocklist.",
+            _json("Deleted.", _row(deleted=INT)),
+            parameters=[_path("id", "The entry's id.")],
+            others={**NOT_FOUND},
+        )
     },
     "/admin/api/program/diff": {
         "get": _op(

@@ -28,6 +28,7 @@ LIMITS: Mapping[str, int] = {
     "reference": 255,
     "partner_id": CODE,
     "code": CODE,
+    "value": 500,  # a blocklist entry as the merchant types it
 }
 
 

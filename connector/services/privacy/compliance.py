@@ -20,6 +20,8 @@ from tortoise.models import Model
 from connector.services.pipeline.worker import FatalDeliveryError, HandlerContext
 from connector.services.privacy.customer_data import (
     Advocates,
+    AdvocateSignals,
+    BlockEntries,
     CustomerDataSource,
     Deliveries,
     DiscountCodes,
@@ -32,6 +34,8 @@ from connector.services.privacy.customer_data import (
 from connector.services.privacy.redaction import CustomerIdentity
 from connector.store.models import (
     Advocate,
+    AdvocateSignal,
+    BlockEntry,
     Delivery,
     DiscountCode,
     OfferClaim,
@@ -55,6 +59,8 @@ DATA_SOURCES: dict[type[Model], CustomerDataSource] = {
     Referral: Referrals(),
     OfferClaim: OfferClaims(),
     DiscountCode: DiscountCodes(),
+    AdvocateSignal: AdvocateSignals(),
+    BlockEntry: BlockEntries(),
     Advocate: Advocates(),
 }
 

@@ -33,6 +33,8 @@ from connector.services.privacy.redaction import (
 )
 from connector.store.models import (
     Advocate,
+    AdvocateSignal,
+    BlockEntry,
     Delivery,
     DeliveryAttempt,
     DiscountCode,
@@ -409,3 +411,55 @@ class Rewards(ShopperRows):
     )  # fmt: skip
     cleared = MappingProxyType({"recipient_email": None, "recipient_customer_id": None})
     customer_column, email_column = "recipient_customer_id", "recipient_email"
+
+
+class AdvocateSignals(ShopperRows):
+    """advocate_signal: hashes of the IPs, browsers and addresses an advocate was seen with,
+    found through the shopper's advocate rows; erasing deletes them."""
+
+    model: type[Model] = AdvocateSignal
+    key = "advocate_signals"
+    exported = ("kind", "value", "source", "first_seen_at")
+    cleared = MappingProxyType({})
+
+    async def _matching(
+        self, shop_domain: str, identity: CustomerIdentity, db: BaseDBAsyncClient | None
+    ) -> QuerySet[Model] | None:
+        advocates = await Advocates()._matching(shop_domain, identity, db)
+        if advocates is None:
+            return None
+        ids = await advocates.values_list("id", flat=True)
+        return self.model.filter(advocate_id__in=list(ids)).using_db(db)
+
+    async def erase(
+        self, shop_domain: str, identity: CustomerIdentity, tx: BaseDBAsyncClient, now: datetime
+    ) -> int:
+        """Delete the advocate's recorded signals."""
+        query = await self._matching(shop_domain, identity, tx)
+        return await query.delete() if query is not None else 0
+
+
+class BlockEntries(ShopperRows):
+    """block_entry: the shop's blocklist entries naming the shopper's email or customer id;
+    erasing deletes them."""
+
+    model = BlockEntry
+    key = "blocklist"
+    exported = ("kind", "label", "note", "created_at")
+    cleared = MappingProxyType({})
+
+    def terms(self, identity: CustomerIdentity) -> list[Q]:
+        """Entries of kind email or customer whose value is the shopper's."""
+        found = []
+        if identity.customer_id:
+            found.append(Q(kind="customer", value=identity.customer_id))
+        if identity.email:
+            found.append(Q(kind="email", value=normalize_email(identity.email)))
+        return found
+
+    async def erase(
+        self, shop_domain: str, identity: CustomerIdentity, tx: BaseDBAsyncClient, now: datetime
+    ) -> int:
+        """Delete the entries that name the shopper."""
+        query = await self._matching(shop_domain, identity, tx)
+        return await query.delete() if query is not None else 0

@@ -209,6 +209,7 @@ async def apply_order(
     history = await load_history(
         shop.id, prepared.lookup, prepared.advocate_rows.values(), prepared.prior_orders, tx,
         program=prepared.live.program, at=facts.created_at, batch=batch, key=key,
+        order=facts,
     )  # fmt: skip
     decision = decide(facts, prepared.live.program, history, now)
     if decision.outcome not in _CREATES or decision.advocate_id is None:

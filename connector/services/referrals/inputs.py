@@ -35,7 +35,9 @@ from connector.domain.rules.facts import (
     cap_since,
     velocity_since,
 )
+from connector.domain.rules.fraud import blocklist_values
 from connector.services.base import deferred
+from connector.services.referrals import blocklist, signals
 from connector.services.referrals.advocates import ATTRIBUTABLE, BLOCKED, domain_id, ref_param
 from connector.services.referrals.records import ADVOCATE, LIVE_REFERRALS
 from connector.store.db import dialect, sql
@@ -82,6 +84,7 @@ def order_facts(event: OrderEvent, record: OrderRecord | None = None) -> OrderFa
         ip_hash=event.client_ip_hash,
         user_agent_hash=event.user_agent_hash,
         shipping_address=dict(event.shipping_address),
+        billing_address=dict(event.billing_address),
         line_items=tuple(
             OrderLine(li.product_id, li.quantity, li.price) for li in event.line_items
         ),
@@ -173,12 +176,17 @@ async def load_lookups(
     return out
 
 
-def identity(advocate: Advocate) -> AdvocateIdentity:
-    """What the fraud checks compare the friend with (we keep no addresses or devices of theirs)."""
+def identity(advocate: Advocate, seen: signals.Signals | None = None) -> AdvocateIdentity:
+    """What the fraud checks compare the friend with: the advocate and their recorded signals."""
+    seen = seen or signals.Signals()
     return AdvocateIdentity(
         advocate_id=domain_id(advocate),
         customer_id=advocate.customer_id,
         email=advocate.email,
+        ip_hashes=tuple(seen.ip_hashes),
+        user_agent_hashes=tuple(seen.user_agent_hashes),
+        address_keys=tuple(seen.address_keys),
+        seen=dict(seen.seen),
         name=advocate.name,
         cause_id=advocate.charity_cause,
         blocked=advocate.status == BLOCKED,
@@ -196,6 +204,15 @@ class BatchLoads:
     windows: dict[tuple[int, int], tuple[int, int]]  # (delivery, advocate) -> (recent, period)
     reward_codes: set[str] = field(default_factory=set)
     created: dict[int, list[tuple[datetime, str]]] = field(default_factory=dict)
+    # For the fraud checks: the advocates' recorded signals, the shop's blocklist entries among
+    # the batch's values, and the advocates whose own orders the batch holds (`signals.owners`).
+    signals: dict[int, signals.Signals] = field(default_factory=dict)
+    listed: dict[tuple[str, str], str] = field(default_factory=dict)
+    owners: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def owner(self, order: OrderFacts) -> int | None:
+        """The advocate whose own order this is, as the batch found them."""
+        return signals.owner_in(self.owners, order)
 
     def knows(self, key: int, ids: Iterable[int], db: BaseDBAsyncClient) -> bool:
         """Whether every advocate of delivery `key` is here, unchanged since the batch began."""
@@ -275,6 +292,7 @@ async def load_history(
     at: datetime,
     batch: BatchLoads | None = None,
     key: int = 0,
+    order: OrderFacts | None = None,
 ) -> History:
     """The evidence, and the advocates' identities, referral counts and lifetime points.
 
@@ -287,21 +305,32 @@ async def load_history(
     """
     ids = sorted(set(advocate_rows))
     counts: dict[str, ReferralCounts] = {}
+    listed: dict[tuple[str, str], str] | None = None
     if batch is not None and batch.knows(key, ids, db):
         advocates = [batch.advocates[i] for i in ids]
         for advocate in advocates:
             counts[domain_id(advocate)] = batch.counts(key, advocate, program, at, db)
+        seen = {i: batch.signals[i] for i in ids if i in batch.signals}
+        listed = batch.listed
     else:
         found = Advocate.filter(id__in=ids).using_db(db).select_for_update().order_by("id")
         advocates = list(await found)
         for advocate in advocates:
             counts[domain_id(advocate)] = await _counts(advocate, program, at, db)
+        seen = await signals.load(ids, db) if ids else {}
+    known = {domain_id(a): identity(a, seen.get(a.id)) for a in advocates}
+    if order is not None and listed is None:
+        wanted = blocklist_values(order)
+        for who in known.values():
+            wanted += blocklist_values(order, who)
+        listed = await blocklist.listed(shop_id, ((k, v) for k, v, _ in wanted), db)
     return History(
         lookup=lookup,
-        advocates={domain_id(a): identity(a) for a in advocates},
+        advocates=known,
         friend_prior_orders=prior_orders,
         advocate_lifetime_points={domain_id(a): a.points_earned for a in advocates},
         counts=counts,
+        blocklist=listed or {},
     )
 
 

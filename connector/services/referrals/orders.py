@@ -11,14 +11,17 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from connector.domain.codes import normalize_code
+from connector.domain.rules.fraud import blocklist_values
+from connector.services.base.rows import fk
 from connector.services.pipeline.worker import FatalDeliveryError, HandlerContext
+from connector.services.referrals import blocklist, signals
 from connector.services.referrals.crediting import (
     PreparedOrder,
     apply_order,
     order_key,
     prepare_orders,
 )
-from connector.services.referrals.inputs import BatchLoads, window_counts
+from connector.services.referrals.inputs import BatchLoads, identity, order_facts, window_counts
 from connector.services.referrals.records import Cause
 from connector.store.models import Advocate, OrderRecord, Referral, Reward, Shop
 from platforms.base import OrderEvent
@@ -168,18 +171,25 @@ class OrderEventHandler:
             record = batch.records[(shop.id, event.order_id)]
             if batch.inserted_by.get((shop.id, event.order_id)) != ctx.delivery.id:
                 await _update_record(record, event, ctx.delivery.id, tx)
-        if ready.referral is not None:
-            cause = Cause.delivery(ctx.delivery.id)
-            if batch is None:
-                await apply_order(ctx.runtime, shop, event, record, ready.referral, cause, tx)
-                return
+        if ready.referral is None:
+            return
+        cause = Cause.delivery(ctx.delivery.id)
+        loads = batch.loads.get(shop.id) if batch is not None else None
+        if batch is None:
+            await apply_order(ctx.runtime, shop, event, record, ready.referral, cause, tx)
+        else:
             key = (shop.id, order_key(event.order_id))
             await apply_order(
                 ctx.runtime, shop, event, record, ready.referral, cause, tx,
-                surely_new=key in batch.uncredited, batch=batch.loads.get(shop.id),
-                key=ctx.delivery.id,
+                surely_new=key in batch.uncredited, batch=loads, key=ctx.delivery.id,
             )  # fmt: skip
             batch.uncredited.discard(key)  # credited now, or judged: a second delivery looks
+        # An advocate's own order, once judged, is kept among their signals (addresses, IP,
+        # browser) for the fraud checks of later friends' orders.
+        facts = order_facts(event, record)
+        owner = loads.owner(facts) if loads is not None else await signals.owner_of(shop.id, facts, tx)
+        if owner is not None:
+            await signals.record_order(shop.id, owner, facts, event.order_name, tx, ctx.runtime.now())
 
 
 @dataclass
@@ -254,7 +264,28 @@ async def _loads(
     if codes:
         found = Reward.filter(shop_id=shop.id, code__in=codes, used_at__isnull=True).using_db(tx)
         unused = {str(code) for code in await found.values_list("code", flat=True)}
-    return BatchLoads(batch.advocates, windows, unused)
+    loads = BatchLoads(batch.advocates, windows, unused)
+    await _fraud_loads(loads, shop, ready, tx)
+    return loads
+
+
+async def _fraud_loads(
+    loads: BatchLoads, shop: Shop, ready: list[PreparedOrderEvent], tx: BaseDBAsyncClient
+) -> None:
+    """The fraud checks' reads for the whole batch: the advocates' signals, the blocklist
+    entries among every order's (and advocate's) values, the advocates placing their own."""
+    facts = [order_facts(item.event) for item in ready
+             if item.event.created_at or item.event.updated_at]  # fmt: skip
+    mine = sorted(a.id for a in loads.advocates.values() if fk(a, "shop") == shop.id)
+    loads.signals = await signals.load(mine, tx) if mine else {}
+    wanted = {(k, v) for order in facts for k, v, _ in blocklist_values(order)}
+    for advocate_id in mine:
+        who = identity(loads.advocates[advocate_id])
+        for order in facts[:1]:
+            wanted.update((k, v) for k, v, whose in blocklist_values(order, who)
+                          if whose == "advocate")  # fmt: skip
+    loads.listed = await blocklist.listed(shop.id, wanted, tx)
+    loads.owners = await signals.owners(shop.id, facts, tx)
 
 
 async def record_order(

@@ -70,7 +70,7 @@ async def simulate_order(
     # Read-only: outside a transaction the history's row locks are released at once.
     history = await load_history(
         shop.id, prepared.lookup, prepared.advocate_rows.values(), prepared.prior_orders, conn(),
-        program=live.program, at=facts.created_at,
+        program=live.program, at=facts.created_at, order=facts,
     )  # fmt: skip
     credited = await Referral.exists(shop_id=shop.id, qualifying_key=order_key(event.order_id))
     history = replace(history, already_credited=credited)
@@ -128,7 +128,7 @@ async def simulate_test_order(
     prior = 0 if order.new_customer else 1
     # Read-only: outside a transaction the history's row locks are released at once.
     history = await load_history(
-        shop.id, lookup, rows.values(), prior, conn(), program=judged, at=now
+        shop.id, lookup, rows.values(), prior, conn(), program=judged, at=now, order=facts
     )
     decision = decide(facts, judged, history, now)
     lines = list(explain(decision))

@@ -24,7 +24,7 @@ from connector.domain.reasons import Reason
 from connector.services.base import tally
 from connector.services.base.ratelimit import Limit, Verdict, hit
 from connector.services.base.runtime import Runtime
-from connector.services.referrals import advocates, signups
+from connector.services.referrals import advocates, signals, signups
 from connector.services.referrals.programs import live_program
 from connector.services.rewards import contests
 from connector.services.storefront.assets import load_assets, messages, resolve_locale
@@ -80,6 +80,7 @@ class Visitor:
     shop: str
     customer_id: str | None
     ip: str
+    user_agent: str | None = None
 
 
 # How the widget learns it may remember a referral in the browser: "platform" asks the store's
@@ -311,6 +312,7 @@ async def choose(
     Raises ValueError naming the cause when it is not one of the program's.
     """
     shop, advocate = await _signed_in(visitor)
+    await _seen(runtime, visitor, advocate, signals.CHOSE)
     if cause is not None:
         chosen = await advocates.choose_cause(runtime, shop, advocate.id, cause)
         if isinstance(chosen, advocates.Refused):
@@ -335,11 +337,18 @@ async def join(
         enrolled = await advocates.enrol_advocate(
             runtime, shop, customer_id=visitor.customer_id, locale=locale
         )
+        await _seen(runtime, visitor, enrolled.advocate, signals.JOINED)
         return await _own(runtime, shop, enrolled.advocate)
     if not email:
         raise ValueError("an email address is needed to join")
     enrolled = await advocates.enrol_advocate(runtime, shop, email=email, locale=locale)
+    await _seen(runtime, visitor, enrolled.advocate, signals.JOINED)
     return {"advocate": _public_advocate(shop, enrolled.advocate), "dashboard": None}
+
+
+async def _seen(runtime: Runtime, visitor: Visitor, advocate: Advocate, source: str) -> None:
+    """Keep the hashes of the advocate's IP and browser, for the fraud checks to compare."""
+    await signals.record_visit(advocate, visitor.ip, visitor.user_agent, source, runtime.now())
 
 
 async def click(runtime: Runtime, visitor: Visitor, ref: str) -> dict[str, Any] | None:
@@ -348,8 +357,10 @@ async def click(runtime: Runtime, visitor: Visitor, ref: str) -> dict[str, Any] 
     advocate = await advocates.advocate_by_code(shop, ref)
     if advocate is None:
         return None
-    # An advocate opening their own link is not a friend's visit.
-    if not (visitor.customer_id and visitor.customer_id == advocate.customer_id):
+    # An advocate opening their own link is not a friend's visit, but tells us their device.
+    if visitor.customer_id and visitor.customer_id == advocate.customer_id:
+        await _seen(runtime, visitor, advocate, signals.OWN_LINK)
+    else:
         async with in_transaction() as tx:
             await LinkClick.create(
                 shop_id=shop.id, advocate_id=advocate.id, clicked_at=runtime.now(), using_db=tx

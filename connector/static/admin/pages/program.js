@@ -28,7 +28,7 @@ const w = words({
     self_referral: 'Advocate buys with their own code', same_email: 'Friend has the advocate’s email',
     same_address: 'Friend ships to the advocate’s address', same_ip: 'Friend orders from the advocate’s network',
     same_user_agent: 'Friend uses the advocate’s browser', disposable_email: 'Friend uses a throwaway email',
-    velocity: 'Too many referrals too fast', block: 'Refuse', flag: 'Hold for review', ignore: 'Ignore',
+    velocity: 'Too many referrals too fast', blocklist: 'Friend or advocate on your blocklist', block: 'Refuse', flag: 'Hold for review', ignore: 'Ignore',
     'fraud.velocity_max': 'Referrals allowed per window', 'fraud.velocity_hours': 'Window (hours)',
     'fraud.disposable_domains': 'More throwaway email domains',
     tiers: 'Tiers', milestones: 'Stages', campaigns: 'Campaigns', contest: 'Contest', charity: 'Charity',
@@ -65,7 +65,7 @@ const w = words({
     self_referral: 'El embajador compra con su propio código', same_email: 'El amigo tiene el correo del embajador',
     same_address: 'El amigo envía a la dirección del embajador', same_ip: 'El amigo compra desde la red del embajador',
     same_user_agent: 'El amigo usa el navegador del embajador', disposable_email: 'El amigo usa un correo desechable',
-    velocity: 'Demasiados referidos demasiado rápido', block: 'Rechazar', flag: 'Retener para revisión', ignore: 'Ignorar',
+    velocity: 'Demasiados referidos demasiado rápido', blocklist: 'Amigo o embajador en tu lista de bloqueo', block: 'Rechazar', flag: 'Retener para revisión', ignore: 'Ignorar',
     'fraud.velocity_max': 'Referidos permitidos por ventana', 'fraud.velocity_hours': 'Ventana (horas)',
     'fraud.disposable_domains': 'Más dominios de correo desechable',
     tiers: 'Niveles', milestones: 'Etapas', campaigns: 'Campañas', contest: 'Concurso', charity: 'Causas benéficas',
@@ -83,7 +83,7 @@ const w = words({
 
 const KINDS = ['percentage_discount', 'fixed_amount_discount', 'free_shipping', 'store_credit', 'points', 'cash', 'charity_donation'];
 const BASES = ['flat', 'percent_of_order', 'per_unit_spent'];
-const CHECKS = ['self_referral', 'same_email', 'same_address', 'same_ip', 'same_user_agent', 'disposable_email', 'velocity'];
+const CHECKS = ['self_referral', 'same_email', 'same_address', 'same_ip', 'same_user_agent', 'disposable_email', 'velocity', 'blocklist'];
 const ADVANCED = ['tiers', 'milestones', 'campaigns', 'contest', 'charity', 'partners', 'loyalty'];
 const REWARDS = ['friend_offer', 'advocate_reward', 'friend_reward'];
 
