@@ -229,6 +229,9 @@ class DiscountSpec:
     once_per_customer: bool = True
     customer_ids: tuple[str, ...] = ()
     customer_segment_ids: tuple[str, ...] = ()
+    # For first orders only: Shopify enforces it with `customer_segment_ids` (the no-orders
+    # segment); WooCommerce has no segments, so its coupon is marked for the plugin's checkout gate.
+    new_customers_only: bool = False
     emails: tuple[str, ...] = ()
     minimum_subtotal: Decimal | None = None
     combines_with_order: bool = False

@@ -30,6 +30,9 @@ from platforms.woocommerce.rest import NotFound, WooREST
 
 # Tags our coupons so a merchant (or we) can tell them from the store's own.
 META_KEY = "_referral_connector"
+# Marks a coupon for first orders only: the plugin refuses it at checkout to a customer who
+# already has a paid order (widgets/woocommerce/referral-connector.php, REFCONN_META_NEW_ONLY).
+NEW_CUSTOMERS_META = "_referral_connector_new_customers"
 
 
 def amount_text(value: Decimal) -> str:
@@ -69,6 +72,8 @@ def coupon_payload(spec: DiscountSpec) -> dict[str, Any]:
         "email_restrictions": [e.strip().lower() for e in spec.emails],
         "meta_data": [{"key": META_KEY, "value": "1"}],
     }
+    if spec.new_customers_only:
+        payload["meta_data"].append({"key": NEW_CUSTOMERS_META, "value": "1"})
     # The limits are integers, never null, in the store's schema: "no limit" is leaving them out.
     if spec.usage_limit is not None:
         payload["usage_limit"] = spec.usage_limit

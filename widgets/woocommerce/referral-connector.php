@@ -14,6 +14,8 @@
  *   signed here for the signed-in customer (the widget never decides who the shopper is);
  * - at checkout, classic or block, copies the referral the widget kept in the first-party
  *   `rw_ref` cookie into the order's meta, where the connector reads it from the order webhook;
+ * - refuses a friend's coupon meant for first orders (the connector marks it) to a customer who
+ *   already has a paid order, through WooCommerce's own coupon validation, with a clear message;
  * - a settings page (linked from the plugins list) for the connector's address;
  * - for the Referrals admin page: a short-lived admin token, signed here for a user who may
  *   manage WooCommerce, that the connector's admin API (/admin/api) accepts for this store.
@@ -27,6 +29,7 @@ defined( 'ABSPATH' ) || exit;
 const REFCONN_OPTION      = 'referral_connector_url';
 const REFCONN_COOKIE      = 'rw_ref';
 const REFCONN_META_REF    = '_referral_connector_ref';
+const REFCONN_META_NEW_ONLY = '_referral_connector_new_customers';
 const REFCONN_TOKEN_HOURS = 12;
 const REFCONN_ADMIN_MINUTES = 15;
 
@@ -123,6 +126,67 @@ function refconn_record_referral( $order ) {
 add_action( 'woocommerce_checkout_create_order', 'refconn_record_referral', 10, 1 );
 // Block checkout (Store API): the draft order is saved after this action.
 add_action( 'woocommerce_store_api_checkout_update_order_meta', 'refconn_record_referral', 10, 1 );
+
+/** True when the coupon is a referral offer the connector marked for first orders only. */
+function refconn_is_first_order_coupon( $coupon ) {
+	return is_object( $coupon ) && method_exists( $coupon, 'get_meta' ) && '1' === (string) $coupon->get_meta( REFCONN_META_NEW_ONLY );
+}
+
+/** True when the customer (a user id and/or a billing email) already has a paid order here. */
+function refconn_has_paid_order( $user_id, $email ) {
+	$paid  = function_exists( 'wc_get_is_paid_statuses' ) ? wc_get_is_paid_statuses() : array( 'processing', 'completed' );
+	$asked = array( 'customer_id' => (int) $user_id, 'billing_email' => trim( (string) $email ) );
+	foreach ( $asked as $field => $value ) {
+		// A guest's orders carry only their billing email, so both are asked.
+		if ( $value && wc_get_orders( array( $field => $value, 'status' => $paid, 'limit' => 1, 'return' => 'ids' ) ) ) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/** What the shopper is told, in the store's language (Spanish or English). */
+function refconn_first_order_message() {
+	$locale = function_exists( 'determine_locale' ) ? determine_locale() : get_locale();
+	return 0 === strpos( (string) $locale, 'es' )
+		? 'Este descuento de recomendación es solo para tu primer pedido, y ya tienes un pedido pagado con nosotros.'
+		: 'This referral discount is for a first order only, and you already have a paid order with us.';
+}
+
+/** The billing email WooCommerce knows for the shopper at this point ('' for an unknown guest). */
+function refconn_shopper_email() {
+	$wc = function_exists( 'WC' ) ? WC() : null;
+	return $wc && $wc->customer ? (string) $wc->customer->get_billing_email() : '';
+}
+
+/**
+ * woocommerce_coupon_is_valid: a first-order referral coupon is not valid for a customer with a
+ * paid order. WooCommerce shows the message of the exception to the shopper (cart, classic and
+ * block checkout alike), as it does for its own coupon rules.
+ */
+function refconn_first_order_gate( $valid, $coupon, $discounts = null ) {
+	if ( $valid && refconn_is_first_order_coupon( $coupon ) && refconn_has_paid_order( get_current_user_id(), refconn_shopper_email() ) ) {
+		throw new Exception( refconn_first_order_message(), 100 );
+	}
+	return $valid;
+}
+add_filter( 'woocommerce_coupon_is_valid', 'refconn_first_order_gate', 10, 3 );
+
+/**
+ * woocommerce_after_checkout_validation: a guest's email is known only once the checkout form is
+ * sent, so the classic checkout asks again with it before the order is placed.
+ */
+function refconn_checkout_gate( $data, $errors ) {
+	$email = isset( $data['billing_email'] ) ? $data['billing_email'] : '';
+	$cart  = function_exists( 'WC' ) && WC()->cart ? WC()->cart : null;
+	foreach ( $cart ? $cart->get_coupons() : array() as $coupon ) {
+		if ( refconn_is_first_order_coupon( $coupon ) && refconn_has_paid_order( get_current_user_id(), $email ) ) {
+			$errors->add( 'refconn_first_order_only', refconn_first_order_message() );
+			return;
+		}
+	}
+}
+add_action( 'woocommerce_after_checkout_validation', 'refconn_checkout_gate', 10, 2 );
 
 add_action(
 	'wp_enqueue_scripts',

@@ -64,6 +64,7 @@ def friend_spec(
         usage_limit=1 if unique else None,
         once_per_customer=True,
         customer_segment_ids=(segment_id,) if segment_id else (),
+        new_customers_only=program.new_customers_only,
         minimum_subtotal=program.min_subtotal or None,
         combines_with_order=program.combines_with.order,
         combines_with_product=program.combines_with.product,
