@@ -145,6 +145,14 @@ class WorkerSettings:
 
 
 @dataclass(frozen=True)
+class RetentionSettings:
+    """How long raw webhook bodies, link clicks and offer claims are kept, and how often pruned."""
+
+    days: int = 90
+    interval_seconds: float = 86400
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the connector is configured with."""
 
@@ -167,6 +175,7 @@ class Settings:
     # Addresses (or networks) of the proxies in front of us whose X-Forwarded-For we believe;
     # empty: none, so a client's own header never picks its address. "*": the connecting peer.
     trusted_proxies: tuple[str, ...] = ()
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -314,7 +323,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         access_log=_flag(env, "CONNECTOR_ACCESS_LOG"),
         config_path=config_path,
         trusted_proxies=_trusted_proxies(env),
+        retention=_retention(config, env),
     )
+
+
+def _retention(config: Mapping[str, Any], env: Mapping[str, str]) -> RetentionSettings:
+    """[retention] of app.toml; CONNECTOR_RETENTION_DAYS overrides its `days`."""
+    section = dict(config.get("retention", {}))
+    days = env.get("CONNECTOR_RETENTION_DAYS", "").strip() or section.get("days", 90)
+    try:
+        kept = int(days)
+    except (TypeError, ValueError):
+        raise ConfigError(f"retention days must be a whole number, got {days!r}") from None
+    if kept < 1:
+        raise ConfigError(f"retention days must be at least 1, got {kept}")
+    return RetentionSettings(kept, float(section.get("interval_seconds", 86400)))
 
 
 def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from connector.services.privacy.compliance import (
     CustomersRedactHandler,
     ShopRedactHandler,
 )
+from connector.services.privacy.retention import prune_old_data
 from connector.services.referrals.orders import OrderEventHandler
 from connector.services.referrals.reconcile import TOPIC as RECONCILED
 from connector.services.shops.lifecycle import AppScopesUpdateHandler, AppUninstalledHandler
@@ -45,6 +46,7 @@ def build_worker(runtime: Runtime) -> Worker:
 
     periodic = periodic_jobs()
     periodic["check_woocommerce_webhooks"] = (woocommerce.webhook_check_seconds, check_webhooks)
+    periodic["prune_old_data"] = (runtime.settings.retention.interval_seconds, prune_old_data)
     return Worker(runtime, build_handlers(), topic_handlers, periodic=periodic)
 
 

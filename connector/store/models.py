@@ -235,6 +235,8 @@ class Advocate(Model):
     # referrals not rejected or reversed, and the points earned over the advocate's life.
     live_referrals = fields.IntField(default=0)
     points_earned = fields.BigIntField(default=0)
+    # Link clicks the retention job pruned (services.privacy.retention): still counted as clicks.
+    clicks_pruned = fields.BigIntField(default=0)
 
     PII_FIELDS = ("email", "email_normalized", "name", "customer_id")
 

@@ -21,14 +21,13 @@ from connector.services.admin.adjustments import AdjustmentRow, recent_adjustmen
 from connector.services.base.rows import fk
 from connector.services.base.runtime import Runtime
 from connector.services.pipeline.deliveries import replay
-from connector.services.referrals.advocates import AdvocateRow, advocate_row
+from connector.services.referrals.advocates import AdvocateRow, advocate_row, link_clicks
 from connector.services.rewards.loyalty import balance
 from connector.services.rewards.retry import retry_rewards
 from connector.store.models import (
     Advocate,
     Delivery,
     DeliveryStatus,
-    LinkClick,
     Referral,
     Reward,
     RewardStatus,
@@ -151,7 +150,7 @@ async def advocate_stats(shop: Shop, advocate_id: int) -> AdvocateStats:
         referrals={state.value: counted[state.value] for state in ReferralState},
         rewards=tuple(_reward(r) for r in rewards),
         points=await balance(shop.id, advocate.id),
-        clicks=await LinkClick.filter(shop_id=shop.id, advocate_id=advocate.id).count(),
+        clicks=await link_clicks(advocate),
         friends=tuple(
             Friend(r.id, r.friend_email, r.friend_customer_id, r.order_id, r.state, r.created_at)
             for r in newest

@@ -33,7 +33,7 @@ from connector.services.base import tally
 from connector.services.base.limits import CODE, NAME, check_texts
 from connector.services.base.runtime import Runtime
 from connector.services.referrals.programs import ProgramChanged, ensure_saved, live_program
-from connector.store.models import Advocate, DiscountCode, OfferClaim, Shop
+from connector.store.models import Advocate, DiscountCode, LinkClick, OfferClaim, Shop
 
 log = logging.getLogger("connector.advocates")
 
@@ -320,6 +320,12 @@ async def claim_offer(
             status="pending", friend_email_normalized=email, created_at=now,
         )  # fmt: skip
     return OfferClaimed(advocate.id, single, created)
+
+
+async def link_clicks(advocate: Advocate) -> int:
+    """Visits through the advocate's link: those kept, and those the retention job pruned."""
+    kept = await LinkClick.filter(advocate_id=advocate.id).count()
+    return int(advocate.clicks_pruned) + kept
 
 
 async def choose_cause(

@@ -191,7 +191,7 @@ async def dashboard(advocate: Advocate) -> dict[str, Any]:
         .limit(MAX_REWARDS_SHOWN)
     )
     return {
-        "clicks": await LinkClick.filter(advocate_id=advocate.id).count(),
+        "clicks": await advocates.link_clicks(advocate),
         "friends": await referrals.filter(state__in=("approved", "rewarded")).count(),
         "pending": await referrals.filter(state__in=("pending", "flagged")).count(),
         "rewards": [_reward(r) for r in rewards],
