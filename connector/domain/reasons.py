@@ -42,6 +42,8 @@ class Reason(enum.StrEnum):
     DISPOSABLE_EMAIL = "disposable_email"
     VELOCITY = "velocity"
     BLOCKLIST = "blocklist"
+    # Budget
+    BUDGET = "budget"
     # Order changes and lifecycle
     CANCELLED = "cancelled"
     REFUNDED = "refunded"

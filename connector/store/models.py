@@ -331,6 +331,8 @@ class Referral(Model):
     # The rewards it earns (encoded domain RewardPlans, beneficiaries included), kept from the
     # decision until approval writes Reward rows; a partial refund recomputes them.
     reward_plans: list[dict[str, Any]] = fields.JSONField(default=list)
+    # The money value of those rewards in the order's currency, for the program's budget.
+    reward_value = fields.DecimalField(max_digits=14, decimal_places=4, default=0)
     # When the order was placed (a sign-up: when it was recorded); caps and velocity count by it.
     placed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
@@ -349,6 +351,7 @@ class Referral(Model):
             ("shop", "id"),
             ("shop", "state", "id"),
             ("shop", "created_at"),
+            ("shop", "placed_at"),
         )
 
 

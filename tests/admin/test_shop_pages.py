@@ -43,7 +43,7 @@ async def test_the_overview_lists_what_needs_attention_and_the_counts(
     assert answer.json() == {
         "attention": {
             "review": 1, "dead_deliveries": 1, "failed_rewards": 0, "payouts_to_pay": 1,
-            "store": {"status": "needs_reauth", "reason": "token revoked"},
+            "store": {"status": "needs_reauth", "reason": "token revoked"}, "budget": None,
         },
         "counts": {
             "advocates": 1, "clicks": 0,

@@ -4,6 +4,7 @@ admin (through the plugin's admin token) with its landing text, whose code credi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -11,11 +12,19 @@ from urllib.parse import urlencode
 
 import httpx
 
-from connector.domain.program import Program, program_to_dict
-from connector.domain.program.presets import CHARITY, PARTNERSHIP
+from connector.domain.program import (
+    Budget,
+    BudgetPeriod,
+    Program,
+    RewardKind,
+    RewardRule,
+    program_to_dict,
+)
+from connector.domain.program.presets import CHARITY, FIXED, PARTNERSHIP
 from connector.services.admin.access import sign_admin_token
 from connector.services.base.runtime import Runtime
 from connector.services.handlers import build_worker
+from connector.services.referrals.advocates import enrol_advocate
 from connector.services.referrals.crediting import approve_due_referrals
 from connector.services.referrals.friend_codes import create_pending_friend_codes
 from connector.services.referrals.programs import save_program
@@ -144,3 +153,35 @@ async def test_a_partner_enrolled_from_the_admin_greets_its_audience_and_earns(
     assert (reward.kind, reward.amount, reward.currency, reward.status) == (
         "cash", Decimal("12.0000"), "EUR", "recorded",
     )  # fmt: skip
+
+
+async def test_past_the_monthly_budget_a_referral_waits_for_review_and_the_merchant_is_told(
+    woo_runtime: Runtime, app_client: httpx.AsyncClient, fake_woo: FakeWooCommerce, clock: Clock
+) -> None:
+    # Given a 10 EUR coupon per referral and a 15 EUR budget a month
+    program = replace(
+        FIXED, hold_days=0, advocate_reward=RewardRule(RewardKind.FIXED_DISCOUNT, Decimal(10)),
+        budget=Budget(Decimal(15), BudgetPeriod.MONTH),
+    )  # fmt: skip
+    shop, path, secret = await on_program(woo_runtime, app_client, program)
+    ana = (await enrol_advocate(woo_runtime, shop, email="ana@example.org")).advocate
+
+    # When two friends pay with her code
+    for n in (1, 2):
+        await _paid(app_client, fake_woo, path, secret, clock, 9600 + n, f"f{n}@example.org",
+                    ana.friend_code, "50.00")  # fmt: skip
+    assert await build_worker(woo_runtime).drain() == {"done": 2}
+
+    # Then the first is pending; the second would pass the budget, so it waits for a person
+    first, second = await Referral.filter(shop_id=shop.id).order_by("id")
+    assert first.state == "pending"
+    assert (second.state, second.state_reason) == ("flagged", "budget")
+    admin = sign_admin_token(secret, STORE, "1", int(clock.now.timestamp()) + 600)
+    alerts = await app_client.get("/admin/api/alerts", headers={"Authorization": f"Bearer {admin}"})
+    month = f"{clock.now.year}-{clock.now.month:02d}"
+    # (the held referral counts as used: approving it would spend it)
+    assert [(a["kind"], a["message"]) for a in alerts.json()["alerts"]] == [(
+        "budget_reached",
+        f"The {month} rewards budget is spent: 20.0000 of 15 EUR (133%). New referrals wait for"
+        " your review (approve them to go over the budget, or raise it on the Program page).",
+    )]  # fmt: skip

@@ -18,12 +18,14 @@ from connector.domain.program.checks import check_program
 from connector.domain.program.kinds import (
     DISCOUNT_KINDS,
     Basis,
+    BudgetPeriod,
     CheckAction,
     FriendCodeMode,
     RewardedSides,
     RewardKind,
 )
 from connector.domain.program.model import (
+    Budget,
     Campaign,
     Caps,
     Cause,
@@ -69,6 +71,8 @@ def validate_program(program: Program) -> Program:
 __all__ = [
     "DISCOUNT_KINDS",
     "Basis",
+    "Budget",
+    "BudgetPeriod",
     "Campaign",
     "Caps",
     "Cause",

@@ -132,6 +132,11 @@ def _check_structure(program: Program) -> Iterator[FieldError]:
     yield from _unique("partners", (p.account_id for p in program.partners), "account_id")
 
 
+def _check_budget(program: Program) -> Iterator[FieldError]:
+    if program.budget is not None and program.budget.warn_percent >= 100:
+        yield "budget.warn_percent", "must be below 100 (the warning comes before the limit)"
+
+
 def _check_charity_and_loyalty(program: Program) -> Iterator[FieldError]:
     gives = any(r.kind is RewardKind.CHARITY_DONATION for _, r in _rewards(program))
     if gives and program.charity is None:
@@ -159,4 +164,5 @@ def check_program(program: Program) -> list[FieldError]:
     errors.extend(_check_sides(program))
     errors.extend(_check_structure(program))
     errors.extend(_check_charity_and_loyalty(program))
+    errors.extend(_check_budget(program))
     return errors

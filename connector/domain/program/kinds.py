@@ -51,3 +51,11 @@ class CheckAction(enum.StrEnum):
     BLOCK = "block"
     FLAG = "flag"
     IGNORE = "ignore"
+
+
+class BudgetPeriod(enum.StrEnum):
+    """The calendar period (UTC) a program's rewards budget is counted over."""
+
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"

@@ -15,6 +15,7 @@ from decimal import Decimal
 from connector.domain.codec import non_negative, positive, rule
 from connector.domain.program.kinds import (
     Basis,
+    BudgetPeriod,
     CheckAction,
     FriendCodeMode,
     RewardedSides,
@@ -75,6 +76,19 @@ class FraudRules:
     velocity_max: int = field(default=5, metadata=rule(positive))
     velocity_hours: int = field(default=24, metadata=rule(positive))
     disposable_domains: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A cap on the money value of the rewards referrals earn per calendar period (UTC).
+
+    The merchant is warned at `warn_percent` of it; past it, new referrals are held for review
+    (never dropped), so a person decides whether to go over.
+    """
+
+    amount: Decimal = field(metadata=rule(positive))
+    period: BudgetPeriod = BudgetPeriod.QUARTER
+    warn_percent: int = field(default=80, metadata=rule(positive))
 
 
 @dataclass(frozen=True)
@@ -197,6 +211,7 @@ class Program:
     charity: Charity | None = None
     partners: tuple[Partner, ...] = ()
     loyalty: Loyalty | None = None
+    budget: Budget | None = None
 
     def rewards_side(self, side: RewardedSides) -> bool:
         """True when `side` (ADVOCATE or FRIEND) is rewarded after the order."""
@@ -208,6 +223,7 @@ class Program:
 
 
 __all__ = [
+    "Budget",
     "Campaign",
     "Caps",
     "Cause",

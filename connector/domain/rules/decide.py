@@ -16,6 +16,7 @@ from connector.domain.reasons import Finding, Reason, Verdict, blocked, first_fa
 from connector.domain.referral import ReferralState
 from connector.domain.rewards.amounts import RewardPlan
 from connector.domain.rules.attribution import Attribution, attribute
+from connector.domain.rules.budget import check_budget
 from connector.domain.rules.decision import Decision, Outcome
 from connector.domain.rules.eligibility import advocate_findings, check_order, order_value
 from connector.domain.rules.facts import History, OrderFacts
@@ -84,6 +85,9 @@ def decide(order: OrderFacts, program: Program, history: History, now: datetime)
         value = order_value(order, program)
         rewards, planned = plan_rewards(order, program, history, advocate, value)
         findings += planned
+        budget = check_budget(program, history.budget_used, rewards, order.created_at)
+        if budget is not None:
+            findings.append(budget)
     contest = _contest_finding(program, order)
     if contest is not None:
         findings.append(contest)

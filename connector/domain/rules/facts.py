@@ -172,6 +172,8 @@ class History:
     # The shop's blocklist entries among the values of this order and its advocates:
     # (kind, value) -> what the merchant listed (`fraud.blocklist_values` names the kinds).
     blocklist: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    # The money value of the rewards the shop's referrals earned so far in the budget's period.
+    budget_used: Decimal = Decimal(0)
 
     def identity(self, advocate_id: str) -> AdvocateIdentity:
         """The advocate's identity, or a bare one when the service supplied none."""

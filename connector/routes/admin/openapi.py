@@ -262,6 +262,16 @@ SCHEMAS: dict[str, Any] = {
             failed_rewards=INT,
             payouts_to_pay=INT,
             store=_row(status={"enum": SHOP_STATES}, reason=STR_N),
+            budget={
+                "oneOf": [
+                    _row(
+                        period=STR, amount=DECIMAL, currency=STR, used=DECIMAL, percent=INT,
+                        level={"enum": ["ok", "warning", "reached"]},
+                    ),
+                    {"type": "null"},
+                ],
+                "description": "The program's rewards budget this period; null without one.",
+            },
         ),
         counts=_row(
             advocates=INT,

@@ -134,4 +134,4 @@ async def post_reward_retry(call: Call) -> Response:
 @admin
 async def get_alerts(call: Call) -> Response:
     """What needs the merchant now: failing rewards, dead-lettered deliveries."""
-    return answer({"alerts": await alerts(call.shop)})
+    return answer({"alerts": await alerts(call.shop, call.runtime)})

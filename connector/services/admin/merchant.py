@@ -16,12 +16,15 @@ from typing import TypeAlias
 from tortoise.functions import Count
 
 from connector.domain.referral import ReferralState
+from connector.domain.rules.budget import period_start
 from connector.errors import ConnectorError
 from connector.services.admin.adjustments import AdjustmentRow, recent_adjustments
+from connector.services.admin.overview import budget_state
 from connector.services.base.rows import fk
 from connector.services.base.runtime import Runtime
 from connector.services.pipeline.deliveries import replay
 from connector.services.referrals.advocates import AdvocateRow, advocate_row, link_clicks
+from connector.services.referrals.programs import live_program
 from connector.services.rewards.loyalty import balance
 from connector.services.rewards.retry import retry_rewards
 from connector.store.models import (
@@ -41,7 +44,7 @@ DELIVERY_STATUSES = tuple(s.value for s in DeliveryStatus)
 SHOP_STATUSES = tuple(s.value for s in ShopStatus)
 # How many of an advocate's newest friends and adjustments one advocate's page shows.
 RECENT = 20
-ALERT_KINDS = ("rewards_failing", "deliveries_dead")
+ALERT_KINDS = ("rewards_failing", "deliveries_dead", "budget_warning", "budget_reached")
 REWARDS = 50
 
 
@@ -169,9 +172,11 @@ class Alert:
     message: str
 
 
-async def alerts(shop: Shop) -> list[Alert]:
-    """What is wrong in this shop now: rewards that failed, deliveries that were dead-lettered."""
+async def alerts(shop: Shop, runtime: Runtime) -> list[Alert]:
+    """What is wrong in this shop now: rewards that failed, deliveries that were dead-lettered,
+    and the program's rewards budget past its warning level or spent."""
     found: list[Alert] = []
+    found.extend(await _budget_alerts(runtime, shop))
     failed = Reward.filter(shop_id=shop.id, status=RewardStatus.FAILED)
     count = await failed.count()
     first = await failed.order_by("updated_at").first()
@@ -191,6 +196,22 @@ async def alerts(shop: Shop) -> list[Alert]:
             " once fixed (POST /admin/api/deliveries/{id}/replay).",
         ))  # fmt: skip
     return found
+
+
+async def _budget_alerts(runtime: Runtime, shop: Shop) -> list[Alert]:
+    program = (await live_program(runtime, shop)).program
+    state = await budget_state(runtime, shop, program)
+    if state is None or state.level == "ok" or program.budget is None:
+        return []
+    used = f"{state.used} of {state.amount} {state.currency} ({state.percent}%)"
+    message = (
+        f"The {state.period} rewards budget is spent: {used}. New referrals wait for your review"
+        " (approve them to go over the budget, or raise it on the Program page)."
+        if state.level == "reached"
+        else f"The {state.period} rewards budget is {state.percent}% used: {used}."
+    )
+    since = period_start(runtime.now(), program.budget.period)
+    return [Alert(f"budget_{state.level}", 1, since, message)]
 
 
 async def retry_reward(runtime: Runtime, shop: Shop, reward_id: int) -> str | None:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
+from connector.domain.program import Program
 from connector.domain.referral import ReferralState
+from connector.domain.rules.budget import period_name, used_share
 from connector.services.base import tally
 from connector.services.base.runtime import Runtime
+from connector.services.referrals.inputs import budget_used
 from connector.services.referrals.programs import live_program
 from connector.services.referrals.tally import state_counts
 from connector.services.rewards.payouts import PAYOUT_KINDS
@@ -29,6 +33,18 @@ class StoreState:
 
 
 @dataclass(frozen=True)
+class BudgetState:
+    """The program's rewards budget this period: used of amount, and whether to warn."""
+
+    period: str
+    amount: Decimal
+    currency: str
+    used: Decimal
+    percent: int
+    level: str  # ok | warning (past the program's warn_percent) | reached (nothing left)
+
+
+@dataclass(frozen=True)
 class Attention:
     """What waits for a person: each is a count, zero when nothing does."""
 
@@ -37,6 +53,23 @@ class Attention:
     failed_rewards: int
     payouts_to_pay: int
     store: StoreState
+    budget: BudgetState | None = None
+
+
+async def budget_state(runtime: Runtime, shop: Shop, program: Program) -> BudgetState | None:
+    """The live program's budget as used so far this period; None without a budget."""
+    budget = program.budget
+    if budget is None:
+        return None
+    now = runtime.now()
+    used = await budget_used(shop.id, program, now)
+    percent = used_share(budget, used)
+    level = "reached" if used >= budget.amount else (
+        "warning" if percent >= budget.warn_percent else "ok"
+    )  # fmt: skip
+    return BudgetState(
+        period_name(now, budget.period), budget.amount, program.currency, used, percent, level
+    )
 
 
 @dataclass(frozen=True)
@@ -82,6 +115,7 @@ async def overview(runtime: Runtime, shop: Shop) -> Overview:
             failed_rewards=await Reward.filter(shop_id=shop.id, status=RewardStatus.FAILED).count(),
             payouts_to_pay=await to_pay.count(),
             store=StoreState(str(shop.status), shop.status_reason),
+            budget=await budget_state(runtime, shop, live.program),
         ),
         counts=Counts(
             advocates=counted.get(tally.ADVOCATES, 0),

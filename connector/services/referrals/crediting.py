@@ -29,6 +29,7 @@ from connector.domain.reasons import Reason
 from connector.domain.referral import EventKind, ReferralState, Refusal, Transition
 from connector.domain.rewards.amounts import RewardPlan, Side
 from connector.domain.rules.attribution import attribute
+from connector.domain.rules.budget import rewards_value
 from connector.domain.rules.decide import decide
 from connector.domain.rules.decision import Decision, Outcome
 from connector.domain.rules.facts import OrderFacts, ReferralLookup
@@ -291,6 +292,7 @@ def _referral_values(
         "evidence": [evidence_json(e) for e in attribution.evidence] if attribution else [],
         "findings": [finding_json(f) for f in decision.findings],
         "reward_plans": plans_json(decision.rewards),
+        "reward_value": rewards_value(decision.rewards, facts.currency),
         "placed_at": facts.created_at,
         "created_at": now,
         "updated_at": now,

@@ -12,16 +12,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
+from tortoise.functions import Sum
 
 from connector.domain.codes import normalize_code
 from connector.domain.emails import normalize_email
 from connector.domain.program import Program
-from connector.domain.referral import FINAL_STATES
+from connector.domain.referral import FINAL_STATES, LIVE_STATES
+from connector.domain.rules.budget import period_start
 from connector.domain.rules.facts import (
     AdvocateIdentity,
     Claim,
@@ -52,6 +55,7 @@ from connector.store.models import (
 from platforms.base import OrderEvent
 
 FINAL_STATE_VALUES = tuple(sorted(state.value for state in FINAL_STATES))
+LIVE_STATE_VALUES = tuple(sorted(state.value for state in LIVE_STATES))
 
 
 def order_facts(event: OrderEvent, record: OrderRecord | None = None) -> OrderFacts:
@@ -325,6 +329,7 @@ async def load_history(
             wanted += blocklist_values(order, who)
         listed = await blocklist.listed(shop_id, ((k, v) for k, v, _ in wanted), db)
     return History(
+        budget_used=await budget_used(shop_id, program, at, db),
         lookup=lookup,
         advocates=known,
         friend_prior_orders=prior_orders,
@@ -332,6 +337,22 @@ async def load_history(
         counts=counts,
         blocklist=listed or {},
     )
+
+
+async def budget_used(
+    shop_id: int, program: Program, at: datetime, db: BaseDBAsyncClient | None = None
+) -> Decimal:
+    """What the shop's live referrals placed in the budget's period (from its start) earn."""
+    if program.budget is None:
+        return Decimal(0)
+    since = period_start(at, program.budget.period)
+    totals = await (
+        Referral.filter(shop_id=shop_id, placed_at__gte=since, state__in=LIVE_STATE_VALUES)
+        .using_db(db)
+        .annotate(total=Sum("reward_value"))
+        .values_list("total", flat=True)
+    )
+    return Decimal(totals[0] or 0) if totals else Decimal(0)
 
 
 async def _counts(

@@ -1,5 +1,5 @@
 // Overview: what needs the merchant's attention, then the program's counts to date.
-import { words, number, label } from '../i18n.js';
+import { words, number, label, money } from '../i18n.js';
 import { h, empty } from '../dom.js';
 
 const w = words({
@@ -11,6 +11,8 @@ const w = words({
     failed: { one: '{n} reward could not be created in your store', other: '{n} rewards could not be created in your store' },
     payouts: { one: '{n} cash or donation payout to make', other: '{n} cash or donation payouts to make' },
     reauth: 'Your store needs to be connected again: {reason}', open: 'Open',
+    budgetWarning: 'The {period} rewards budget is {percent}% used: {used} of {amount}.',
+    budgetReached: 'The {period} rewards budget is spent ({used} of {amount}): new referrals wait for your review.',
     counts: 'To date', advocates: 'Advocates', clicks: 'Link clicks', referrals: 'Referrals',
     program: 'Live program', defaults: 'You have not chosen a program yet: the defaults apply.',
     start: 'Get started', version: '“{name}”, version {version}',
@@ -23,6 +25,8 @@ const w = words({
     failed: { one: '{n} recompensa no se pudo crear en tu tienda', other: '{n} recompensas no se pudieron crear en tu tienda' },
     payouts: { one: '{n} pago en efectivo o donación por hacer', other: '{n} pagos en efectivo o donaciones por hacer' },
     reauth: 'Tu tienda necesita volver a conectarse: {reason}', open: 'Abrir',
+    budgetWarning: 'El presupuesto de recompensas de {period} está usado al {percent} %: {used} de {amount}.',
+    budgetReached: 'El presupuesto de recompensas de {period} se agotó ({used} de {amount}): los nuevos referidos esperan tu revisión.',
     counts: 'Hasta hoy', advocates: 'Embajadores', clicks: 'Clics en enlaces', referrals: 'Referidos',
     program: 'Programa activo', defaults: 'Aún no has elegido un programa: se aplica el predeterminado.',
     start: 'Primeros pasos', version: '«{name}», versión {version}',
@@ -40,6 +44,11 @@ export default {
     if (a.dead_deliveries) items.push(item(w('dead', { n: a.dead_deliveries }), 'deliveries'));
     if (a.failed_rewards) items.push(item(w('failed', { n: a.failed_rewards }), 'advocates'));
     if (a.payouts_to_pay) items.push(item(w('payouts', { n: a.payouts_to_pay }), 'payouts'));
+    const b = a.budget;
+    if (b && b.level !== 'ok') {
+      items.push(item(w(b.level === 'reached' ? 'budgetReached' : 'budgetWarning', { period: b.period, percent: b.percent,
+        used: money(b.used, b.currency), amount: money(b.amount, b.currency) }), b.level === 'reached' ? 'referrals' : 'program'));
+    }
     const attention = h('section', { class: 'card', 'aria-labelledby': 'ov-attention' }, h('h2', { id: 'ov-attention' }, w('attention')),
       items.length ? h('ul', { class: 'lines attention' }, items) : empty(w('allClear'), w('allClearNext')));
 

@@ -7,7 +7,7 @@ import { simulator } from '../program-words.js';
 const w = words({
   en: {
     basics: 'Basics', rewards: 'Rewards', rules: 'Who qualifies', limits: 'Limits', fraud: 'Fraud checks',
-    advanced: 'Tiers, stages, campaigns, contest, charity, partners and loyalty',
+    advanced: 'Tiers, stages, campaigns, contest, charity, partners, loyalty and budget',
     advancedHint: 'Each box holds that part of the program as JSON; leave it empty for none.',
     name: 'Program name', currency: 'Currency (ISO code)', hold_days: 'Days to wait before rewarding',
     hold_daysHint: 'Your return window: a cancel or refund in this time voids the referral.',
@@ -32,7 +32,7 @@ const w = words({
     'fraud.velocity_max': 'Referrals allowed per window', 'fraud.velocity_hours': 'Window (hours)',
     'fraud.disposable_domains': 'More throwaway email domains',
     tiers: 'Tiers', milestones: 'Stages', campaigns: 'Campaigns', contest: 'Contest', charity: 'Charity',
-    partners: 'Partners', loyalty: 'Loyalty', badJson: 'This is not valid JSON: {detail}',
+    partners: 'Partners', loyalty: 'Loyalty', budget: 'Rewards budget per period (amount; period month, quarter or year; warn_percent)', badJson: 'This is not valid JSON: {detail}',
     saved: 'Program saved: version {version}.', invalid: 'The program was not saved: fix the fields marked below.',
     other: 'Other problems:',
     versions: 'Versions', noVersions: 'No saved version yet.', noVersionsNext: 'Save the form or choose a program on Get started.',
@@ -44,7 +44,7 @@ const w = words({
   },
   es: {
     basics: 'Datos básicos', rewards: 'Recompensas', rules: 'Quién cumple', limits: 'Límites', fraud: 'Comprobaciones de fraude',
-    advanced: 'Niveles, etapas, campañas, concurso, causas, socios y fidelidad',
+    advanced: 'Niveles, etapas, campañas, concurso, causas, socios, fidelidad y presupuesto',
     advancedHint: 'Cada caja contiene esa parte del programa en JSON; déjala vacía si no la usas.',
     name: 'Nombre del programa', currency: 'Moneda (código ISO)', hold_days: 'Días de espera antes de recompensar',
     hold_daysHint: 'Tu plazo de devolución: una cancelación o reembolso en este tiempo anula el referido.',
@@ -69,7 +69,7 @@ const w = words({
     'fraud.velocity_max': 'Referidos permitidos por ventana', 'fraud.velocity_hours': 'Ventana (horas)',
     'fraud.disposable_domains': 'Más dominios de correo desechable',
     tiers: 'Niveles', milestones: 'Etapas', campaigns: 'Campañas', contest: 'Concurso', charity: 'Causas benéficas',
-    partners: 'Socios', loyalty: 'Fidelidad', badJson: 'No es un JSON válido: {detail}',
+    partners: 'Socios', loyalty: 'Fidelidad', budget: 'Presupuesto de recompensas por periodo (amount; period month, quarter o year; warn_percent)', badJson: 'No es un JSON válido: {detail}',
     saved: 'Programa guardado: versión {version}.', invalid: 'El programa no se guardó: corrige los campos marcados.',
     other: 'Otros problemas:',
     versions: 'Versiones', noVersions: 'Aún no hay versiones guardadas.', noVersionsNext: 'Guarda el formulario o elige un programa en Primeros pasos.',
@@ -84,7 +84,7 @@ const w = words({
 const KINDS = ['percentage_discount', 'fixed_amount_discount', 'free_shipping', 'store_credit', 'points', 'cash', 'charity_donation'];
 const BASES = ['flat', 'percent_of_order', 'per_unit_spent'];
 const CHECKS = ['self_referral', 'same_email', 'same_address', 'same_ip', 'same_user_agent', 'disposable_email', 'velocity', 'blocklist'];
-const ADVANCED = ['tiers', 'milestones', 'campaigns', 'contest', 'charity', 'partners', 'loyalty'];
+const ADVANCED = ['tiers', 'milestones', 'campaigns', 'contest', 'charity', 'partners', 'loyalty', 'budget'];
 const REWARDS = ['friend_offer', 'advocate_reward', 'friend_reward'];
 
 function get(obj, path) {
