@@ -106,7 +106,8 @@ class Delivery(Model):
         table = "delivery"
         unique_together = (("platform", "shop_domain", "delivery_key"),)
         # A shop's deliveries newest first (admin) and in id batches (privacy).
-        indexes = (("status", "next_attempt_at"), ("shop_domain", "id"))
+        # ...and the processed ones past the retention period (services.privacy.retention).
+        indexes = (("status", "next_attempt_at"), ("shop_domain", "id"), ("status", "received_at"))
 
 
 class DeliveryAttempt(Model):
@@ -298,7 +299,7 @@ class OfferClaim(Model):
     class Meta:
         table = "offer_claim"
         unique_together = (("shop", "advocate", "email_normalized"),)
-        indexes = (("shop_id", "email_normalized"), ("advocate_id",))
+        indexes = (("shop_id", "email_normalized"), ("advocate_id",), ("claimed_at",))
 
 
 class Referral(Model):
@@ -624,7 +625,7 @@ class LinkClick(Model):
 
     class Meta:
         table = "link_click"
-        indexes = (("advocate_id", "clicked_at"), ("shop_id",))
+        indexes = (("advocate_id", "clicked_at"), ("shop_id",), ("clicked_at",))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from connector.store.models import (
     ProgramVersion,
 )
 
-BATCH = 1000
+BATCH = 200  # rows a statement removes: small enough that each finds them by index
 log = logging.getLogger("connector.retention")
 
 
@@ -48,7 +48,7 @@ async def _deliveries(before: datetime) -> int:
     while True:
         ids = await (
             Delivery.filter(status=DeliveryStatus.DONE, received_at__lt=before)
-            .order_by("id")
+            .order_by("received_at")
             .limit(BATCH)
             .values_list("id", flat=True)
         )
@@ -66,7 +66,7 @@ async def _clicks(before: datetime) -> int:
             rows = await (
                 LinkClick.filter(clicked_at__lt=before)
                 .using_db(tx)
-                .order_by("id")
+                .order_by("clicked_at")
                 .limit(BATCH)
                 .values_list("id", "advocate_id")
             )

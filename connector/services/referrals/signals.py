@@ -18,6 +18,8 @@ from tortoise.expressions import Q
 from connector.domain.emails import normalize_email
 from connector.domain.rules.facts import OrderFacts
 from connector.domain.rules.fraud import address_key
+from connector.services.base import deferred
+from connector.services.referrals.records import ADVOCATE as ADVOCATE_ROW
 from connector.store.models import Advocate, AdvocateSignal
 from platforms.base import client_hash
 
@@ -121,6 +123,9 @@ async def record_order(
         (USER_AGENT, order.user_agent_hash, f"placing their order {name}"),
     ]
     await _record(rows, shop_id, advocate_id, now, db)
+    # A worker's batch read the advocate's signals when it began: a later order of the batch
+    # must see these, so the advocate is read again for it (services.referrals.inputs).
+    deferred.touch(db, ADVOCATE_ROW, advocate_id)
 
 
 async def load(advocate_ids: Iterable[int], db: BaseDBAsyncClient) -> dict[int, Signals]:
