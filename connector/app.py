@@ -27,8 +27,8 @@ def all_routes(settings: Settings | None = None) -> list[BaseRoute]:
     """Every route of the app (the App Proxy's path comes from the settings)."""
     proxy_path = settings.shopify.proxy_path if settings else storefront.DEFAULT_PROXY_PATH
     return [
+        *webhooks.routes,  # first: the hot path matches at once
         *health.routes,
-        *webhooks.routes,
         *shopify_app_routes.routes,
         *admin_api.routes,
         *admin_ui.routes,

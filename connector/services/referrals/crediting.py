@@ -188,13 +188,12 @@ async def apply_order(
     *,
     surely_new: bool = False,
     batch: BatchLoads | None = None,
-    key: int = 0,
 ) -> Decision | None:
     """Credit the order or change its referral, in the delivery's transaction; the decision made.
 
     `surely_new`: the order had no referral when the transaction began (the worker's batch
     checked, with the order's record locked), so there is none to look for. `batch`: what the
-    worker's batch loaded for delivery `key` at its start (services.referrals.inputs); then the
+    worker's batch loaded for its orders at its start (services.referrals.inputs); then the
     referral is inserted without a savepoint, since nobody else can be crediting the order: a
     failure fails the batch, whose deliveries then go again one by one.
     """
@@ -209,7 +208,7 @@ async def apply_order(
         return None
     history = await load_history(
         shop.id, prepared.lookup, prepared.advocate_rows.values(), prepared.prior_orders, tx,
-        program=prepared.live.program, at=facts.created_at, batch=batch, key=key,
+        program=prepared.live.program, at=facts.created_at, batch=batch,
         order=facts,
     )  # fmt: skip
     decision = decide(facts, prepared.live.program, history, now)

@@ -201,11 +201,11 @@ def identity(advocate: Advocate, seen: signals.Signals | None = None) -> Advocat
 class BatchLoads:
     """What a worker's batch read at its start for all its orders (services.referrals.orders),
     so that crediting each of them reads nothing more: the advocates it may credit (locked),
-    per delivery and advocate the counts in the velocity and cap windows, the unused reward
+    per advocate and order time the counts in the velocity and cap windows, the unused reward
     codes its orders name; and the referrals it has written since, by advocate."""
 
     advocates: dict[int, Advocate]
-    windows: dict[tuple[int, int], tuple[int, int]]  # (delivery, advocate) -> (recent, period)
+    windows: dict[tuple[int, datetime], tuple[int, int]]  # (advocate, at) -> (recent, period)
     reward_codes: set[str] = field(default_factory=set)
     created: dict[int, list[tuple[datetime, str]]] = field(default_factory=dict)
     # For the fraud checks: the advocates' recorded signals, the shop's blocklist entries among
@@ -218,19 +218,21 @@ class BatchLoads:
         """The advocate whose own order this is, as the batch found them."""
         return signals.owner_in(self.owners, order)
 
-    def knows(self, key: int, ids: Iterable[int], db: BaseDBAsyncClient) -> bool:
-        """Whether every advocate of delivery `key` is here, unchanged since the batch began."""
+    def knows(self, at: datetime, ids: Iterable[int], db: BaseDBAsyncClient) -> bool:
+        """Whether every advocate of an order placed `at` is here, unchanged since the batch
+        began."""
         return all(
-            i in self.advocates and (key, i) in self.windows
+            i in self.advocates and (i, at) in self.windows
             and not deferred.touched(db, ADVOCATE, i)
             for i in ids
         )  # fmt: skip
 
     def counts(
-        self, key: int, advocate: Advocate, program: Program, at: datetime, db: BaseDBAsyncClient
+        self, advocate: Advocate, program: Program, at: datetime, db: BaseDBAsyncClient
     ) -> ReferralCounts:
-        """The advocate's counts for delivery `key`: as loaded, plus what the batch wrote since."""
-        recent, in_period = self.windows[(key, advocate.id)]
+        """The advocate's counts for an order placed `at`: as loaded, plus what the batch wrote
+        since."""
+        recent, in_period = self.windows[(advocate.id, at)]
         since, start = velocity_since(at, program.fraud.velocity_hours), None
         if program.caps.per_period is not None:
             start = cap_since(at, program.caps.period_days)
@@ -256,12 +258,13 @@ _WINDOWS = (
 
 
 async def window_counts(
-    wanted: Sequence[tuple[int, int, datetime]], program: Program, db: BaseDBAsyncClient
-) -> dict[tuple[int, int], tuple[int, int]]:
-    """For each (key, advocate row, order time): the advocate's referrals placed in the velocity
+    wanted: Iterable[tuple[int, datetime]], program: Program, db: BaseDBAsyncClient
+) -> dict[tuple[int, datetime], tuple[int, int]]:
+    """For each (advocate row, order time): the advocate's referrals placed in the velocity
     window and the live ones in the cap's period before that time, in one query for them all
-    (each an indexed range over `referral (advocate_id, placed_at)`)."""
-    if not wanted:
+    (each an indexed range over `referral (advocate_id, placed_at)`, each pair once)."""
+    pairs = sorted(set(wanted))
+    if not pairs:
         return {}
     row = "(?, ?, ?, ?, ?, ?)"
     if dialect(db) == "postgres":
@@ -269,7 +272,7 @@ async def window_counts(
             "(?::bigint, ?::bigint, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz)"
         )
     values: list[Any] = []
-    for key, advocate_id, placed in wanted:
+    for key, (advocate_id, placed) in enumerate(pairs):
         at = placed.astimezone(UTC)  # SQLite compares the stored UTC text
         since = velocity_since(at, program.fraud.velocity_hours)
         start = at
@@ -277,9 +280,9 @@ async def window_counts(
             start = cap_since(at, program.caps.period_days)
         values += [key, advocate_id, since, start, min(since, start), at]
     final = ", ".join(f"'{state}'" for state in FINAL_STATE_VALUES)
-    text = _WINDOWS.format(rows=", ".join(row for _ in wanted), final=final)
+    text = _WINDOWS.format(rows=", ".join(row for _ in pairs), final=final)
     rows = await db.execute_query_dict(sql(text, db), values)
-    found = {(int(r["k"]), int(r["adv"])): (int(r["recent"]), int(r["period"])) for r in rows}
+    found = {pairs[int(r["k"])]: (int(r["recent"]), int(r["period"])) for r in rows}
     if program.caps.per_period is None:
         found = {k: (recent, 0) for k, (recent, _) in found.items()}
     return found
@@ -295,7 +298,6 @@ async def load_history(
     program: Program,
     at: datetime,
     batch: BatchLoads | None = None,
-    key: int = 0,
     order: OrderFacts | None = None,
 ) -> History:
     """The evidence, and the advocates' identities, referral counts and lifetime points.
@@ -304,16 +306,16 @@ async def load_history(
     same moment take turns and caps and velocity count each other. Nothing here grows with an
     advocate's history: lifetime figures are the advocate's counters, and the windows of
     velocity and the period cap are indexed counts over `referral (advocate_id, placed_at)`.
-    In a worker's batch (`batch`, `key` the delivery) all of that was read when the batch
-    began, with the rows locked then; only an advocate changed since is read again.
+    In a worker's batch (`batch`) all of that was read when the batch began, with the rows
+    locked then; only an advocate changed since is read again.
     """
     ids = sorted(set(advocate_rows))
     counts: dict[str, ReferralCounts] = {}
     listed: dict[tuple[str, str], str] | None = None
-    if batch is not None and batch.knows(key, ids, db):
+    if batch is not None and batch.knows(at, ids, db):
         advocates = [batch.advocates[i] for i in ids]
         for advocate in advocates:
-            counts[domain_id(advocate)] = batch.counts(key, advocate, program, at, db)
+            counts[domain_id(advocate)] = batch.counts(advocate, program, at, db)
         seen = {i: batch.signals[i] for i in ids if i in batch.signals}
         listed = batch.listed
     else:

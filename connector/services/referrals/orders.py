@@ -181,7 +181,7 @@ class OrderEventHandler:
             key = (shop.id, order_key(event.order_id))
             await apply_order(
                 ctx.runtime, shop, event, record, ready.referral, cause, tx,
-                surely_new=key in batch.uncredited, batch=loads, key=ctx.delivery.id,
+                surely_new=key in batch.uncredited, batch=loads,
             )  # fmt: skip
             batch.uncredited.discard(key)  # credited now, or judged: a second delivery looks
         # An advocate's own order, once judged, is kept among their signals (addresses, IP,
@@ -245,7 +245,7 @@ async def _loads(
 ) -> BatchLoads:
     """What crediting the shop's orders of the batch reads, read for all of them at once: the
     window counts of each new order's advocates and the unused reward codes the orders name."""
-    wanted: list[tuple[int, int, datetime]] = []
+    wanted: list[tuple[int, datetime]] = []
     program = None
     for item in ready:
         prepared = item.referral
@@ -255,9 +255,7 @@ async def _loads(
         if order_key(item.event.order_id) in credited:
             continue
         program = prepared.live.program
-        wanted += [
-            (item.delivery_id, row, at) for row in sorted(set(prepared.advocate_rows.values()))
-        ]
+        wanted += [(row, at) for row in prepared.advocate_rows.values()]
     windows = await window_counts(wanted, program, tx) if program is not None else {}
     codes = {normalize_code(c) for item in ready for c in item.event.discount_codes} - {""}
     unused: set[str] = set()
