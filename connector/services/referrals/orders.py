@@ -11,6 +11,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from connector.domain.codes import normalize_code
+from connector.services.analytics import sources
 from connector.services.pipeline.worker import FatalDeliveryError, HandlerContext
 from connector.services.referrals.crediting import (
     PreparedOrder,
@@ -172,13 +173,15 @@ class OrderEventHandler:
             cause = Cause.delivery(ctx.delivery.id)
             if batch is None:
                 await apply_order(ctx.runtime, shop, event, record, ready.referral, cause, tx)
-                return
-            key = (shop.id, order_key(event.order_id))
-            await apply_order(
-                ctx.runtime, shop, event, record, ready.referral, cause, tx,
-                surely_new=key in batch.uncredited, batch=batch.loads.get(shop.id),
-            )  # fmt: skip
-            batch.uncredited.discard(key)  # credited now, or judged: a second delivery looks
+            else:
+                key = (shop.id, order_key(event.order_id))
+                await apply_order(
+                    ctx.runtime, shop, event, record, ready.referral, cause, tx,
+                    surely_new=key in batch.uncredited, batch=batch.loads.get(shop.id),
+                )  # fmt: skip
+                batch.uncredited.discard(key)  # credited now, or judged: a second one looks
+        # Every order counts (referred or not), after its referral so it knows whether it has one.
+        await sources.order_recorded(tx, record)
 
 
 @dataclass
