@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 from rich.console import Console
 from rich.table import Table
 
+from connector import cli_analytics
 from connector.errors import ConnectorError
 from connector.logs import setup_logging
 from connector.settings import Settings, load_settings
@@ -259,11 +260,14 @@ async def cmd_generate_key(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_rotate_keys(args: argparse.Namespace, settings: Settings) -> int:
     """Re-encrypt every stored secret with the newest key."""
     from connector.crypto import Vault
+    from connector.services.outbound.endpoints import rotate_secrets
     from connector.services.shops.credentials import rotate_all
 
     async def body() -> int:
         count = await rotate_all(Vault(settings.encryption_keys))
-        console.print(f"re-encrypted the secrets of {count} shops with the newest key")
+        hooks = await rotate_secrets(Vault(settings.encryption_keys))
+        console.print(f"re-encrypted the secrets of {count} shops and {hooks} webhook endpoints"
+                      " with the newest key")  # fmt: skip
         return 0
 
     return await _with_db(settings, body)
@@ -915,6 +919,7 @@ def build_parser() -> argparse.ArgumentParser:
     _referral_parsers(sub)
     _admin_parsers(sub)
     import_module("connector.cli_fraud").add_parsers(sub)  # registers `blocklist` too
+    cli_analytics.register(sub, command, _with_runtime)
     return parser
 
 

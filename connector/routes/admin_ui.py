@@ -29,21 +29,22 @@ WOOCOMMERCE_PAGE = "/admin/woocommerce"
 LOCALES = ("en", "es")
 # The pages, in the order of the menu (the first is the home).
 PAGES = (
-    "overview", "start", "program", "advocates", "referrals", "payouts", "contests",
-    "fraud", "deliveries", "settings",
+    "overview", "dashboard", "start", "program", "advocates", "referrals", "payouts", "contests",
+    "fraud", "deliveries", "webhooks", "settings",
 )  # fmt: skip
 NAV_LABELS = {
     "en": {
-        "overview": "Overview", "start": "Get started", "program": "Program",
-        "advocates": "Advocates", "referrals": "Referrals", "payouts": "Payouts",
-        "contests": "Contests", "fraud": "Blocklist", "deliveries": "Deliveries",
-        "settings": "Settings",
+        "overview": "Overview", "dashboard": "Dashboard", "start": "Get started",
+        "program": "Program", "advocates": "Advocates", "referrals": "Referrals",
+        "payouts": "Payouts", "contests": "Contests", "fraud": "Blocklist", "deliveries": "Deliveries",
+        "webhooks": "Webhooks", "settings": "Settings",
     },
     "es": {
-        "overview": "Resumen", "start": "Primeros pasos", "program": "Programa",
-        "advocates": "Embajadores", "referrals": "Referidos", "payouts": "Pagos",
-        "contests": "Concursos", "fraud": "Lista de bloqueo", "deliveries": "Entregas",
-        "settings": "Ajustes",
+        "overview": "Resumen", "dashboard": "Panel de resultados", "start": "Primeros pasos",
+        "program": "Programa", "advocates": "Embajadores", "referrals": "Referidos",
+        "payouts": "Pagos", "contests": "Concursos", "fraud": "Lista de bloqueo",
+        "deliveries": "Entregas",
+        "webhooks": "Webhooks", "settings": "Ajustes",
     },
 }  # fmt: skip
 LOADING = {"en": "Loading…", "es": "Cargando…"}

@@ -287,6 +287,13 @@ async def _claim(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, Any])
     return JSONResponse(found) if found is not None else _error(404, "unknown_ref")
 
 
+async def _share(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, Any]) -> Response:
+    channel = _text(b, "channel", 16)
+    if channel not in api.SHARE_CHANNELS:
+        return _error(422, "invalid_channel")
+    return JSONResponse(await api.share(runtime, v, channel))
+
+
 ACTIONS: dict[str, tuple[str, Action]] = {
     "config": ("GET", _config),
     "me": ("GET", _me),
@@ -294,6 +301,7 @@ ACTIONS: dict[str, tuple[str, Action]] = {
     "click": ("POST", _click),
     "claim": ("POST", _claim),
     "choose": ("POST", _choose),
+    "share": ("POST", _share),
 }
 
 

@@ -52,12 +52,16 @@ def build_worker(runtime: Runtime) -> Worker:
 
 def periodic_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]]:
     """Jobs the worker runs on a schedule: name -> (interval seconds, job)."""
+    from connector.services.analytics.rollups import compact_all
+    from connector.services.outbound.delivery import deliver_due
     from connector.services.referrals.crediting import approve_due_referrals
     from connector.services.shops.tokens import refresh_expiring_tokens
 
     jobs: dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]] = {
         "refresh_expiring_tokens": (60.0, refresh_expiring_tokens),
         "approve_due_referrals": (60.0, approve_due_referrals),
+        "compact_rollups": (300.0, compact_all),
+        "deliver_webhooks": (15.0, deliver_due),
     }
     jobs.update(reward_jobs())
     return jobs

@@ -71,6 +71,10 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("settings set", ["settings", "set", "--shop", "{shop}", "{bad}"], 2, "is not valid JSON"),
     ("partners list", ["partners", "list", "--shop", NOSHOP], 1, f"error: no shop with domain {NOSHOP!r}"),
     ("partners enrol", ["partners", "enrol", "--shop", "{shop}", "acme", "--landing", "nolocale"], 2, "must be LOCALE=TEXT"),
+    ("export", ["export", "orders", "--shop", "{shop}"], 2, "invalid choice: 'orders'"),
+    ("analytics show", ["analytics", "show", "--shop", "{shop}", "--start", "2026-11-31"], 2, "must be a day as YYYY-MM-DD"),
+    ("analytics rebuild", ["analytics", "rebuild", "--shop", NOSHOP], 1, f"error: no shop with domain {NOSHOP!r}"),
+    ("analytics compact", ["analytics", "compact", "--all"], 2, "unrecognized arguments: --all"),
 ]  # fmt: skip
 
 

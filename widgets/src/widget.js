@@ -272,6 +272,11 @@
     }).catch(noop);
   }
 
+  // Counted for the shop's dashboard (the channel only); a failure never stops the share.
+  function shared(channel) {
+    api("share", { channel: channel }).catch(noop);
+  }
+
   function shares(me) {
     var c = S.conf;
     var adv = me.advocate;
@@ -288,12 +293,14 @@
       return h("a", {
         class: "s s-" + s[0], href: s[1], "data-k": s[0],
         target: s[2] ? "_blank" : null, rel: s[2] ? "noopener noreferrer" : null,
+        onclick: function () { shared(s[0]); },
       }, [t(s[0])]);
     });
     if (navigator.share) {
       list.push(h("button", {
         type: "button", class: "s", "data-k": "more",
         onclick: function () {
+          shared("more");
           navigator.share({ title: name, text: t("share_native", vars), url: adv.link }).catch(noop);
         },
       }, [t("more")]));
@@ -344,7 +351,7 @@
       lead(),
       h("label", { for: "rw-l", text: t("your_link") }),
       h("div", { class: "row" }, [input, h("button", {
-        type: "button", class: "pri", "data-k": "copy", onclick: function () { copy(v, input); },
+        type: "button", class: "pri", "data-k": "copy", onclick: function () { shared("copy"); copy(v, input); },
       }, [t("copy")])]),
       h("p", { class: "code" }, [t("your_code") + " ", h("strong", { text: adv.code })]),
       h("p", { class: "lbl", id: "rw-sv", text: t("share_via") }),

@@ -29,9 +29,12 @@ from connector.domain.program.kinds import FriendCodeMode
 from connector.domain.reasons import Reason
 from connector.domain.rules.facts import ReferralLookup
 from connector.errors import ConnectorError
+from connector.services.analytics import rollups
+from connector.services.analytics.figures import Metric
 from connector.services.base import tally
 from connector.services.base.limits import CODE, NAME, check_texts
 from connector.services.base.runtime import Runtime
+from connector.services.outbound import events
 from connector.services.referrals.programs import ProgramChanged, ensure_saved, live_program
 from connector.store.models import Advocate, DiscountCode, LinkClick, OfferClaim, Shop
 
@@ -234,6 +237,12 @@ async def _insert(
                     **values,
                 )  # fmt: skip
                 await tally.add(tx, shop.id, tally.ADVOCATES, advocate.id, 1)
+                await rollups.count(tx, shop.id, Metric.JOINS, now)
+                joined = {"advocate_id": advocate.id, "kind": advocate.kind,
+                          "code": advocate.friend_code, "joined_at": now.isoformat()}  # fmt: skip
+                await events.enqueue(
+                    tx, shop.id, events.ADVOCATE_JOINED, str(advocate.id), joined, now
+                )
                 if shared is None:
                     shared = program.friend_code_mode is FriendCodeMode.SHARED
                 if program.friend_offer is not None and shared:
@@ -305,9 +314,12 @@ async def claim_offer(
     live = await live_program(runtime, shop)
     created = True
     try:
-        await OfferClaim.create(
-            shop_id=shop.id, advocate_id=advocate.id, email_normalized=email, claimed_at=now
-        )
+        async with in_transaction() as tx:
+            await OfferClaim.create(
+                shop_id=shop.id, advocate_id=advocate.id, email_normalized=email, claimed_at=now,
+                using_db=tx,
+            )  # fmt: skip
+            await rollups.count(tx, shop.id, Metric.CLAIMS, now)
     except IntegrityError:
         created = False  # claimed before: the first claim's time stays the touch
     unique = live.program.friend_code_mode is FriendCodeMode.UNIQUE

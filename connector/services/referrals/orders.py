@@ -12,6 +12,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from connector.domain.codes import normalize_code
 from connector.domain.rules.fraud import blocklist_values
+from connector.services.analytics import sources
 from connector.services.base.rows import fk
 from connector.services.pipeline.worker import FatalDeliveryError, HandlerContext
 from connector.services.referrals import blocklist, signals
@@ -171,25 +172,30 @@ class OrderEventHandler:
             record = batch.records[(shop.id, event.order_id)]
             if batch.inserted_by.get((shop.id, event.order_id)) != ctx.delivery.id:
                 await _update_record(record, event, ctx.delivery.id, tx)
-        if ready.referral is None:
-            return
-        cause = Cause.delivery(ctx.delivery.id)
-        loads = batch.loads.get(shop.id) if batch is not None else None
-        if batch is None:
-            await apply_order(ctx.runtime, shop, event, record, ready.referral, cause, tx)
-        else:
-            key = (shop.id, order_key(event.order_id))
-            await apply_order(
-                ctx.runtime, shop, event, record, ready.referral, cause, tx,
-                surely_new=key in batch.uncredited, batch=loads,
+        if ready.referral is not None:
+            cause = Cause.delivery(ctx.delivery.id)
+            loads = batch.loads.get(shop.id) if batch is not None else None
+            if batch is None:
+                await apply_order(ctx.runtime, shop, event, record, ready.referral, cause, tx)
+            else:
+                key = (shop.id, order_key(event.order_id))
+                await apply_order(
+                    ctx.runtime, shop, event, record, ready.referral, cause, tx,
+                    surely_new=key in batch.uncredited, batch=loads,
+                )  # fmt: skip
+                batch.uncredited.discard(key)  # credited now, or judged: a second one looks
+            # An advocate's own order, once judged, is kept among their signals (addresses, IP,
+            # browser) for the fraud checks of later friends' orders.
+            facts = order_facts(event, record)
+            owner = (
+                loads.owner(facts) if loads is not None
+                else await signals.owner_of(shop.id, facts, tx)
             )  # fmt: skip
-            batch.uncredited.discard(key)  # credited now, or judged: a second delivery looks
-        # An advocate's own order, once judged, is kept among their signals (addresses, IP,
-        # browser) for the fraud checks of later friends' orders.
-        facts = order_facts(event, record)
-        owner = loads.owner(facts) if loads is not None else await signals.owner_of(shop.id, facts, tx)
-        if owner is not None:
-            await signals.record_order(shop.id, owner, facts, event.order_name, tx, ctx.runtime.now())
+            if owner is not None:
+                now = ctx.runtime.now()
+                await signals.record_order(shop.id, owner, facts, event.order_name, tx, now)
+        # Every order counts (referred or not), after its referral so it knows whether it has one.
+        await sources.order_recorded(tx, record)
 
 
 @dataclass

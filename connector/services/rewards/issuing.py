@@ -25,8 +25,10 @@ from tortoise.transactions import in_transaction
 from connector.domain.reasons import Reason
 from connector.domain.referral import EventKind, ReferralState
 from connector.errors import LeaseLost
+from connector.services.analytics import sources
 from connector.services.base.rows import fk
 from connector.services.base.runtime import Runtime
+from connector.services.outbound import events
 from connector.services.referrals.records import Cause, move
 from connector.services.rewards.actions import (
     CREDIT_UNCONFIRMED,
@@ -55,6 +57,7 @@ MAX_BATCHES = 20
 # needs_reauth by then, and its rows are not leased until the merchant is back).
 REAUTH_WAIT_SECONDS = 900.0
 STORE_REFUSED = "store_refused"  # a failed reward's reason: the store said no to it
+TAKEN_BACK = frozenset({RewardStatus.DEACTIVATED.value, RewardStatus.CLAWBACK.value})
 OUT = frozenset({RewardStatus.ISSUED.value, RewardStatus.RECORDED.value, RewardStatus.PAID.value})
 
 
@@ -153,14 +156,39 @@ async def _record(runtime: Runtime, reward: Reward, lease: Lease, result: Result
         if result.status in (RewardStatus.ISSUED, RewardStatus.RECORDED):
             values["issued_at"] = now
         await guarded(lease, runtime, tx, **values)
+        if result.status in (RewardStatus.ISSUED, RewardStatus.RECORDED):
+            await announce_issued(tx, reward, result.code or reward.code, now)
         for entry in result.ledger:
             await _append(tx, reward, entry, now)
         if result.code_status is not None:
             await _track_code(tx, reward, result, now)
         if result.status in OUT and fk(reward, "referral") is not None:
             await _maybe_rewarded(tx, fk(reward, "referral"), now)
+        if result.status in TAKEN_BACK and fk(reward, "referral") is not None:
+            # A reward taken back no longer costs the merchant: the referral's figures follow.
+            referral = await Referral.get(id=fk(reward, "referral"), using_db=tx)
+            await sources.referral_changed(tx, referral)
     log.info("reward %s (%s %s): %s", reward.id, reward.kind, reward.side, result.status)
     return result.status
+
+
+async def announce_issued(
+    tx: BaseDBAsyncClient, reward: Reward, code: str | None, now: datetime
+) -> None:
+    """Queue the outbound webhook of a reward that reached the store (or was recorded)."""
+    data = {
+        "reward_id": reward.id,
+        "referral_id": fk(reward, "referral"),
+        "advocate_id": fk(reward, "advocate"),
+        "side": reward.side,
+        "kind": reward.kind,
+        "amount": str(reward.amount) if reward.amount is not None else None,
+        "currency": reward.currency,
+        "points": reward.points,
+        "code": code,
+        "issued_at": now.isoformat(),
+    }
+    await events.enqueue(tx, fk(reward, "shop"), events.REWARD_ISSUED, str(reward.id), data, now)
 
 
 async def _append(
@@ -236,6 +264,8 @@ async def confirm_store_credit(runtime: Runtime, reward_id: int, *, landed: bool
             reason=None, last_error=None, lease_token=None, lease_until=None, updated_at=now,
             **values,
         )  # fmt: skip
+        if landed:
+            await announce_issued(tx, reward, reward.code, now)
         if landed and fk(reward, "referral") is not None:
             await _maybe_rewarded(tx, fk(reward, "referral"), now)
     log.info("reward %s: store credit confirmed %s by %s", reward_id, landed, by)

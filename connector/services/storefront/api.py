@@ -21,6 +21,8 @@ from connector.domain.codes import reward_code
 from connector.domain.program import Program, RewardRule
 from connector.domain.program.kinds import FriendCodeMode
 from connector.domain.reasons import Reason
+from connector.services.analytics import rollups
+from connector.services.analytics.figures import Metric
 from connector.services.base import tally
 from connector.services.base.ratelimit import Limit, Verdict, hit
 from connector.services.base.runtime import Runtime
@@ -42,7 +44,10 @@ LIMITS: Mapping[str, tuple[Limit, ...]] = {
     "claim": (Limit("claim", "ip", 10, 600), Limit("claim", "shop", 100, 600),
               Limit("claim", "shop-hour", 300, 3600)),
     "choose": (Limit("choose", "ip", 30, 600),),
+    "share": (Limit("share", "ip", 60, 600), Limit("share", "shop", 20_000, 600)),
 }  # fmt: skip
+# Where an advocate's link can go from the widget: its share buttons, copy, the device's sheet.
+SHARE_CHANNELS = ("whatsapp", "facebook", "x", "email", "sms", "copy", "more")
 # The reward statuses a shopper sees: internal steps fold into the nearest public word.
 PUBLIC_STATUS = {
     "pending": "pending",
@@ -266,6 +271,8 @@ async def config(runtime: Runtime, visitor: Visitor, locale_tag: str | None) -> 
     assets = load_assets()
     locale = resolve_locale(locale_tag, assets.locales)
     sf = storefront_settings(shop)
+    async with in_transaction() as tx:  # every widget that starts is one view on the dashboard
+        await rollups.count(tx, shop.id, Metric.VIEWS, runtime.now())
     me = None
     if visitor.customer_id:
         advocate = await Advocate.get_or_none(shop_id=shop.id, customer_id=visitor.customer_id)
@@ -366,6 +373,7 @@ async def click(runtime: Runtime, visitor: Visitor, ref: str) -> dict[str, Any] 
                 shop_id=shop.id, advocate_id=advocate.id, clicked_at=runtime.now(), using_db=tx
             )
             await tally.add(tx, shop.id, tally.CLICKS, advocate.id, 1)
+            await rollups.count(tx, shop.id, Metric.CLICKS, runtime.now())
     program = (await live_program(runtime, shop)).program
     unique = program.friend_code_mode is FriendCodeMode.UNIQUE
     offered = program.friend_offer is not None
@@ -380,6 +388,16 @@ async def click(runtime: Runtime, visitor: Visitor, ref: str) -> dict[str, Any] 
         landing = (storefront_settings(shop).partners.get(partner.partner_id) or {}).get("landing")
         answer["partner"] = {"name": partner.name, "landing": dict(landing or {})}
     return answer
+
+
+async def share(runtime: Runtime, visitor: Visitor, channel: str) -> dict[str, bool]:
+    """Count one share of an advocate's link through `channel` (one of SHARE_CHANNELS)."""
+    if channel not in SHARE_CHANNELS:
+        raise ValueError(f"unknown share channel {channel!r}")
+    shop = await find_shop(visitor.platform, visitor.shop)
+    async with in_transaction() as tx:
+        await rollups.count(tx, shop.id, Metric.SHARES, runtime.now(), dim=channel)
+    return {"counted": True}
 
 
 def _decoy_code(runtime: Runtime, advocate: Advocate, email: str) -> str:
