@@ -14,6 +14,7 @@ from connector.services.privacy.compliance import (
 )
 from connector.services.referrals.orders import OrderEventHandler
 from connector.services.referrals.reconcile import TOPIC as RECONCILED
+from connector.services.rewards.earning import earn_on_order
 from connector.services.shops.lifecycle import AppScopesUpdateHandler, AppUninstalledHandler
 from connector.services.shops.woocommerce_connect import check_webhooks
 
@@ -21,7 +22,7 @@ from connector.services.shops.woocommerce_connect import check_webhooks
 def build_handlers() -> dict[str, Handler]:
     """Every handler, by the name app.toml uses for it."""
     return {
-        "order_event": OrderEventHandler(),
+        "order_event": OrderEventHandler(listeners=(earn_on_order,)),
         "app_uninstalled": AppUninstalledHandler(),
         "app_scopes_update": AppScopesUpdateHandler(),
         "customers_data_request": CustomersDataRequestHandler(),

@@ -481,7 +481,8 @@ class LedgerEntry(Model):
     class Meta:
         table = "ledger_entry"
         unique_together = (("shop", "idempotency_key"),)
-        indexes = (("advocate_id", "id"), ("expires_at",))
+        # (shop, reference): an order's entries, read each time a delivery of it is applied.
+        indexes = (("advocate_id", "id"), ("expires_at",), ("shop", "reference"))
 
 
 class Adjustment(Model):

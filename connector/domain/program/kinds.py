@@ -51,3 +51,11 @@ class CheckAction(enum.StrEnum):
     BLOCK = "block"
     FLAG = "flag"
     IGNORE = "ignore"
+
+
+class EarnBase(enum.StrEnum):
+    """What a member's own order earns points on: the subtotal after discounts (no shipping or
+    tax), or the order's total (shipping and tax included)."""
+
+    SUBTOTAL = "subtotal"
+    TOTAL = "total"

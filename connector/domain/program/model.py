@@ -16,6 +16,7 @@ from connector.domain.codec import non_negative, positive, rule
 from connector.domain.program.kinds import (
     Basis,
     CheckAction,
+    EarnBase,
     FriendCodeMode,
     RewardedSides,
     RewardKind,
@@ -156,12 +157,16 @@ class VipTier:
 
 @dataclass(frozen=True)
 class Loyalty:
-    """Points per currency unit spent, their redemption rate and expiry, and VIP tiers."""
+    """Points per currency unit a member spends (on `earn_on`), points for actions (joining, a
+    birthday), their redemption rate and expiry, and VIP tiers."""
 
     points_per_unit: Decimal = field(metadata=rule(positive))
     points_per_currency_unit_redeemed: int = field(default=100, metadata=rule(positive))
     points_expire_days: int | None = field(default=None, metadata=rule(positive))
     vip_tiers: tuple[VipTier, ...] = ()
+    earn_on: EarnBase = EarnBase.SUBTOTAL
+    join_points: int = field(default=0, metadata=rule(non_negative))
+    birthday_points: int = field(default=0, metadata=rule(non_negative))
 
 
 @dataclass(frozen=True)

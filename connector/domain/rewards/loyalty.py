@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from connector.domain.money import Money
 from connector.domain.program import Loyalty, VipTier
+from connector.domain.program.kinds import EarnBase
 from connector.domain.reasons import Reason
 
 
@@ -25,6 +26,8 @@ class EntryKind(enum.StrEnum):
     REDEEM = "redeem"
     EXPIRE = "expire"
     REVERSAL = "reversal"
+    # Points an order earned, taken back after its refund or cancellation (oldest lots first).
+    REFUND = "refund"
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,8 @@ class Ledger:
         return sum(
             e.points
             for e in self.entries
-            if e.kind is EntryKind.EARN or (e.kind is EntryKind.REVERSAL and e.ref in earned)
+            if e.kind in (EntryKind.EARN, EntryKind.REFUND)
+            or (e.kind is EntryKind.REVERSAL and e.ref in earned)
         )
 
     def _add(self, entry: LedgerEntry) -> Ledger:
@@ -176,3 +180,26 @@ def points_for_order(loyalty: Loyalty, value: Money, lifetime_points: int = 0) -
     tier = vip_tier(loyalty, lifetime_points)
     multiplier = tier.multiplier if tier is not None else Decimal(1)
     return max(math.floor(value.amount * loyalty.points_per_unit * multiplier), 0)
+
+
+def order_points(loyalty: Loyalty, subtotal: Money, total: Money, lifetime_points: int = 0) -> int:
+    """Points a member's own paid order earns: on the subtotal after discounts (no shipping or
+    tax), or on the total when the program says so, times their VIP tier's multiplier."""
+    base = total if loyalty.earn_on is EarnBase.TOTAL else subtotal
+    return points_for_order(loyalty, base, lifetime_points)
+
+
+def points_kept(earned: int, total: Decimal, refunded: Decimal, cancelled: bool) -> int:
+    """What an order's `earned` points come to after its refunds, pro rata (rounded down):
+    nothing once it is cancelled or refunded in full."""
+    if cancelled or total <= 0 or refunded >= total:
+        return 0
+    if refunded <= 0:
+        return earned
+    return max(min(math.floor(earned * (total - refunded) / total), earned), 0)
+
+
+def take_back(owed: int, balance: int) -> int:
+    """How many of `owed` points a refund takes back: never more than the member holds (the
+    balance never goes below zero; what they spent already stays spent)."""
+    return max(min(owed, balance), 0)

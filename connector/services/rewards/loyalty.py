@@ -54,10 +54,11 @@ async def advocate_ledger(
     return rules.Ledger(str(advocate_id), tuple(_entry(row) for row in rows))
 
 
-async def balance(shop_id: int, advocate_id: int) -> int:
-    """The advocate's points: the sum of their ledger entries."""
+async def balance(shop_id: int, advocate_id: int, using_db: BaseDBAsyncClient | None = None) -> int:
+    """The advocate's points: the sum of their ledger entries (as `using_db` sees them)."""
     rows = await (
         LedgerEntry.filter(shop_id=shop_id, advocate_id=advocate_id)
+        .using_db(using_db)
         .annotate(total=Sum("points"))
         .values("total")
     )
@@ -96,14 +97,17 @@ async def append_entry(
 ) -> bool:
     """Append one entry unless its idempotency key is there; True when it was appended.
 
-    An earned entry also adds to the advocate's `points_earned` in the same transaction, so VIP
-    tiers read one counter instead of summing the advocate's ledger.
+    An earned entry also adds to the advocate's `points_earned` in the same transaction (a
+    refund's entry takes from it), so VIP tiers read one counter instead of summing the ledger.
     """
     key = values["idempotency_key"]
     if await LedgerEntry.filter(shop_id=shop_id, idempotency_key=key).using_db(tx).exists():
         return False
     await LedgerEntry.create(shop_id=shop_id, advocate_id=advocate_id, using_db=tx, **values)
-    if values["kind"] == rules.EntryKind.EARN.value and values["points"] > 0:
+    counts = values["kind"] == rules.EntryKind.EARN.value and values["points"] > 0
+    # A refund takes back earned points: they no longer count towards a VIP tier.
+    counts = counts or values["kind"] == rules.EntryKind.REFUND.value
+    if counts:
         await (
             Advocate.filter(id=advocate_id)
             .using_db(tx)

@@ -1,0 +1,119 @@
+"""Loyalty earning: every member's own paid orders earn points, and refunds take them back.
+
+The order handler calls `earn_on_order` in the transaction that records the order's newest
+state (and marks its delivery done), so an order earns exactly once however often it is
+delivered or replayed: its earn entry's idempotency key (`order:{id}:earn`) is unique per shop,
+and each later entry of the order is computed from what the order's entries already hold. A
+refund or a cancellation takes the points back pro rata, never more than the member holds.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from connector.domain.money import Money
+from connector.domain.program import Loyalty, Program
+from connector.domain.rewards import loyalty as rules
+from connector.services.base.runtime import Runtime
+from connector.services.referrals.advocates import ACTIVE, member_account
+from connector.services.referrals.programs import live_program
+from connector.services.rewards.loyalty import append_entry, balance
+from connector.store.models import Advocate, LedgerEntry, OrderRecord, Shop
+
+log = logging.getLogger("connector.loyalty")
+
+
+def order_reference(order_id: str) -> str:
+    """The `reference` every ledger entry of one order carries."""
+    return f"order:{order_id}"
+
+
+async def grant_join_points(
+    runtime: Runtime, db: BaseDBAsyncClient, shop: Shop, loyalty: Loyalty, member_id: int
+) -> bool:
+    """The program's points for joining, once per member (keyed `join:{member}`)."""
+    if loyalty.join_points <= 0:
+        return False
+    now = runtime.now()
+    return await append_entry(
+        db, shop.id, member_id, kind=rules.EntryKind.EARN.value, points=loyalty.join_points,
+        reference="join", idempotency_key=f"join:{member_id}",
+        expires_at=rules.expiry_for(loyalty, now), created_at=now,
+    )  # fmt: skip
+
+
+async def earn_on_order(
+    runtime: Runtime, shop: Shop, record: OrderRecord, tx: BaseDBAsyncClient
+) -> None:
+    """Bring the order's points in line with its newest state (the order's row is locked)."""
+    if record.is_test:
+        return
+    reference = order_reference(record.order_id)
+    entries = await (
+        LedgerEntry.filter(shop_id=shop.id, reference=reference).using_db(tx).order_by("id")
+    )
+    if not entries:
+        if record.paid and not record.cancelled:
+            program = (await live_program(runtime, shop, tx)).program
+            if program.loyalty is not None:
+                await _earn(runtime, shop, program, program.loyalty, record, tx)
+        return
+    earned = entries[0]
+    target = rules.points_kept(
+        int(earned.points), record.total, record.refunded or Decimal(0), record.cancelled
+    )
+    held = sum(int(e.points) for e in entries)
+    if target >= held:
+        return
+    member_id = int(earned.advocate_id)  # type: ignore[attr-defined]
+    await Advocate.filter(id=member_id).using_db(tx).select_for_update().only("id")
+    taken = rules.take_back(held - target, await balance(shop.id, member_id, tx))
+    if taken <= 0:
+        return
+    await append_entry(
+        tx, shop.id, member_id, kind=rules.EntryKind.REFUND.value, points=-taken,
+        reference=reference, idempotency_key=f"{reference}:refund:{len(entries)}",
+        created_at=runtime.now(),
+    )  # fmt: skip
+    log.info(
+        "shop %s: order %s refunded, %s points taken back", shop.domain, record.order_id, taken
+    )
+
+
+async def _earn(
+    runtime: Runtime,
+    shop: Shop,
+    program: Program,
+    loyalty: Loyalty,
+    record: OrderRecord,
+    tx: BaseDBAsyncClient,
+) -> None:
+    member = await member_account(
+        runtime, shop, program, tx, customer_id=record.customer_id, email=record.email
+    )
+    if member is None or member.status != ACTIVE:
+        return  # a guest with no email, or a member the shop blocked
+    locked = await Advocate.filter(id=member.id).using_db(tx).select_for_update().first()
+    assert locked is not None
+    now = runtime.now()
+    await grant_join_points(runtime, tx, shop, loyalty, member.id)
+    currency = record.currency
+    points = rules.order_points(
+        loyalty, Money(record.subtotal, currency), Money(record.total, currency),
+        int(locked.points_earned),
+    )  # fmt: skip
+    # An order first seen partly refunded earns only on what was kept.
+    points = rules.points_kept(points, record.total, record.refunded or Decimal(0), False)
+    if points <= 0:
+        return
+    reference = order_reference(record.order_id)
+    await append_entry(
+        tx, shop.id, member.id, kind=rules.EntryKind.EARN.value, points=points,
+        reference=reference, idempotency_key=f"{reference}:earn",
+        expires_at=rules.expiry_for(loyalty, now), created_at=now,
+    )  # fmt: skip
+    log.info("shop %s: order %s earned member %s %s points", shop.domain, record.order_id,
+             member.id, points)  # fmt: skip
