@@ -26,6 +26,7 @@ from connector.domain.program.kinds import (
 from connector.domain.program.model import (
     Campaign,
     Caps,
+    CatalogueItem,
     Cause,
     Charity,
     CombinesWith,
@@ -71,6 +72,7 @@ __all__ = [
     "Basis",
     "Campaign",
     "Caps",
+    "CatalogueItem",
     "Cause",
     "Charity",
     "CheckAction",

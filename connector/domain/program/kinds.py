@@ -21,6 +21,9 @@ DISCOUNT_KINDS = frozenset(
     {RewardKind.PERCENTAGE_DISCOUNT, RewardKind.FIXED_DISCOUNT, RewardKind.FREE_SHIPPING}
 )
 
+# What a member may buy with points from the loyalty catalogue (made for them in the store).
+REDEEMABLE_KINDS = DISCOUNT_KINDS | {RewardKind.STORE_CREDIT}
+
 
 class Basis(enum.StrEnum):
     """How a reward's value is read: flat, a percentage of the order, or per currency unit spent."""

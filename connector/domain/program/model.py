@@ -156,6 +156,17 @@ class VipTier:
 
 
 @dataclass(frozen=True)
+class CatalogueItem:
+    """A reward a member buys with `points`: a discount code (an amount off, a percentage off,
+    free shipping) or store credit, made for them alone when they redeem it."""
+
+    item_id: str
+    name: str
+    points: int = field(metadata=rule(positive))
+    reward: RewardRule
+
+
+@dataclass(frozen=True)
 class Loyalty:
     """Points per currency unit a member spends (on `earn_on`), points for actions (joining, a
     birthday), their redemption rate and expiry, and VIP tiers."""
@@ -167,6 +178,11 @@ class Loyalty:
     earn_on: EarnBase = EarnBase.SUBTOTAL
     join_points: int = field(default=0, metadata=rule(non_negative))
     birthday_points: int = field(default=0, metadata=rule(non_negative))
+    catalogue: tuple[CatalogueItem, ...] = ()
+
+    def item(self, item_id: str) -> CatalogueItem | None:
+        """The catalogue item with this id, if any."""
+        return next((i for i in self.catalogue if i.item_id == item_id), None)
 
 
 @dataclass(frozen=True)
@@ -210,6 +226,7 @@ class Program:
 __all__ = [
     "Campaign",
     "Caps",
+    "CatalogueItem",
     "Cause",
     "Charity",
     "CombinesWith",

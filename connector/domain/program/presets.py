@@ -8,6 +8,7 @@ from decimal import Decimal
 from connector.domain.program import (
     Campaign,
     Caps,
+    CatalogueItem,
     Cause,
     Charity,
     Contest,
@@ -146,6 +147,15 @@ LOYALTY = Program(
         points_per_unit=D("1"),
         points_per_currency_unit_redeemed=100,
         points_expire_days=365,
+        join_points=100,
+        catalogue=(
+            CatalogueItem("five-off", "$5 off", 500, RewardRule(RewardKind.FIXED_DISCOUNT, D("5"))),
+            CatalogueItem(
+                "ten-percent", "10% off", 900, RewardRule(RewardKind.PERCENTAGE_DISCOUNT, D("10"))
+            ),
+            CatalogueItem("shipping", "Free shipping", 300, RewardRule(RewardKind.FREE_SHIPPING)),
+            CatalogueItem("credit-10", "$10 store credit", 1000, credit("10.00")),
+        ),
         vip_tiers=(
             VipTier("Bronze", 0),
             VipTier("Silver", 1000, D("1.25"), ("free shipping",)),

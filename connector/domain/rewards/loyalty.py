@@ -165,8 +165,13 @@ def redeem_for_discount(
     result = redeem(ledger, entry_id, points, now)
     if isinstance(result, LedgerRefusal):
         return result
+    return result, points_value(loyalty, points, currency)
+
+
+def points_value(loyalty: Loyalty, points: int, currency: str) -> Money:
+    """What `points` are worth at the program's redemption rate, cut to the minor unit."""
     value = Decimal(points) / Decimal(loyalty.points_per_currency_unit_redeemed)
-    return result, Money(value, currency).quantized()
+    return Money(value, currency).quantized()
 
 
 def vip_tier(loyalty: Loyalty, lifetime_points: int) -> VipTier | None:
@@ -203,3 +208,17 @@ def take_back(owed: int, balance: int) -> int:
     """How many of `owed` points a refund takes back: never more than the member holds (the
     balance never goes below zero; what they spent already stays spent)."""
     return max(min(owed, balance), 0)
+
+
+def next_expiry(ledger: Ledger) -> tuple[int, datetime] | None:
+    """The points left in the lots that expire soonest, and when (None: nothing expires)."""
+    when = {e.entry_id: e.expires_at for e in ledger.entries if e.points > 0}
+    due: list[tuple[datetime, int]] = []
+    for lot, left in ledger.lots().items():
+        at = when[lot]
+        if left > 0 and at is not None:
+            due.append((at, left))
+    if not due:
+        return None
+    soonest = min(at for at, _ in due)
+    return sum(left for at, left in due if at == soonest), soonest

@@ -38,7 +38,13 @@ from connector.services.rewards.actions import (
     issue,
     take_back,
 )
-from connector.services.rewards.loyalty import append_entry
+from connector.services.rewards.loyalty import (
+    POINTS_RETURNED,
+    append_entry,
+    is_redemption,
+    points_expiry,
+    return_points,
+)
 from connector.services.rewards.outbox import Lease, guarded, lease_rewards, retry_later, settled
 from connector.store.models import DiscountCode, Referral, Reward, RewardStatus, Shop
 from platforms.base import (
@@ -136,6 +142,15 @@ async def _record(runtime: Runtime, reward: Reward, lease: Lease, result: Result
     """Write the result under the lease, with its ledger entries and the referral's progress."""
     now = runtime.now()
     facts = {k: v for k, v in (("code", result.code), ("platform_ref", result.platform_ref)) if v}
+    give_back = (
+        result.status == RewardStatus.FAILED
+        and result.reason != CREDIT_UNCONFIRMED
+        and is_redemption(reward)
+    )
+    expires_at = None
+    if give_back:
+        shop = await Shop.get(id=fk(reward, "shop"))
+        expires_at = await points_expiry(runtime, shop, None, now)
     async with in_transaction() as tx:
         row = await Reward.filter(id=reward.id).using_db(tx).select_for_update().first()
         if row is None or row.lease_token != lease.token:
@@ -155,10 +170,14 @@ async def _record(runtime: Runtime, reward: Reward, lease: Lease, result: Result
             values["reason"] = result.reason
         if result.status in (RewardStatus.ISSUED, RewardStatus.RECORDED):
             values["issued_at"] = now
+        returned = await return_points(tx, reward, now, expires_at) if give_back else None
+        if returned is not None:
+            # A redemption the store refused: its points go back in the same transaction.
+            values["reason"] = POINTS_RETURNED
         await guarded(lease, runtime, tx, **values)
         if result.status in (RewardStatus.ISSUED, RewardStatus.RECORDED):
             await announce_issued(tx, reward, result.code or reward.code, now)
-        for entry in result.ledger:
+        for entry in (*result.ledger, *((returned,) if returned else ())):
             await _append(tx, reward, entry, now)
         if result.code_status is not None:
             await _track_code(tx, reward, result, now)

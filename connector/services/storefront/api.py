@@ -17,9 +17,10 @@ from urllib.parse import urlsplit
 from tortoise.transactions import in_transaction
 
 from connector.domain.codes import reward_code
-from connector.domain.program import RewardRule
+from connector.domain.program import CatalogueItem, Loyalty, Program, RewardRule
 from connector.domain.program.kinds import FriendCodeMode
 from connector.domain.reasons import Reason
+from connector.domain.rewards import loyalty as point_rules
 from connector.services.analytics import rollups
 from connector.services.analytics.figures import Metric
 from connector.services.base import tally
@@ -27,10 +28,12 @@ from connector.services.base.ratelimit import Limit, Verdict, hit
 from connector.services.base.runtime import Runtime
 from connector.services.referrals import advocates, signups
 from connector.services.referrals.programs import live_program
+from connector.services.rewards import loyalty as points
 from connector.services.storefront.assets import load_assets, messages, resolve_locale
 from connector.store.models import Advocate, LinkClick, Referral, Reward, Shop, ShopStatus
 
 MAX_REWARDS_SHOWN = 20
+MAX_HISTORY_SHOWN = 20  # a member's newest ledger entries in the widget
 DOMAIN_MAX = 255  # Shop.domain's width
 # Per IP they stop one visitor hammering; per shop they cap a distributed flood (addresses can
 # be many, so the shop's own limits hold whatever the addresses): a claim makes a discount in
@@ -42,6 +45,8 @@ LIMITS: Mapping[str, tuple[Limit, ...]] = {
     "claim": (Limit("claim", "ip", 10, 600), Limit("claim", "shop", 100, 600),
               Limit("claim", "shop-hour", 300, 3600)),
     "share": (Limit("share", "ip", 60, 600), Limit("share", "shop", 20_000, 600)),
+    # A redemption makes a code in the store: a signed-in member, a few a minute at most.
+    "redeem": (Limit("redeem", "ip", 20, 600), Limit("redeem", "shop", 600, 600)),
 }  # fmt: skip
 # Where an advocate's link can go from the widget: its share buttons, copy, the device's sheet.
 SHARE_CHANNELS = ("whatsapp", "facebook", "x", "email", "sms", "copy", "more")
@@ -195,8 +200,51 @@ async def dashboard(advocate: Advocate) -> dict[str, Any]:
     }
 
 
-async def _own(shop: Shop, advocate: Advocate) -> dict[str, Any]:
-    return {"advocate": _public_advocate(shop, advocate), "dashboard": await dashboard(advocate)}
+async def _own(shop: Shop, advocate: Advocate, program: Program | None = None) -> dict[str, Any]:
+    own = {"advocate": _public_advocate(shop, advocate), "dashboard": await dashboard(advocate)}
+    if program is not None and program.loyalty is not None:
+        own["loyalty"] = await loyalty_view(shop, program.currency, program.loyalty, advocate)
+    return own
+
+
+def _item(item: CatalogueItem, currency: str, points: int) -> dict[str, Any]:
+    return {
+        "id": item.item_id,
+        "name": item.name,
+        "points": item.points,
+        "reward": _rule(item.reward, currency),
+        "affordable": item.points <= points,
+    }
+
+
+async def loyalty_view(
+    shop: Shop, currency: str, loyalty: Loyalty, member: Advocate
+) -> dict[str, Any]:
+    """A member's points, VIP tier and the way to the next, the catalogue (what they can afford),
+    the points expiring soonest and their newest ledger entries."""
+    ledger = await points.advocate_ledger(shop.id, member.id)
+    balance = ledger.balance
+    lifetime = int(member.points_earned)
+    tier = point_rules.vip_tier(loyalty, lifetime)
+    ahead = sorted((t for t in loyalty.vip_tiers if t.threshold > lifetime), key=lambda t: t.threshold)
+    expiring = point_rules.next_expiry(ledger)
+    return {
+        "points": balance,
+        "tier": None if tier is None else {"name": tier.name, "perks": list(tier.perks)},
+        "next_tier": None if not ahead else {
+            "name": ahead[0].name, "threshold": ahead[0].threshold,
+            "needed": ahead[0].threshold - lifetime,
+        },
+        "lifetime": lifetime,
+        "expiring": None if expiring is None else {
+            "points": expiring[0], "at": expiring[1].isoformat(),
+        },
+        "catalogue": [_item(item, currency, balance) for item in loyalty.catalogue],
+        "history": [
+            {"kind": e.kind.value, "points": e.points, "at": e.at.isoformat()}
+            for e in reversed(ledger.entries[-MAX_HISTORY_SHOWN:])
+        ],
+    }  # fmt: skip
 
 
 async def config(runtime: Runtime, visitor: Visitor, locale_tag: str | None) -> dict[str, Any]:
@@ -212,7 +260,7 @@ async def config(runtime: Runtime, visitor: Visitor, locale_tag: str | None) -> 
     if visitor.customer_id:
         advocate = await Advocate.get_or_none(shop_id=shop.id, customer_id=visitor.customer_id)
         if advocate is not None and advocate.status == advocates.ACTIVE:
-            me = await _own(shop, advocate)
+            me = await _own(shop, advocate, program)
     return {
         "locale": locale,
         "copy": messages(assets, locale, sf.copy.get(locale)),
@@ -234,10 +282,40 @@ async def me(runtime: Runtime, visitor: Visitor) -> dict[str, Any]:
     if not visitor.customer_id:
         raise NotSignedIn("sign in to see your referrals")
     shop = await find_shop(visitor.platform, visitor.shop)
+    advocate = await _member(shop, visitor)
+    return await _own(shop, advocate, (await live_program(runtime, shop)).program)
+
+
+async def _member(shop: Shop, visitor: Visitor) -> Advocate:
+    if not visitor.customer_id:
+        raise NotSignedIn("sign in to see your referrals")
     advocate = await Advocate.get_or_none(shop_id=shop.id, customer_id=visitor.customer_id)
     if advocate is None or advocate.status != advocates.ACTIVE:
         raise NotAdvocate("not in the referral program")
-    return await _own(shop, advocate)
+    return advocate
+
+
+class NoSuchItem(LookupError):
+    """The program's rewards catalogue has no such item."""
+
+
+class NotEnoughPoints(ValueError):
+    """The member's points do not cover the item."""
+
+
+async def redeem(runtime: Runtime, visitor: Visitor, item_id: str, request_key: str) -> dict[str, Any]:
+    """The signed-in member buys a catalogue item with points (once per `request_key`); the
+    reward is pending until the outbox has made its code in the store."""
+    shop = await find_shop(visitor.platform, visitor.shop)
+    member = await _member(shop, visitor)
+    program = (await live_program(runtime, shop)).program
+    if program.loyalty is None or program.loyalty.item(item_id) is None:
+        raise NoSuchItem(f"the rewards catalogue has no item {item_id!r}")
+    done = await points.redeem_item(runtime, shop, member.id, item_id, request_key)
+    if isinstance(done, point_rules.LedgerRefusal):
+        raise NotEnoughPoints(done.message)
+    row = await Reward.get(id=done.reward_id)
+    return {"redemption": _reward(row), **await _own(shop, member, program)}
 
 
 async def join(
@@ -253,7 +331,8 @@ async def join(
         enrolled = await advocates.enrol_advocate(
             runtime, shop, customer_id=visitor.customer_id, locale=locale
         )
-        return await _own(shop, enrolled.advocate)
+        program = (await live_program(runtime, shop)).program
+        return await _own(shop, enrolled.advocate, program)
     if not email:
         raise ValueError("an email address is needed to join")
     enrolled = await advocates.enrol_advocate(runtime, shop, email=email, locale=locale)
