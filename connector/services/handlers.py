@@ -72,12 +72,16 @@ def reward_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]
     from connector.services.referrals.reconcile import reconcile_all
     from connector.services.rewards.contests import finalise_contests
     from connector.services.rewards.issuing import issue_due_rewards
-    from connector.services.rewards.loyalty import expire_points
+    from connector.services.rewards.loyalty import expire_inactive_points, expire_points
+    from connector.services.rewards.vip import remind_expiring_points, review_tiers
 
     return {
         "issue_due_rewards": (15.0, issue_due_rewards),
         "create_pending_friend_codes": (15.0, create_pending_friend_codes),
         "expire_points": (3600.0, expire_points),
+        "expire_inactive_points": (86400.0, expire_inactive_points),
+        "remind_expiring_points": (86400.0, remind_expiring_points),
+        "review_tiers": (86400.0, review_tiers),
         "finalise_contests": (3600.0, finalise_contests),
         "reconcile_all": (3600.0, reconcile_all),
     }

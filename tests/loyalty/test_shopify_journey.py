@@ -116,15 +116,49 @@ async def test_earn_redeem_refund_refusal_and_expiry_on_shopify(
     shown = (await widget(app_client, clock, "me")).json()["dashboard"]["rewards"][0]
     assert (shown["status"], shown["code"]) == ("issued", reward.code)
 
-    # When a second order earns her 560 more and the store refuses her store credit, the points
-    # of that redemption come back in the same transaction that records the refusal
+    # When a second order earns her 560 more, her 1,080 points lift her to Silver: its perk, a
+    # free-shipping code for any number of her orders, is made in the store for her alone
     await post_paid(app_client, marta_order(6002, clock), "wh-marta-3")
     assert await process(runtime) == {"done": 1}
     assert await balance(shop.id, marta.id) == 580
+    await marta.refresh_from_db()
+    assert (marta.vip_tier, marta.points_earned) == ("Silver", 1080)
+    assert await issue_due_rewards(runtime) == 1
+    [perk] = sent(fake_shopify, "discountCodeFreeShippingCreate")
+    standing = perk["input"]
+    assert (standing["title"][:22], standing["context"], standing["usageLimit"]) == (
+        "VIP perk: free shippin", {"customers": {"add": [gid("Customer", MARTA)]}}, None,
+    )  # fmt: skip
+    assert standing["appliesOncePerCustomer"] is False
+    me = (await widget(app_client, clock, "me")).json()["loyalty"]
+    assert (me["tier"], me["next_tier"]["name"]) == (
+        {"name": "Silver", "perks": ["free shipping"]}, "Gold",
+    )  # fmt: skip
+
+    # When two small orders follow, Silver's 1.25 multiplier applies, and her fourth order
+    # completes her stamp card (the refunded first order kept its stamp): $10 off, once
+    for number in (6003, 6004):
+        small = marta_order(number, clock)
+        small.update(subtotal_price="20.00", total_price="22.00")
+        await post_paid(app_client, small, f"wh-marta-{number}")
+    assert await process(runtime) == {"done": 2}
+    assert (await entries(shop, marta))[-2:] == [("earn", 25), ("earn", 25)]
+    me = (await widget(app_client, clock, "me")).json()
+    stamps = me["loyalty"]["stamps"]
+    assert (stamps["stamps"], stamps["per_card"], stamps["completed"]) == (0, 4, 1)
+    assert await issue_due_rewards(runtime) == 1
+    card = await Reward.get(shop=shop, idempotency_key=f"card:{marta.id}:1")
+    assert card.code is not None
+    assert sent(fake_shopify, "discountCodeBasicCreate")[-1] == amount_off_input(
+        card.code, clock.now, MARTA, "10.00"
+    )
+
+    # When the store refuses a redemption, its points come back in the same transaction that
+    # records the refusal
     poor = await widget(app_client, clock, "redeem", item="credit-10", key="k-4")
-    assert (poor.status_code, await balance(shop.id, marta.id)) == (409, 580)
+    assert (poor.status_code, await balance(shop.id, marta.id)) == (409, 630)
     shipping = await widget(app_client, clock, "redeem", item="shipping", key="k-5")
-    assert shipping.json()["loyalty"]["points"] == 280
+    assert shipping.json()["loyalty"]["points"] == 330
     refusal = {"codeDiscountNode": None, "userErrors": [
         {"field": ["freeShippingCodeDiscount", "context"], "code": "INVALID",
          "message": "Customer is not eligible"}]}  # fmt: skip
@@ -135,7 +169,7 @@ async def test_earn_redeem_refund_refusal_and_expiry_on_shopify(
     await issue_due_rewards(runtime)
     failed = await Reward.get(shop=shop, idempotency_key=f"redeem:{marta.id}:k-5")
     assert (failed.status, failed.reason) == ("failed", "points_returned")
-    assert await balance(shop.id, marta.id) == 580
+    assert await balance(shop.id, marta.id) == 630
     assert (await entries(shop, marta))[-2:] == [("redeem", -300), ("reversal", 300)]
 
     # When a year passes, what is left of her points expires, oldest lots first

@@ -52,6 +52,15 @@ POINTS_PER_DOLLAR = replace(
         RewardKind.POINTS, Decimal(1), Basis.PER_UNIT_SPENT, expires_days=365
     ),
     friend_reward=None,
+    # Tiers without store perks, no stamp card: this journey is about referral points.
+    loyalty=replace(
+        LOYALTY.loyalty,  # type: ignore[type-var]
+        vip_tiers=tuple(
+            replace(t, free_shipping=False, discount_percent=None)
+            for t in LOYALTY.loyalty.vip_tiers  # type: ignore[union-attr]
+        ),
+        stamp_card=None,
+    ),
 )
 
 

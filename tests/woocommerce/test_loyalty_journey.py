@@ -109,6 +109,38 @@ async def test_earn_redeem_refund_and_expiry_on_woocommerce(
     shown = (await widget(app_client, secret, customer, clock, "me")).json()["dashboard"]
     assert (shown["rewards"][0]["status"], shown["rewards"][0]["code"]) == ("issued", reward.code)
 
+    # When a $700 order lifts her to Silver, its perk is a free-shipping coupon for any number of
+    # her orders; two small orders then earn at Silver's 1.25 and complete her stamp card
+    # (the refunded first order kept its stamp): a $10 coupon, once
+    big = fake_woo.add_order(
+        9102, status="processing", email="marta@example.org", customer_id=int(customer),
+        total="700.00", currency="USD", created=gmt(later), modified=gmt(later),
+    )  # fmt: skip
+    await send(app_client, path, secret, big, "d-marta-3")
+    for n in (9103, 9104):
+        small = fake_woo.add_order(
+            n, status="processing", email="marta@example.org", customer_id=int(customer),
+            total="20.00", currency="USD", created=gmt(later), modified=gmt(later),
+        )  # fmt: skip
+        await send(app_client, path, secret, small, f"d-marta-{n}")
+    assert await build_worker(woo_runtime).drain() == {"done": 3}
+    await marta.refresh_from_db()
+    assert marta.vip_tier == "Silver"
+    assert (await entries(shop, marta))[-3:] == [("earn", 700), ("earn", 25), ("earn", 25)]
+    assert await issue_due_rewards(woo_runtime) == 2
+    coupons = [c.body for c in fake_woo.calls if c.method == "POST" and c.path == "/coupons"]
+    perk, card = coupons[-2:]
+    assert (perk["free_shipping"], perk["email_restrictions"], perk.get("usage_limit")) == (
+        True, ["marta@example.org"], None,
+    )  # fmt: skip
+    assert (card["discount_type"], card["amount"], card["usage_limit"]) == (
+        "fixed_cart",
+        "10.00",
+        1,
+    )
+    stamps = (await widget(app_client, secret, customer, clock, "me")).json()["loyalty"]["stamps"]
+    assert (stamps["stamps"], stamps["completed"]) == (0, 1)
+
     # When a year passes, her points expire
     clock.advance(days=366)
     assert await expire_points(woo_runtime) >= 1

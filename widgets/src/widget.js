@@ -293,13 +293,17 @@
     return h("section", { class: "db lp", "aria-labelledby": "rw-lp" }, [
       h("h3", { id: "rw-lp", text: t("points_title") }),
       h("p", { class: "pts", "data-stat": "points", text: t("offer_points", { n: m.points }) }),
-      m.tier ? h("p", { "data-stat": "tier", text: t("tier", { name: m.tier.name }) }) : null,
+      m.tier ? h("p", { "data-stat": "tier", text: [t("tier", { name: m.tier.name })].concat(m.tier.perks).join(" · ") }) : null,
       up ? h("p", { class: "fine" }, [
         h("progress", { max: up.threshold, value: up.threshold - up.needed }),
         h("span", { "data-stat": "next", text: t("tier_next", { n: up.needed, name: up.name }) }),
       ]) : null,
       m.expiring ? h("p", { class: "fine", "data-stat": "expiring",
         text: t("expiring", { n: m.expiring.points, date: date(m.expiring.at) }) }) : null,
+      m.stamps ? h("p", { "data-stat": "stamps", "aria-label": t("stamps", { n: m.stamps.stamps, of: m.stamps.per_card, name: m.stamps.name }) }, [
+        h("span", { class: "fine", text: m.stamps.name + " " }),
+        h("span", { class: "sc", "aria-hidden": "true", text: Array(m.stamps.per_card + 1).join("○").split("").map(function (c, i) { return i < m.stamps.stamps ? "●" : c; }).join("") }),
+      ]) : null,
       h("h3", { text: t("catalogue_title") }),
       h("ul", { class: "cat" }, m.catalogue.map(function (i) {
         return h("li", {}, [
@@ -756,7 +760,7 @@
     ".st li{padding:2px 0}",
     ".rl li,.lp li{display:flex;flex-wrap:wrap;gap:4px 8px;align-items:baseline;padding:8px 0;border-top:1px solid #e2e2e2}",
     ".tag{font-size:13px;color:#555}",
-    ".pts{font-size:22px;font-weight:700;margin:4px 0}progress{width:100%;height:8px}.cat .pri{margin-left:auto}",
+    ".pts{font-size:22px;font-weight:700;margin:4px 0}.sc{letter-spacing:4px;font-size:18px}progress{width:100%;height:8px}.cat .pri{margin-left:auto}",
     ".rc{font-family:ui-monospace,Menlo,Consolas,monospace;width:100%}",
     "time{font-size:13px;color:#555}",
     ".bn{position:fixed;z-index:2147483002;top:0;left:0;right:0;width:auto;padding:12px 52px 12px 16px;",

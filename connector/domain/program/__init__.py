@@ -37,6 +37,7 @@ from connector.domain.program.model import (
     Partner,
     Program,
     RewardRule,
+    StampCard,
     Tier,
     VipTier,
 )
@@ -88,6 +89,7 @@ __all__ = [
     "RewardKind",
     "RewardRule",
     "RewardedSides",
+    "StampCard",
     "Tier",
     "VipTier",
     "check_program",

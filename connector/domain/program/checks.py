@@ -68,6 +68,8 @@ def _rewards(program: Program) -> Iterator[tuple[str, RewardRule]]:
     if program.loyalty is not None:
         for i, item in enumerate(program.loyalty.catalogue):
             yield f"loyalty.catalogue[{i}].reward", item.reward
+        if program.loyalty.stamp_card is not None:
+            yield "loyalty.stamp_card.reward", program.loyalty.stamp_card.reward
 
 
 def _unique(path: str, values: Iterable[object], what: str) -> Iterator[FieldError]:
@@ -164,6 +166,13 @@ def _check_charity_and_loyalty(program: Program) -> Iterator[FieldError]:
                 yield f"loyalty.catalogue[{i}].reward.kind", f"must be one of {kinds}"
             if not item.item_id.strip() or not item.name.strip():
                 yield f"loyalty.catalogue[{i}]", "needs an item_id and a name"
+        yield from _unique("loyalty.vip_tiers", (t.name for t in program.loyalty.vip_tiers), "name")
+        for i, tier in enumerate(program.loyalty.vip_tiers):
+            if tier.discount_percent is not None and tier.discount_percent > HUNDRED:
+                yield f"loyalty.vip_tiers[{i}].discount_percent", "must be at most 100"
+        card = program.loyalty.stamp_card
+        if card is not None and card.reward.kind not in REDEEMABLE_KINDS | {RewardKind.POINTS}:
+            yield "loyalty.stamp_card.reward.kind", "must be a discount, store credit or points"
 
 
 def check_program(program: Program) -> list[FieldError]:

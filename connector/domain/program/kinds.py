@@ -62,3 +62,17 @@ class EarnBase(enum.StrEnum):
 
     SUBTOTAL = "subtotal"
     TOTAL = "total"
+
+
+class TierBasis(enum.StrEnum):
+    """What VIP tier thresholds count: points earned, or money spent (subtotals less refunds)."""
+
+    POINTS = "points"
+    SPEND = "spend"
+
+
+class StampPer(enum.StrEnum):
+    """What earns a stamp: each qualifying order, or each qualifying item bought."""
+
+    ORDER = "order"
+    ITEM = "item"

@@ -20,6 +20,8 @@ from connector.domain.program.kinds import (
     FriendCodeMode,
     RewardedSides,
     RewardKind,
+    StampPer,
+    TierBasis,
 )
 
 
@@ -147,12 +149,30 @@ class Partner:
 
 @dataclass(frozen=True)
 class VipTier:
-    """A loyalty tier reached at `threshold` lifetime points, with an earning multiplier and perks."""
+    """A loyalty tier reached at `threshold` (points, or money spent: the program's `tier_basis`),
+    with perks the engine applies while the member holds it: an earning multiplier, a standing
+    discount code for the tier (`discount_percent` off, any number of orders) and a standing free
+    shipping code. `perks` are the words the widget shows."""
 
     name: str
     threshold: int = field(metadata=rule(non_negative))
     multiplier: Decimal = field(default=Decimal(1), metadata=rule(positive))
     perks: tuple[str, ...] = ()
+    discount_percent: Decimal | None = field(default=None, metadata=rule(positive))
+    free_shipping: bool = False
+
+
+@dataclass(frozen=True)
+class StampCard:
+    """Buy `stamps` qualifying orders (or items), get `reward` once; the card starts again.
+    Qualifying: any product, or only `product_ids`; an order of at least `min_subtotal`."""
+
+    name: str
+    stamps: int = field(metadata=rule(positive))
+    reward: RewardRule
+    per: StampPer = StampPer.ORDER
+    product_ids: tuple[str, ...] = ()
+    min_subtotal: Decimal = field(default=Decimal(0), metadata=rule(non_negative))
 
 
 @dataclass(frozen=True)
@@ -179,6 +199,14 @@ class Loyalty:
     join_points: int = field(default=0, metadata=rule(non_negative))
     birthday_points: int = field(default=0, metadata=rule(non_negative))
     catalogue: tuple[CatalogueItem, ...] = ()
+    tier_basis: TierBasis = TierBasis.POINTS
+    tier_period_days: int | None = field(default=None, metadata=rule(positive))  # None: lifetime
+    tier_grace_days: int = field(default=30, metadata=rule(non_negative))
+    # All of a member's points expire after this many days without earning or redeeming.
+    expire_after_inactive_days: int | None = field(default=None, metadata=rule(positive))
+    # Members are told this many days before points expire (0: not told).
+    expiry_reminder_days: int = field(default=14, metadata=rule(non_negative))
+    stamp_card: StampCard | None = None
 
     def item(self, item_id: str) -> CatalogueItem | None:
         """The catalogue item with this id, if any."""
@@ -237,6 +265,7 @@ __all__ = [
     "Partner",
     "Program",
     "RewardRule",
+    "StampCard",
     "Tier",
     "VipTier",
 ]

@@ -17,6 +17,7 @@ from connector.domain.program import (
     Partner,
     Program,
     RewardRule,
+    StampCard,
     Tier,
     VipTier,
     validate_program,
@@ -158,9 +159,13 @@ LOYALTY = Program(
         ),
         vip_tiers=(
             VipTier("Bronze", 0),
-            VipTier("Silver", 1000, D("1.25"), ("free shipping",)),
-            VipTier("Gold", 5000, D("1.5"), ("free shipping", "early access")),
+            VipTier("Silver", 1000, D("1.25"), ("free shipping",), free_shipping=True),
+            VipTier(
+                "Gold", 5000, D("1.5"), ("free shipping", "10% off every order"),
+                discount_percent=D("10"), free_shipping=True,
+            ),
         ),
+        stamp_card=StampCard("Every 4th order", 4, RewardRule(RewardKind.FIXED_DISCOUNT, D("10"))),
     ),
 )
 

@@ -117,12 +117,23 @@ def earn(
     return ledger._add(LedgerEntry(entry_id, EntryKind.EARN, points, at, expires_at))
 
 
-def expire(ledger: Ledger, now: datetime) -> Ledger:
-    """Append an expiry entry for every lot past its expiry that still has points."""
+def last_activity(ledger: Ledger) -> datetime | None:
+    """When the member last earned or redeemed points."""
+    active = (EntryKind.EARN, EntryKind.REDEEM)
+    return max((e.at for e in ledger.entries if e.kind in active), default=None)
+
+
+def expire(ledger: Ledger, now: datetime, inactive_days: int | None = None) -> Ledger:
+    """Append an expiry entry for every lot past its expiry that still has points; with
+    `inactive_days`, for every lot once the member has neither earned nor redeemed for that long."""
     expires = {e.entry_id: e.expires_at for e in ledger.entries if e.points > 0}
+    last = last_activity(ledger)
+    idle = False
+    if inactive_days is not None and last is not None:
+        idle = last + timedelta(days=inactive_days) <= now
     for lot_id, remaining in ledger.lots().items():
         when = expires[lot_id]
-        if remaining > 0 and when is not None and when <= now:
+        if remaining > 0 and (idle or (when is not None and when <= now)):
             entry = LedgerEntry(f"{lot_id}:expired", EntryKind.EXPIRE, -remaining, now, ref=lot_id)
             ledger = ledger._add(entry)
     return ledger
@@ -187,11 +198,13 @@ def points_for_order(loyalty: Loyalty, value: Money, lifetime_points: int = 0) -
     return max(math.floor(value.amount * loyalty.points_per_unit * multiplier), 0)
 
 
-def order_points(loyalty: Loyalty, subtotal: Money, total: Money, lifetime_points: int = 0) -> int:
+def order_points(
+    loyalty: Loyalty, subtotal: Money, total: Money, multiplier: Decimal = Decimal(1)
+) -> int:
     """Points a member's own paid order earns: on the subtotal after discounts (no shipping or
     tax), or on the total when the program says so, times their VIP tier's multiplier."""
     base = total if loyalty.earn_on is EarnBase.TOTAL else subtotal
-    return points_for_order(loyalty, base, lifetime_points)
+    return max(math.floor(base.amount * loyalty.points_per_unit * multiplier), 0)
 
 
 def points_kept(earned: int, total: Decimal, refunded: Decimal, cancelled: bool) -> int:

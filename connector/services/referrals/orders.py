@@ -74,8 +74,11 @@ class PreparedOrderEvent:
 
 
 # Called with every recorded order in its delivery's transaction, after the referral logic
-# (the composition root adds loyalty earning): (runtime, shop, the order's newest record, tx).
-OrderListener = Callable[[Runtime, Shop, OrderRecord, BaseDBAsyncClient], Awaitable[None]]
+# (the composition root adds loyalty earning): (runtime, shop, the delivery's order, the
+# order's newest record, tx).
+OrderListener = Callable[
+    [Runtime, Shop, OrderEvent, OrderRecord, BaseDBAsyncClient], Awaitable[None]
+]
 
 
 class OrderEventHandler:
@@ -193,7 +196,7 @@ class OrderEventHandler:
         # Every order counts (referred or not), after its referral so it knows whether it has one.
         await sources.order_recorded(tx, record)
         for listener in self.listeners:
-            await listener(ctx.runtime, shop, record, tx)
+            await listener(ctx.runtime, shop, event, record, tx)
 
 
 @dataclass

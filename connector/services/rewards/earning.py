@@ -21,7 +21,9 @@ from connector.services.base.runtime import Runtime
 from connector.services.referrals.advocates import ACTIVE, member_account
 from connector.services.referrals.programs import live_program
 from connector.services.rewards.loyalty import append_entry, balance
+from connector.services.rewards.vip import review_member, stamp_order, tier_multiplier
 from connector.store.models import Advocate, LedgerEntry, OrderRecord, Shop
+from platforms.base import OrderEvent
 
 log = logging.getLogger("connector.loyalty")
 
@@ -46,33 +48,57 @@ async def grant_join_points(
 
 
 async def earn_on_order(
-    runtime: Runtime, shop: Shop, record: OrderRecord, tx: BaseDBAsyncClient
+    runtime: Runtime, shop: Shop, event: OrderEvent, record: OrderRecord, tx: BaseDBAsyncClient
 ) -> None:
-    """Bring the order's points in line with its newest state (the order's row is locked)."""
+    """Bring the order's points and stamps in line with its newest state (its row is locked),
+    then the member's VIP tier."""
     if record.is_test:
         return
     reference = order_reference(record.order_id)
     entries = await (
         LedgerEntry.filter(shop_id=shop.id, reference=reference).using_db(tx).order_by("id")
     )
-    if not entries:
-        if record.paid and not record.cancelled:
-            program = (await live_program(runtime, shop, tx)).program
-            if program.loyalty is not None:
-                await _earn(runtime, shop, program, program.loyalty, record, tx)
+    if not entries and not (record.paid and not record.cancelled):
         return
-    earned = entries[0]
+    program = (await live_program(runtime, shop, tx)).program
+    loyalty = program.loyalty
+    if entries:
+        member_id = int(entries[0].advocate_id)  # type: ignore[attr-defined]
+        await _take_back(runtime, shop, record, entries, member_id, tx)
+    elif loyalty is None:
+        return
+    else:
+        earned = await _earn(runtime, shop, program, loyalty, record, tx)
+        if earned is None:
+            return
+        member_id = earned
+    if loyalty is None:
+        return
+    member = await review_member(runtime, tx, shop, loyalty, member_id)
+    if member is not None:
+        await stamp_order(runtime, tx, shop, program, member, record, event.line_items)
+
+
+async def _take_back(
+    runtime: Runtime,
+    shop: Shop,
+    record: OrderRecord,
+    entries: list[LedgerEntry],
+    member_id: int,
+    tx: BaseDBAsyncClient,
+) -> None:
+    """After a refund or a cancellation: the order's points back, pro rata, never below zero."""
     target = rules.points_kept(
-        int(earned.points), record.total, record.refunded or Decimal(0), record.cancelled
+        int(entries[0].points), record.total, record.refunded or Decimal(0), record.cancelled
     )
     held = sum(int(e.points) for e in entries)
     if target >= held:
         return
-    member_id = int(earned.advocate_id)  # type: ignore[attr-defined]
     await Advocate.filter(id=member_id).using_db(tx).select_for_update().only("id")
     taken = rules.take_back(held - target, await balance(shop.id, member_id, tx))
     if taken <= 0:
         return
+    reference = order_reference(record.order_id)
     await append_entry(
         tx, shop.id, member_id, kind=rules.EntryKind.REFUND.value, points=-taken,
         reference=reference, idempotency_key=f"{reference}:refund:{len(entries)}",
@@ -90,12 +116,14 @@ async def _earn(
     loyalty: Loyalty,
     record: OrderRecord,
     tx: BaseDBAsyncClient,
-) -> None:
+) -> int | None:
+    """Earn the order's points; the member's id, or None when nobody earns (a guest with no
+    email, a member the shop blocked)."""
     member = await member_account(
         runtime, shop, program, tx, customer_id=record.customer_id, email=record.email
     )
     if member is None or member.status != ACTIVE:
-        return  # a guest with no email, or a member the shop blocked
+        return None
     locked = await Advocate.filter(id=member.id).using_db(tx).select_for_update().first()
     assert locked is not None
     now = runtime.now()
@@ -103,12 +131,12 @@ async def _earn(
     currency = record.currency
     points = rules.order_points(
         loyalty, Money(record.subtotal, currency), Money(record.total, currency),
-        int(locked.points_earned),
+        tier_multiplier(loyalty, locked),
     )  # fmt: skip
     # An order first seen partly refunded earns only on what was kept.
     points = rules.points_kept(points, record.total, record.refunded or Decimal(0), False)
     if points <= 0:
-        return
+        return int(member.id)
     reference = order_reference(record.order_id)
     await append_entry(
         tx, shop.id, member.id, kind=rules.EntryKind.EARN.value, points=points,
@@ -117,3 +145,4 @@ async def _earn(
     )  # fmt: skip
     log.info("shop %s: order %s earned member %s %s points", shop.domain, record.order_id,
              member.id, points)  # fmt: skip
+    return int(member.id)

@@ -29,6 +29,7 @@ from connector.services.analytics import sources
 from connector.services.base.rows import fk
 from connector.services.base.runtime import Runtime
 from connector.services.outbound import events
+from connector.services.referrals.programs import live_program
 from connector.services.referrals.records import Cause, move
 from connector.services.rewards.actions import (
     CREDIT_UNCONFIRMED,
@@ -46,6 +47,7 @@ from connector.services.rewards.loyalty import (
     return_points,
 )
 from connector.services.rewards.outbox import Lease, guarded, lease_rewards, retry_later, settled
+from connector.services.rewards.vip import review_member
 from connector.store.models import DiscountCode, Referral, Reward, RewardStatus, Shop
 from platforms.base import (
     PlatformAuthError,
@@ -148,9 +150,12 @@ async def _record(runtime: Runtime, reward: Reward, lease: Lease, result: Result
         and is_redemption(reward)
     )
     expires_at = None
+    shop = await Shop.get(id=fk(reward, "shop"))
     if give_back:
-        shop = await Shop.get(id=fk(reward, "shop"))
         expires_at = await points_expiry(runtime, shop, None, now)
+    # Points earned (a referral's, a stamp card's) count towards the member's VIP tier.
+    earns = any(e["points"] > 0 for e in result.ledger) and fk(reward, "advocate") is not None
+    loyalty = (await live_program(runtime, shop)).program.loyalty if earns else None
     async with in_transaction() as tx:
         row = await Reward.filter(id=reward.id).using_db(tx).select_for_update().first()
         if row is None or row.lease_token != lease.token:
@@ -179,6 +184,8 @@ async def _record(runtime: Runtime, reward: Reward, lease: Lease, result: Result
             await announce_issued(tx, reward, result.code or reward.code, now)
         for entry in (*result.ledger, *((returned,) if returned else ())):
             await _append(tx, reward, entry, now)
+        if loyalty is not None:
+            await review_member(runtime, tx, shop, loyalty, fk(reward, "advocate"))
         if result.code_status is not None:
             await _track_code(tx, reward, result, now)
         if result.status in OUT and fk(reward, "referral") is not None:

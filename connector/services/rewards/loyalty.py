@@ -154,6 +154,33 @@ async def expire_points(runtime: Runtime) -> int:
     return added
 
 
+async def expire_inactive_points(runtime: Runtime) -> int:
+    """Expire every point of members idle for longer than their shop's program allows (its
+    `expire_after_inactive_days`); return how many entries were appended."""
+    now = runtime.now()
+    added = 0
+    for shop in await Shop.filter(status=ShopStatus.ACTIVE):
+        loyalty = (await live_program(runtime, shop)).program.loyalty
+        days = loyalty.expire_after_inactive_days if loyalty is not None else None
+        if days is None:
+            continue
+        idle_since = now - timedelta(days=days)
+        members = await (
+            LedgerEntry.filter(shop_id=shop.id, points__gt=0, created_at__lte=idle_since)
+            .distinct()
+            .values_list("advocate_id")
+        )
+        for member_id in sorted({int(row[0]) for row in members}):
+            async with in_transaction() as tx:
+                await Advocate.filter(id=member_id).using_db(tx).select_for_update().first()
+                ledger = await advocate_ledger(shop.id, member_id, tx)
+                expired = rules.expire(ledger, now, days)
+                added += await _append_new(
+                    tx, shop.id, member_id, expired.entries[len(ledger.entries) :]
+                )
+    return added
+
+
 REDEEM_PREFIX = "redeem:"
 # A failed redemption's reason once its points went back to the member (they may redeem again).
 POINTS_RETURNED = "points_returned"
@@ -290,9 +317,15 @@ async def return_points(
 
 
 async def vip_tier(runtime: Runtime, shop: Shop, advocate_id: int) -> VipTier | None:
-    """The advocate's VIP tier by lifetime points earned (less reversed earnings), if any."""
+    """The member's VIP tier: the one they hold (rewards.vip keeps it), else the one their
+    lifetime points earned (less reversed earnings) reach."""
     program = (await live_program(runtime, shop)).program
     if program.loyalty is None:
         return None
+    member = await Advocate.get_or_none(id=advocate_id, shop_id=shop.id)
+    held = member.vip_tier if member is not None else None
+    found = next((t for t in program.loyalty.vip_tiers if t.name == held), None)
+    if found is not None:
+        return found
     ledger = await advocate_ledger(shop.id, advocate_id)
     return rules.vip_tier(program.loyalty, ledger.lifetime_earned())

@@ -23,12 +23,14 @@ from connector.domain.reasons import Reason
 from connector.domain.rewards import loyalty as point_rules
 from connector.services.analytics import rollups
 from connector.services.analytics.figures import Metric
+from connector.domain.rewards import vip as vip_rules
 from connector.services.base import tally
 from connector.services.base.ratelimit import Limit, Verdict, hit
 from connector.services.base.runtime import Runtime
 from connector.services.referrals import advocates, signups
 from connector.services.referrals.programs import live_program
 from connector.services.rewards import loyalty as points
+from connector.services.rewards import vip
 from connector.services.storefront.assets import load_assets, messages, resolve_locale
 from connector.store.models import Advocate, LinkClick, Referral, Reward, Shop, ShopStatus
 
@@ -225,16 +227,26 @@ async def loyalty_view(
     ledger = await points.advocate_ledger(shop.id, member.id)
     balance = ledger.balance
     lifetime = int(member.points_earned)
-    tier = point_rules.vip_tier(loyalty, lifetime)
-    ahead = sorted((t for t in loyalty.vip_tiers if t.threshold > lifetime), key=lambda t: t.threshold)
+    tier = vip_rules.tier_named(loyalty, member.vip_tier)
+    held = tier.threshold if tier is not None else -1
+    ahead = sorted((t for t in loyalty.vip_tiers if t.threshold > held), key=lambda t: t.threshold)
+    card = loyalty.stamp_card
+    stamps = None
+    if card is not None:
+        total = max(await vip.stamps_of(None, shop.id, member.id), 0)
+        stamps = {
+            "name": card.name, "stamps": total % card.stamps, "per_card": card.stamps,
+            "completed": total // card.stamps, "reward": _rule(card.reward, currency),
+        }  # fmt: skip
     expiring = point_rules.next_expiry(ledger)
     return {
         "points": balance,
         "tier": None if tier is None else {"name": tier.name, "perks": list(tier.perks)},
         "next_tier": None if not ahead else {
             "name": ahead[0].name, "threshold": ahead[0].threshold,
-            "needed": ahead[0].threshold - lifetime,
+            "needed": max(ahead[0].threshold - lifetime, 0),
         },
+        "stamps": stamps,
         "lifetime": lifetime,
         "expiring": None if expiring is None else {
             "points": expiring[0], "at": expiring[1].isoformat(),
