@@ -10,6 +10,7 @@ refund or a cancellation takes the points back pro rata, never more than the mem
 from __future__ import annotations
 
 import logging
+import weakref
 from decimal import Decimal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -54,29 +55,41 @@ async def earn_on_order(
     then the member's VIP tier."""
     if record.is_test:
         return
+    program = await _program(runtime, shop, tx)
+    loyalty = program.loyalty
+    if loyalty is None:
+        return  # a shop without points pays one read per batch, not one per order
     reference = order_reference(record.order_id)
     entries = await (
         LedgerEntry.filter(shop_id=shop.id, reference=reference).using_db(tx).order_by("id")
     )
     if not entries and not (record.paid and not record.cancelled):
         return
-    program = (await live_program(runtime, shop, tx)).program
-    loyalty = program.loyalty
     if entries:
         member_id = int(entries[0].advocate_id)  # type: ignore[attr-defined]
         await _take_back(runtime, shop, record, entries, member_id, tx)
-    elif loyalty is None:
-        return
     else:
         earned = await _earn(runtime, shop, program, loyalty, record, tx)
         if earned is None:
             return
         member_id = earned
-    if loyalty is None:
-        return
     member = await review_member(runtime, tx, shop, loyalty, member_id)
     if member is not None:
         await stamp_order(runtime, tx, shop, program, member, record, event.line_items)
+
+
+# The live program as a transaction first read it: a worker's batch applies many orders of a
+# shop in one transaction, and reads the program once for all of them.
+_PROGRAMS: weakref.WeakKeyDictionary[BaseDBAsyncClient, dict[int, Program]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _program(runtime: Runtime, shop: Shop, tx: BaseDBAsyncClient) -> Program:
+    known = _PROGRAMS.setdefault(tx, {})
+    if shop.id not in known:
+        known[shop.id] = (await live_program(runtime, shop, tx)).program
+    return known[shop.id]
 
 
 async def _take_back(
