@@ -140,6 +140,21 @@ async def review_member(
     return member
 
 
+async def hold_tier(
+    db: BaseDBAsyncClient, shop: Shop, member: Advocate, tier: VipTier, now: datetime
+) -> bool:
+    """Put the (locked) member in `tier` (an import, a person's decision) with its perks; False
+    when they hold it already."""
+    if member.vip_tier == tier.name:
+        return False
+    await _withdraw_perks(db, member, now)
+    await _grant_perks(db, shop, member, tier, now)
+    values = {"vip_tier": tier.name, "vip_since": now, "vip_grace_until": None}
+    await Advocate.filter(id=member.id).using_db(db).update(**values)
+    member.update_from_dict(values)
+    return True
+
+
 async def _grant_perks(
     db: BaseDBAsyncClient, shop: Shop, member: Advocate, tier: VipTier, now: datetime
 ) -> None:
