@@ -13,6 +13,7 @@ from connector.services.base.runtime import Runtime
 from connector.services.rewards.issuing import issue_due_rewards
 from connector.services.rewards.loyalty import balance, expire_points
 from connector.store.models import Advocate, LedgerEntry, Reward, Shop
+from tests.admin.conftest import bearer
 from tests.conftest import Clock
 from tests.programs.journey import amount_off_input, gid, iso, post_paid, process, save, sent
 from tests.shopify.factories import SHOP
@@ -178,3 +179,14 @@ async def test_earn_redeem_refund_refusal_and_expiry_on_shopify(
     assert await balance(shop.id, marta.id) == 0
     me = (await widget(app_client, clock, "me")).json()["loyalty"]
     assert (me["points"], me["history"][0]["kind"]) == (0, "expire")
+
+    # The merchant sees her tier and every movement of her points on her page in the admin
+    page = (await app_client.get(f"/admin/api/advocates/{marta.id}", headers=bearer())).json()
+    assert (page["points"], page["vip_tier"]) == (0, "Silver")
+    kinds = [(line["kind"], line["points"], line["reference"]) for line in page["ledger"]]
+    assert kinds[-3:] == [
+        ("refund", -140, "order:6001"),
+        ("earn", 560, "order:6001"),
+        ("earn", 100, "join"),
+    ]
+    assert sum(points for _, points, _ in kinds) == 0
