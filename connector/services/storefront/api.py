@@ -21,9 +21,9 @@ from connector.domain.program import CatalogueItem, Loyalty, Program, RewardRule
 from connector.domain.program.kinds import FriendCodeMode
 from connector.domain.reasons import Reason
 from connector.domain.rewards import loyalty as point_rules
+from connector.domain.rewards import vip as vip_rules
 from connector.services.analytics import rollups
 from connector.services.analytics.figures import Metric
-from connector.domain.rewards import vip as vip_rules
 from connector.services.base import tally
 from connector.services.base.ratelimit import Limit, Verdict, hit
 from connector.services.base.runtime import Runtime
