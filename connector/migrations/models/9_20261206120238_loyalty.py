@@ -21,9 +21,9 @@ async def upgrade(db: BaseDBAsyncClient) -> str:
 CREATE INDEX IF NOT EXISTS "idx_stamp_entry_advocat_a6e082" ON "stamp_entry" ("advocate_id", "id");
 CREATE INDEX IF NOT EXISTS "idx_stamp_entry_shop_id_2a563e" ON "stamp_entry" ("shop_id", "reference");
 COMMENT ON TABLE "stamp_entry" IS 'Stamps on a member''s stamp card: an order''s stamps, or a refund taking some back.';
-        ALTER TABLE "advocate" ADD "vip_grace_until" TIMESTAMPTZ;
-        ALTER TABLE "advocate" ADD "vip_tier" VARCHAR(64);
         ALTER TABLE "advocate" ADD "vip_since" TIMESTAMPTZ;
+        ALTER TABLE "advocate" ADD "vip_tier" VARCHAR(64);
+        ALTER TABLE "advocate" ADD "vip_grace_until" TIMESTAMPTZ;
         CREATE INDEX IF NOT EXISTS "idx_ledger_entr_shop_id_0138ee" ON "ledger_entry" ("shop_id", "reference");"""
     return """
         CREATE TABLE IF NOT EXISTS "stamp_entry" (
@@ -38,9 +38,9 @@ COMMENT ON TABLE "stamp_entry" IS 'Stamps on a member''s stamp card: an order''s
 ) /* Stamps on a member's stamp card: an order's stamps, or a refund taking some back. */;
 CREATE INDEX IF NOT EXISTS "idx_stamp_entry_advocat_a6e082" ON "stamp_entry" ("advocate_id", "id");
 CREATE INDEX IF NOT EXISTS "idx_stamp_entry_shop_id_2a563e" ON "stamp_entry" ("shop_id", "reference");
+        ALTER TABLE "advocate" ADD "vip_since" TIMESTAMP;
         ALTER TABLE "advocate" ADD "vip_grace_until" TIMESTAMP;
         ALTER TABLE "advocate" ADD "vip_tier" VARCHAR(64);
-        ALTER TABLE "advocate" ADD "vip_since" TIMESTAMP;
         CREATE INDEX "idx_ledger_entr_shop_id_0138ee" ON "ledger_entry" ("shop_id", "reference");"""
 
 
@@ -48,15 +48,15 @@ async def downgrade(db: BaseDBAsyncClient) -> str:
     if db.capabilities.dialect == "postgres":
         return """
         DROP INDEX IF EXISTS "idx_ledger_entr_shop_id_0138ee";
-        ALTER TABLE "advocate" DROP COLUMN "vip_grace_until";
-        ALTER TABLE "advocate" DROP COLUMN "vip_tier";
         ALTER TABLE "advocate" DROP COLUMN "vip_since";
+        ALTER TABLE "advocate" DROP COLUMN "vip_tier";
+        ALTER TABLE "advocate" DROP COLUMN "vip_grace_until";
         DROP TABLE IF EXISTS "stamp_entry";"""
     return """
         DROP INDEX IF EXISTS "idx_ledger_entr_shop_id_0138ee";
+        ALTER TABLE "advocate" DROP COLUMN "vip_since";
         ALTER TABLE "advocate" DROP COLUMN "vip_grace_until";
         ALTER TABLE "advocate" DROP COLUMN "vip_tier";
-        ALTER TABLE "advocate" DROP COLUMN "vip_since";
         DROP TABLE IF EXISTS "stamp_entry";"""
 
 
