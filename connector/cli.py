@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import logging
 import signal
@@ -27,6 +28,7 @@ Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 COMMANDS: dict[str, Command] = {}
 FAILURE, USAGE = 1, 2  # the exit codes of an expected failure and of bad usage (README)
 MAX_ID = 2**63 - 1  # ids are 64-bit in the database: a longer number names nothing
+LOYALTY_IMPORT = "connector.cli_loyalty"  # `connector loyalty import`, in its own module
 
 
 class CliError(Exception):
@@ -384,9 +386,13 @@ async def cmd_payouts(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("loyalty")
 async def cmd_loyalty(args: argparse.Namespace, settings: Settings) -> int:
-    """An advocate's points balance and VIP tier."""
+    """A member's points balance and VIP tier; importing balances and tiers from a CSV."""
     from connector.services.referrals.programs import find_shop
     from connector.services.rewards import loyalty
+
+    if args.action == "import":  # its own module, loaded by name (it uses this one's helpers)
+        imported: int = await importlib.import_module(LOYALTY_IMPORT).cmd_import(args, settings)
+        return imported
 
     async def body(runtime: Any) -> int:
         shop = await find_shop(args.shop)
@@ -459,6 +465,7 @@ def _reward_parsers(sub: Any) -> None:
     bal = lysub.add_parser("balance", help="an advocate's points and VIP tier")
     bal.add_argument("--shop", required=True)
     bal.add_argument("--advocate", type=_id, required=True, help="the advocate's id")
+    importlib.import_module(LOYALTY_IMPORT).add_parsers(lysub)
 
 
 # --- end of rewards ----------------------------------------------------------------------------
@@ -987,8 +994,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # `python -m connector.cli` runs this file as __main__: hand over to the importable module,
-    # so the commands that capability modules (connector.cli_*) register on it are found there.
-    from connector.cli import main as run
+    # `python -m connector.cli` runs this file as `__main__`, a second copy of the module; the
+    # modules loaded by name (cli_loyalty) use the imported `connector.cli`, so run that one's.
+    from connector.cli import main as imported_main
 
-    sys.exit(run())
+    sys.exit(imported_main())

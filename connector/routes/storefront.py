@@ -294,6 +294,24 @@ async def _share(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, Any])
     return JSONResponse(await api.share(runtime, v, channel))
 
 
+async def _redeem(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, Any]) -> Response:
+    item, key = _text(b, "item", 64), _text(b, "key", 64)
+    if not item:
+        return _error(422, "invalid_item")
+    if not key:
+        return _error(422, "invalid_key")
+    try:
+        return JSONResponse(await api.redeem(runtime, v, item, key))
+    except api.NotSignedIn:
+        return _error(401, "not_signed_in")
+    except api.NotAdvocate:
+        return _error(404, "not_a_member")
+    except api.NoSuchItem:
+        return _error(404, "unknown_item")
+    except api.NotEnoughPoints:
+        return _error(409, "not_enough_points")
+
+
 ACTIONS: dict[str, tuple[str, Action]] = {
     "config": ("GET", _config),
     "me": ("GET", _me),
@@ -302,6 +320,7 @@ ACTIONS: dict[str, tuple[str, Action]] = {
     "claim": ("POST", _claim),
     "choose": ("POST", _choose),
     "share": ("POST", _share),
+    "redeem": ("POST", _redeem),
 }
 
 

@@ -15,6 +15,7 @@ from connector.services.privacy.compliance import (
 from connector.services.privacy.retention import prune_old_data
 from connector.services.referrals.orders import OrderEventHandler
 from connector.services.referrals.reconcile import TOPIC as RECONCILED
+from connector.services.rewards.earning import earn_on_order
 from connector.services.shops.lifecycle import AppScopesUpdateHandler, AppUninstalledHandler
 from connector.services.shops.woocommerce_connect import check_webhooks
 
@@ -22,7 +23,7 @@ from connector.services.shops.woocommerce_connect import check_webhooks
 def build_handlers() -> dict[str, Handler]:
     """Every handler, by the name app.toml uses for it."""
     return {
-        "order_event": OrderEventHandler(),
+        "order_event": OrderEventHandler(listeners=(earn_on_order,)),
         "app_uninstalled": AppUninstalledHandler(),
         "app_scopes_update": AppScopesUpdateHandler(),
         "customers_data_request": CustomersDataRequestHandler(),
@@ -73,12 +74,16 @@ def reward_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]
     from connector.services.referrals.reconcile import reconcile_all
     from connector.services.rewards.contests import finalise_contests
     from connector.services.rewards.issuing import issue_due_rewards
-    from connector.services.rewards.loyalty import expire_points
+    from connector.services.rewards.loyalty import expire_inactive_points, expire_points
+    from connector.services.rewards.vip import remind_expiring_points, review_tiers
 
     return {
         "issue_due_rewards": (15.0, issue_due_rewards),
         "create_pending_friend_codes": (15.0, create_pending_friend_codes),
         "expire_points": (3600.0, expire_points),
+        "expire_inactive_points": (86400.0, expire_inactive_points),
+        "remind_expiring_points": (86400.0, remind_expiring_points),
+        "review_tiers": (86400.0, review_tiers),
         "finalise_contests": (3600.0, finalise_contests),
         "reconcile_all": (3600.0, reconcile_all),
     }

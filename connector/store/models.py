@@ -238,6 +238,11 @@ class Advocate(Model):
     points_earned = fields.BigIntField(default=0)
     # Link clicks the retention job pruned (services.privacy.retention): still counted as clicks.
     clicks_pruned = fields.BigIntField(default=0)
+    # Loyalty: the VIP tier held (by name), since when, and the end of its grace period when the
+    # member fell below it (rewards.vip keeps them, in the transaction that changes the measure).
+    vip_tier = fields.CharField(max_length=64, null=True)
+    vip_since = fields.DatetimeField(null=True)
+    vip_grace_until = fields.DatetimeField(null=True)
 
     PII_FIELDS = ("email", "email_normalized", "name", "customer_id")
 
@@ -489,7 +494,29 @@ class LedgerEntry(Model):
     class Meta:
         table = "ledger_entry"
         unique_together = (("shop", "idempotency_key"),)
-        indexes = (("advocate_id", "id"), ("expires_at",))
+        # (shop, reference): an order's entries, read each time a delivery of it is applied.
+        indexes = (("advocate_id", "id"), ("expires_at",), ("shop", "reference"))
+
+
+class StampEntry(Model):
+    """Stamps on a member's stamp card: an order's stamps, or a refund taking some back."""
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="stamp_entries", on_delete=fields.CASCADE
+    )
+    advocate: fields.ForeignKeyRelation[Advocate] = fields.ForeignKeyField(
+        "models.Advocate", related_name="stamp_entries", on_delete=fields.CASCADE
+    )
+    stamps = fields.IntField()  # signed
+    reference = fields.CharField(max_length=255)  # order:{id}
+    idempotency_key = fields.CharField(max_length=255)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "stamp_entry"
+        unique_together = (("shop", "idempotency_key"),)
+        indexes = (("advocate_id", "id"), ("shop", "reference"))
 
 
 class Adjustment(Model):

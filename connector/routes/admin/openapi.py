@@ -214,6 +214,20 @@ SCHEMAS: dict[str, Any] = {
             "items": _ref("Adjustment"),
             "description": "The newest 20 adjustments, newest first.",
         },
+        vip_tier={**STR_N, "description": "The loyalty VIP tier the member holds, if any."},
+        ledger={
+            "type": "array",
+            "items": _ref("LedgerLine"),
+            "description": "The member's newest 50 points movements, newest first.",
+        },
+    ),
+    "LedgerLine": _row(
+        id=INT,
+        kind={**STR, "description": "earn, redeem, expire, reversal, refund or adjust."},
+        points={**INT, "description": "Signed: added (+) or taken (-)."},
+        reference={**STR, "description": "What it concerns: order:{id}, reward:{id}, join, import..."},
+        expires_at=TIME_N,
+        created_at=TIME,
     ),
     "Friend": _row(
         referral_id=INT,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -14,6 +14,7 @@ from connector.domain.codes import normalize_code
 from connector.domain.rules.fraud import blocklist_values
 from connector.services.analytics import sources
 from connector.services.base.rows import fk
+from connector.services.base.runtime import Runtime
 from connector.services.pipeline.worker import FatalDeliveryError, HandlerContext
 from connector.services.referrals import blocklist, signals
 from connector.services.referrals.crediting import (
@@ -75,9 +76,21 @@ class PreparedOrderEvent:
     batch: OrderBatch | None = None  # set by `begin_batch` when the worker applies a batch
 
 
+# Called with every recorded order in its delivery's transaction, after the referral logic
+# (the composition root adds loyalty earning): (runtime, shop, the delivery's order, the
+# order's newest record, tx).
+OrderListener = Callable[
+    [Runtime, Shop, OrderEvent, OrderRecord, BaseDBAsyncClient], Awaitable[None]
+]
+
+
 class OrderEventHandler:
     """orders/create|paid|updated|cancelled: record the order (stale payloads never win) and
-    credit its referral, or apply a cancel or refund to it, in the same transaction."""
+    credit its referral, or apply a cancel or refund to it, in the same transaction; then tell
+    each listener about the order, in that transaction too."""
+
+    def __init__(self, listeners: Sequence[OrderListener] = ()) -> None:
+        self.listeners = tuple(listeners)
 
     async def prepare(self, ctx: HandlerContext) -> PreparedOrderEvent:
         """Parse the payload; load the program and evidence, asking the store only if needed."""
@@ -196,6 +209,8 @@ class OrderEventHandler:
                 await signals.record_order(shop.id, owner, facts, event.order_name, tx, now)
         # Every order counts (referred or not), after its referral so it knows whether it has one.
         await sources.order_recorded(tx, record)
+        for listener in self.listeners:
+            await listener(ctx.runtime, shop, event, record, tx)
 
 
 @dataclass

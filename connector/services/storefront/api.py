@@ -18,9 +18,11 @@ from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from connector.domain.codes import reward_code
-from connector.domain.program import Program, RewardRule
+from connector.domain.program import CatalogueItem, Loyalty, Program, RewardRule
 from connector.domain.program.kinds import FriendCodeMode
 from connector.domain.reasons import Reason
+from connector.domain.rewards import loyalty as point_rules
+from connector.domain.rewards import vip as vip_rules
 from connector.services.analytics import rollups
 from connector.services.analytics.figures import Metric
 from connector.services.base import tally
@@ -28,11 +30,13 @@ from connector.services.base.ratelimit import Limit, Verdict, hit
 from connector.services.base.runtime import Runtime
 from connector.services.referrals import advocates, signals, signups
 from connector.services.referrals.programs import live_program
-from connector.services.rewards import contests
+from connector.services.rewards import contests, vip
+from connector.services.rewards import loyalty as points
 from connector.services.storefront.assets import load_assets, messages, resolve_locale
 from connector.store.models import Advocate, LinkClick, Referral, Reward, Shop, ShopStatus
 
 MAX_REWARDS_SHOWN = 20
+MAX_HISTORY_SHOWN = 20  # a member's newest ledger entries in the widget
 DOMAIN_MAX = 255  # Shop.domain's width
 # Per IP they stop one visitor hammering; per shop they cap a distributed flood (addresses can
 # be many, so the shop's own limits hold whatever the addresses): a claim makes a discount in
@@ -45,6 +49,8 @@ LIMITS: Mapping[str, tuple[Limit, ...]] = {
               Limit("claim", "shop-hour", 300, 3600)),
     "choose": (Limit("choose", "ip", 30, 600),),
     "share": (Limit("share", "ip", 60, 600), Limit("share", "shop", 20_000, 600)),
+    # A redemption makes a code in the store: a signed-in member, a few a minute at most.
+    "redeem": (Limit("redeem", "ip", 20, 600), Limit("redeem", "shop", 600, 600)),
 }  # fmt: skip
 # Where an advocate's link can go from the widget: its share buttons, copy, the device's sheet.
 SHARE_CHANNELS = ("whatsapp", "facebook", "x", "email", "sms", "copy", "more")
@@ -234,17 +240,6 @@ async def board(runtime: Runtime, shop: Shop, advocate: Advocate) -> dict[str, A
     }
 
 
-async def _own(runtime: Runtime, shop: Shop, advocate: Advocate) -> dict[str, Any]:
-    mine = await dashboard(advocate)
-    own: dict[str, Any] = {"advocate": _public_advocate(shop, advocate), "dashboard": mine}
-    program = (await live_program(runtime, shop)).program
-    if program.charity is not None:
-        mine["cause"] = advocate.charity_cause
-    if program.contest is not None:
-        own["contest"] = await board(runtime, shop, advocate)
-    return own
-
-
 async def charity(shop: Shop, program: Program) -> dict[str, Any] | None:
     """The program's causes to choose from and what its advocates have given together."""
     if program.charity is None:
@@ -262,6 +257,71 @@ async def charity(shop: Shop, program: Program) -> dict[str, Any] | None:
         "default": program.charity.default_cause_id,
         "donated": {"amount": str(total[0] or 0) if total else "0", "currency": program.currency},
     }
+async def _own(
+    runtime: Runtime, shop: Shop, advocate: Advocate, program: Program | None = None
+) -> dict[str, Any]:
+    """The advocate's link and dashboard, with what their program adds: their cause (charity),
+    the contest's leaderboard, their loyalty view."""
+    mine = await dashboard(advocate)
+    own: dict[str, Any] = {"advocate": _public_advocate(shop, advocate), "dashboard": mine}
+    program = program or (await live_program(runtime, shop)).program
+    if program.charity is not None:
+        mine["cause"] = advocate.charity_cause
+    if program.contest is not None:
+        own["contest"] = await board(runtime, shop, advocate)
+    if program.loyalty is not None:
+        own["loyalty"] = await loyalty_view(shop, program.currency, program.loyalty, advocate)
+    return own
+
+
+def _item(item: CatalogueItem, currency: str, points: int) -> dict[str, Any]:
+    return {
+        "id": item.item_id,
+        "name": item.name,
+        "points": item.points,
+        "reward": _rule(item.reward, currency),
+        "affordable": item.points <= points,
+    }
+
+
+async def loyalty_view(
+    shop: Shop, currency: str, loyalty: Loyalty, member: Advocate
+) -> dict[str, Any]:
+    """A member's points, VIP tier and the way to the next, the catalogue (what they can afford),
+    the points expiring soonest and their newest ledger entries."""
+    ledger = await points.advocate_ledger(shop.id, member.id)
+    balance = ledger.balance
+    lifetime = int(member.points_earned)
+    tier = vip_rules.tier_named(loyalty, member.vip_tier)
+    held = tier.threshold if tier is not None else -1
+    ahead = sorted((t for t in loyalty.vip_tiers if t.threshold > held), key=lambda t: t.threshold)
+    card = loyalty.stamp_card
+    stamps = None
+    if card is not None:
+        total = max(await vip.stamps_of(None, shop.id, member.id), 0)
+        stamps = {
+            "name": card.name, "stamps": total % card.stamps, "per_card": card.stamps,
+            "completed": total // card.stamps, "reward": _rule(card.reward, currency),
+        }  # fmt: skip
+    expiring = point_rules.next_expiry(ledger)
+    return {
+        "points": balance,
+        "tier": None if tier is None else {"name": tier.name, "perks": list(tier.perks)},
+        "next_tier": None if not ahead else {
+            "name": ahead[0].name, "threshold": ahead[0].threshold,
+            "needed": max(ahead[0].threshold - lifetime, 0),
+        },
+        "stamps": stamps,
+        "lifetime": lifetime,
+        "expiring": None if expiring is None else {
+            "points": expiring[0], "at": expiring[1].isoformat(),
+        },
+        "catalogue": [_item(item, currency, balance) for item in loyalty.catalogue],
+        "history": [
+            {"kind": e.kind.value, "points": e.points, "at": e.at.isoformat()}
+            for e in reversed(ledger.entries[-MAX_HISTORY_SHOWN:])
+        ],
+    }  # fmt: skip
 
 
 async def config(runtime: Runtime, visitor: Visitor, locale_tag: str | None) -> dict[str, Any]:
@@ -277,7 +337,7 @@ async def config(runtime: Runtime, visitor: Visitor, locale_tag: str | None) -> 
     if visitor.customer_id:
         advocate = await Advocate.get_or_none(shop_id=shop.id, customer_id=visitor.customer_id)
         if advocate is not None and advocate.status == advocates.ACTIVE:
-            me = await _own(runtime, shop, advocate)
+            me = await _own(runtime, shop, advocate, program)
     return {
         "locale": locale,
         "copy": messages(assets, locale, sf.copy.get(locale)),
@@ -295,19 +355,12 @@ async def config(runtime: Runtime, visitor: Visitor, locale_tag: str | None) -> 
     }
 
 
-async def _signed_in(visitor: Visitor) -> tuple[Shop, Advocate]:
+async def me(runtime: Runtime, visitor: Visitor) -> dict[str, Any]:
+    """The signed-in advocate's link and dashboard."""
     if not visitor.customer_id:
         raise NotSignedIn("sign in to see your referrals")
     shop = await find_shop(visitor.platform, visitor.shop)
-    advocate = await Advocate.get_or_none(shop_id=shop.id, customer_id=visitor.customer_id)
-    if advocate is None or advocate.status != advocates.ACTIVE:
-        raise NotAdvocate("not in the referral program")
-    return shop, advocate
-
-
-async def me(runtime: Runtime, visitor: Visitor) -> dict[str, Any]:
-    """The signed-in advocate's link and dashboard."""
-    shop, advocate = await _signed_in(visitor)
+    advocate = await _member(shop, visitor)
     return await _own(runtime, shop, advocate)
 
 
@@ -318,7 +371,10 @@ async def choose(
 
     Raises ValueError naming the cause when it is not one of the program's.
     """
-    shop, advocate = await _signed_in(visitor)
+    if not visitor.customer_id:
+        raise NotSignedIn("sign in to see your referrals")
+    shop = await find_shop(visitor.platform, visitor.shop)
+    advocate = await _member(shop, visitor)
     await _seen(runtime, visitor, advocate, signals.CHOSE)
     if cause is not None:
         chosen = await advocates.choose_cause(runtime, shop, advocate.id, cause)
@@ -329,6 +385,38 @@ async def choose(
         advocate.leaderboard_hidden = not shown
         await advocate.save(update_fields=["leaderboard_hidden"])
     return await _own(runtime, shop, advocate)
+
+
+async def _member(shop: Shop, visitor: Visitor) -> Advocate:
+    if not visitor.customer_id:
+        raise NotSignedIn("sign in to see your referrals")
+    advocate = await Advocate.get_or_none(shop_id=shop.id, customer_id=visitor.customer_id)
+    if advocate is None or advocate.status != advocates.ACTIVE:
+        raise NotAdvocate("not in the referral program")
+    return advocate
+
+
+class NoSuchItem(LookupError):
+    """The program's rewards catalogue has no such item."""
+
+
+class NotEnoughPoints(ValueError):
+    """The member's points do not cover the item."""
+
+
+async def redeem(runtime: Runtime, visitor: Visitor, item_id: str, request_key: str) -> dict[str, Any]:
+    """The signed-in member buys a catalogue item with points (once per `request_key`); the
+    reward is pending until the outbox has made its code in the store."""
+    shop = await find_shop(visitor.platform, visitor.shop)
+    member = await _member(shop, visitor)
+    program = (await live_program(runtime, shop)).program
+    if program.loyalty is None or program.loyalty.item(item_id) is None:
+        raise NoSuchItem(f"the rewards catalogue has no item {item_id!r}")
+    done = await points.redeem_item(runtime, shop, member.id, item_id, request_key)
+    if isinstance(done, point_rules.LedgerRefusal):
+        raise NotEnoughPoints(done.message)
+    row = await Reward.get(id=done.reward_id)
+    return {"redemption": _reward(row), **await _own(runtime, shop, member, program)}
 
 
 async def join(
