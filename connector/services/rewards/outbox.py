@@ -1,8 +1,7 @@
 """The reward outbox: lease due Reward rows, then settle each under its lease.
 
-A lease is one UPDATE that stamps a batch of due rows with a fresh token and an expiry (on
-PostgreSQL the candidates are locked with FOR UPDATE SKIP LOCKED, so two workers never lease the
-same row; SQLite has a single writer). The status does not change while a row is leased: a lapsed
+A lease (services.base.leases) stamps a batch of due rows with a fresh token and an expiry in
+one UPDATE, so two workers never lease the same row. The status does not change while a row is leased: a lapsed
 lease simply makes the row due again. Every later write is guarded by the token, so a worker whose
 lease was taken over changes nothing. Rows of shops that are not active (uninstalled, waiting
 for the merchant to re-authorise) are not leased at all.
@@ -10,30 +9,25 @@ for the merchant to re-authorise) are not leased at all.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from connector.services.base.leases import lease_due
 from connector.services.base.runtime import Runtime
 from connector.services.pipeline.worker import backoff_seconds
-from connector.store.db import conn, dialect, sql
 from connector.store.models import Reward, RewardStatus
 
 ATTEMPTS_EXHAUSTED = "attempts_exhausted"  # a failed reward's reason: every try failed
 DUE = (RewardStatus.PENDING.value, RewardStatus.DEACTIVATE_PENDING.value)
 
-_LEASE = (
-    "UPDATE reward SET lease_token = ?, lease_until = ?, attempts = attempts + 1"
-    " WHERE id IN (SELECT id FROM reward"
-    "  WHERE status IN (?, ?)"
-    "    AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
-    "    AND (lease_until IS NULL OR lease_until < ?)"
-    "    AND shop_id IN (SELECT id FROM shop WHERE status = 'active')"
-    "  ORDER BY id LIMIT ?{lock})"
-    " RETURNING id"
+# Due: to issue or to take back, its backoff over, not leased by a live worker, its shop active.
+_DUE = (
+    "status IN (?, ?) AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+    " AND (lease_until IS NULL OR lease_until < ?)"
+    " AND shop_id IN (SELECT id FROM shop WHERE status = 'active')"
 )
 
 
@@ -47,15 +41,9 @@ class Lease:
 
 async def lease_rewards(runtime: Runtime, limit: int) -> list[Lease]:
     """Lease up to `limit` due rewards (to issue, or to take back) to this caller."""
-    client = conn()
     now = runtime.now()
-    token = secrets.token_hex(16)
-    lock = " FOR UPDATE SKIP LOCKED" if dialect(client) == "postgres" else ""
-    until = now + timedelta(seconds=runtime.settings.worker.lease_seconds)
-    rows = await client.execute_query_dict(
-        sql(_LEASE.format(lock=lock), client), [token, until, *DUE, now, now, limit]
-    )
-    return [Lease(reward_id, token) for reward_id in sorted(int(row["id"]) for row in rows)]
+    token, ids = await lease_due(runtime, "reward", _DUE, [*DUE, now, now], limit)
+    return [Lease(reward_id, token) for reward_id in ids]
 
 
 async def guarded(
