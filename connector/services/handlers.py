@@ -58,7 +58,19 @@ def periodic_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]
         "approve_due_referrals": (60.0, approve_due_referrals),
     }
     jobs.update(reward_jobs())
+    jobs.update(notification_jobs())
     return jobs
+
+
+def notification_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]]:
+    """The message outbox's sender, and erasing message bodies after 30 days."""
+    from connector.services.notifications.retention import erase_old_bodies
+    from connector.services.notifications.sender import send_due_messages
+
+    return {
+        "send_due_messages": (5.0, send_due_messages),
+        "erase_old_message_bodies": (3600.0, erase_old_bodies),
+    }
 
 
 def reward_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]]:
