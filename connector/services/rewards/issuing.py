@@ -27,6 +27,7 @@ from connector.domain.referral import EventKind, ReferralState
 from connector.errors import LeaseLost
 from connector.services.base.rows import fk
 from connector.services.base.runtime import Runtime
+from connector.services.referrals.notices import reward_earned
 from connector.services.referrals.records import Cause, move
 from connector.services.rewards.actions import (
     CREDIT_UNCONFIRMED,
@@ -153,6 +154,8 @@ async def _record(runtime: Runtime, reward: Reward, lease: Lease, result: Result
         if result.status in (RewardStatus.ISSUED, RewardStatus.RECORDED):
             values["issued_at"] = now
         await guarded(lease, runtime, tx, **values)
+        if result.status in (RewardStatus.ISSUED, RewardStatus.RECORDED):
+            await reward_earned(tx, row, now, result.code)
         for entry in result.ledger:
             await _append(tx, reward, entry, now)
         if result.code_status is not None:
@@ -236,6 +239,8 @@ async def confirm_store_credit(runtime: Runtime, reward_id: int, *, landed: bool
             reason=None, last_error=None, lease_token=None, lease_until=None, updated_at=now,
             **values,
         )  # fmt: skip
+        if landed:
+            await reward_earned(tx, reward, now)
         if landed and fk(reward, "referral") is not None:
             await _maybe_rewarded(tx, fk(reward, "referral"), now)
     log.info("reward %s: store credit confirmed %s by %s", reward_id, landed, by)
