@@ -29,11 +29,14 @@ from connector.services.privacy.customer_data import (
     Referrals,
     Rewards,
 )
+from connector.services.privacy.message_data import MessageConsents, Messages
 from connector.services.privacy.redaction import CustomerIdentity
 from connector.store.models import (
     Advocate,
     Delivery,
     DiscountCode,
+    Message,
+    MessageConsent,
     OfferClaim,
     OrderRecord,
     PrivacyRequest,
@@ -50,6 +53,9 @@ DATA_SOURCES: dict[type[Model], CustomerDataSource] = {
     OrderRecord: OrderRecords(),
     Delivery: Deliveries(),
     PrivacyRequest: PrivacyRequests(),
+    # Messages before the advocates they may point at; consent with them.
+    Message: Messages(),
+    MessageConsent: MessageConsents(),
     # The referral engine, children before parents so shop/redact counts what each held.
     Reward: Rewards(),
     Referral: Referrals(),
