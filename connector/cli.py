@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import logging
 import signal
@@ -25,6 +26,10 @@ Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 COMMANDS: dict[str, Command] = {}
 FAILURE, USAGE = 1, 2  # the exit codes of an expected failure and of bad usage (README)
 MAX_ID = 2**63 - 1  # ids are 64-bit in the database: a longer number names nothing
+# Capabilities whose commands live in their own module (`connector/cli_*.py`): each registers
+# its commands with `command` and adds its parsers in `add_parsers(sub)`. Loaded by name, so a
+# module may import this one's helpers without an import cycle. Add one line per capability.
+EXTENSIONS: tuple[str, ...] = ("connector.cli_notifications",)
 
 
 class CliError(Exception):
@@ -913,6 +918,8 @@ def build_parser() -> argparse.ArgumentParser:
     _reward_parsers(sub)
     _referral_parsers(sub)
     _admin_parsers(sub)
+    for name in EXTENSIONS:
+        importlib.import_module(name).add_parsers(sub)
     return parser
 
 
@@ -980,4 +987,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m connector.cli` runs this file as `__main__`, a second copy of the module; the
+    # EXTENSIONS register their commands with the imported `connector.cli`, so run that one's.
+    from connector.cli import main as imported_main
+
+    sys.exit(imported_main())
