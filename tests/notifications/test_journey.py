@@ -55,7 +55,10 @@ async def test_a_paid_order_sends_one_reward_earned_after_the_hold_and_a_refund_
     clock.advance(days=15)
     await _everything_due(runtime)
     assert (await Referral.get(shop=shop)).state == "rewarded"
-    [earned] = mailbox.received
+    # Approval thanks her (an occasional customer: no order of her own), then the reward lands.
+    thanks, earned = mailbox.received
+    assert thanks.message["Subject"] == "Thank you for the referral, Ana"
+    assert earned.message["X-Message-Kind"] == "reward_earned"
     assert earned.rcpt_tos == ["ana@example.org"]
     assert earned.message["Subject"] == f"You earned a reward at {SHOP_NAME}"
     assert "so you earned 10.00 EUR in store credit." in earned.part("plain")
@@ -67,7 +70,7 @@ async def test_a_paid_order_sends_one_reward_earned_after_the_hold_and_a_refund_
     await build_worker(runtime).drain()
     clock.advance(hours=1)
     await _everything_due(runtime)
-    assert len(mailbox.received) == 1
+    assert len(mailbox.received) == 2
 
     refund = {"id": 1, "created_at": iso(clock.now), "transactions": [
         {"kind": "refund", "status": "success", "amount": "80.00"}]}  # fmt: skip
@@ -84,13 +87,18 @@ async def test_a_paid_order_sends_one_reward_earned_after_the_hold_and_a_refund_
 
     assert (await Referral.get(shop=shop)).state == "reversed"
     assert [r.message["X-Message-Kind"] for r in mailbox.received] == [
+        "thanks_occasional",
         "reward_earned",
         "reward_reversed",
     ]
-    reversed_ = mailbox.received[1]
+    reversed_ = mailbox.received[2]
     assert reversed_.message["Subject"] == f"A reward at {SHOP_NAME} was taken back"
     assert "the order that earned you 10.00 EUR in store credit was refunded or cancelled" in (
         reversed_.part("plain")
     )
     kinds = await Message.filter(shop=shop).order_by("id").values_list("kind", "status")
-    assert kinds == [("reward_earned", "sent"), ("reward_reversed", "sent")]
+    assert kinds == [
+        ("thanks_occasional", "sent"),
+        ("reward_earned", "sent"),
+        ("reward_reversed", "sent"),
+    ]

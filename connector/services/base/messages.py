@@ -44,6 +44,12 @@ def notification_settings(shop: Shop) -> dict[str, Any]:
     return dict(value) if isinstance(value, Mapping) else {}
 
 
+def setting_int(shop: Shop, name: str, default: int) -> int:
+    """A whole-number notification setting of the shop, or its default."""
+    value = notification_settings(shop).get(name)
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
 def shop_locale(shop: Shop) -> str:
     """The locale a shop's messages default to."""
     value = notification_settings(shop).get("locale")

@@ -23,10 +23,9 @@ from connector.services.base.runtime import Runtime
 from connector.store.models import Shop
 
 # The brief's asks: a post-purchase ask N days after a paid order, a win-back after M days
-# without one, and "long-time customer" from this many orders on.
+# without one ("long-time customer", from this many orders on, is in services.base.messages).
 DEFAULT_ASK_AFTER_DAYS = 7
 DEFAULT_WINBACK_AFTER_DAYS = 90
-DEFAULT_LONG_TIME_ORDERS = 3
 
 
 def _kind_settings(shop: Shop, kind: str) -> Mapping[str, Any]:
@@ -55,12 +54,6 @@ def text_for(shop: Shop, kind: MessageKind, locale: str) -> Text:
     default = kind.text(locale)
     own = override(shop, kind.name, locale)
     return Text(own.get("subject", default.subject), own.get("body", default.body))
-
-
-def setting_int(shop: Shop, name: str, default: int) -> int:
-    """A whole-number setting, or its default."""
-    value = notification_settings(shop).get(name)
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
 def shop_name(shop: Shop) -> str:

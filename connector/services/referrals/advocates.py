@@ -31,6 +31,7 @@ from connector.domain.rules.facts import ReferralLookup
 from connector.errors import ConnectorError
 from connector.services.base import tally
 from connector.services.base.limits import CODE, NAME, check_texts
+from connector.services.base.messages import enqueue_to_advocate
 from connector.services.base.runtime import Runtime
 from connector.services.referrals.programs import ProgramChanged, ensure_saved, live_program
 from connector.store.models import Advocate, DiscountCode, OfferClaim, Shop
@@ -167,10 +168,13 @@ async def enrol_advocate(
     customer_id: str | None = None,
     name: str = "",
     locale: str | None = None,
+    welcome: bool = True,
 ) -> Enrolment:
     """Enrol a shopper by email or store customer id; the same shopper gets the same advocate.
 
-    FieldInvalid (a ValueError) names a value too long to store, before any storage call.
+    A new advocate is sent the welcome message with their link, unless `welcome` is False (a
+    message that carries the link itself enrols them). FieldInvalid (a ValueError) names a value
+    too long to store, before any storage call.
     """
     check_texts(email=email, customer_id=customer_id, name=name, locale=locale)
     normalized = normalize_email(email) if email and email.strip() else None
@@ -194,7 +198,7 @@ async def enrol_advocate(
             "friend_code": friend_code(name, length=code_length),
         }
 
-    return await _enrol(runtime, shop, find, values, shared=None)
+    return await _enrol(runtime, shop, find, values, shared=None, welcome=welcome)
 
 
 async def _enrol(
@@ -203,13 +207,16 @@ async def _enrol(
     find: Callable[[], Awaitable[Advocate | None]],
     values: Callable[[int], Mapping[str, str | None]],
     shared: bool | None,
+    welcome: bool = True,
 ) -> Enrolment:
     """The advocate `find` returns, else a new one, drawing its code again after a collision."""
     for attempt in range(MAX_CODE_TRIES):
         found = await find()
         if found is not None:
             return Enrolment(found, False, share_link(shop, found))
-        created = await _insert(runtime, shop, values(4 if attempt < SHORT_TRIES else 6), shared)
+        created = await _insert(
+            runtime, shop, values(4 if attempt < SHORT_TRIES else 6), shared, welcome
+        )
         if created is not None:
             log.info("shop %s: advocate %s enrolled", shop.domain, created.id)
             return Enrolment(created, True, share_link(shop, created))
@@ -217,11 +224,16 @@ async def _enrol(
 
 
 async def _insert(
-    runtime: Runtime, shop: Shop, values: Mapping[str, str | None], shared: bool | None
+    runtime: Runtime,
+    shop: Shop,
+    values: Mapping[str, str | None],
+    shared: bool | None,
+    welcome: bool = True,
 ) -> Advocate | None:
     """Insert the advocate and its friend code; None when a unique constraint said no.
 
-    `shared` forces a shared store code (partners); None follows the program's mode.
+    `shared` forces a shared store code (partners); None follows the program's mode. A customer
+    is welcomed (their link and code) in the same transaction, unless `welcome` is False.
     """
     now = runtime.now()
     for _ in range(2):
@@ -234,6 +246,13 @@ async def _insert(
                     **values,
                 )  # fmt: skip
                 await tally.add(tx, shop.id, tally.ADVOCATES, advocate.id, 1)
+                if welcome and advocate.kind == CUSTOMER:
+                    context = {"share_link": share_link(shop, advocate),
+                               "friend_code": advocate.friend_code}  # fmt: skip
+                    await enqueue_to_advocate(
+                        tx, shop, advocate, "welcome", f"advocate-{advocate.id}", now=now,
+                        context=context,
+                    )  # fmt: skip
                 if shared is None:
                     shared = program.friend_code_mode is FriendCodeMode.SHARED
                 if program.friend_offer is not None and shared:

@@ -31,6 +31,7 @@ from connector.domain.rules.attribution import Evidence, Signal
 from connector.domain.rules.lifecycle import ExistingReferral, IssuedReward
 from connector.errors import ConnectorError
 from connector.services.base import deferred
+from connector.services.referrals.notices import referral_moved
 from connector.services.referrals.tally import count_change
 from connector.store.models import Referral, ReferralEvent, Reward, RewardStatus
 
@@ -195,7 +196,8 @@ async def record_event(
 
     Every creation and change of state is recorded here, so here the advocate's
     `live_referrals` counter and the shop's tally by state follow it, in the same transaction
-    (in a worker's batch, summed and written once before it commits: services.base.deferred).
+    (in a worker's batch, summed and written once before it commits: services.base.deferred),
+    and the messages the new state calls for are written (services.referrals.notices).
     """
     shop_id: int = referral.shop_id  # type: ignore[attr-defined]
     advocate_id: int = referral.advocate_id  # type: ignore[attr-defined]
@@ -205,6 +207,7 @@ async def record_event(
     if from_state is not None:
         # A batch that loaded this advocate's windows at its start must count them again.
         deferred.touch(db, ADVOCATE, advocate_id)
+    await referral_moved(db, referral, from_state, at)
     return await ReferralEvent.create(
         referral_id=referral.id,
         from_state=from_state,
