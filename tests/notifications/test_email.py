@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+import httpx
 from tortoise.transactions import in_transaction
 
 from connector.services.base.messages import enqueue, enqueue_to_advocate, message_key
@@ -14,7 +15,8 @@ from connector.services.notifications.sender import send_due_messages
 from connector.store.models import Advocate, Message, Shop
 from tests.conftest import Clock
 from tests.notifications.conftest import SENDER, SHOP_NAME, SHOP_URL
-from tests.rewards.factories import advocate
+from tests.rewards.factories import ANA_CUSTOMER, advocate
+from tests.support.fake_shopify import FakeShopify
 from tests.support.mailbox import Mailbox
 
 SHARE = "https://shop.example/?ref=ANA-7KQ4"
@@ -72,12 +74,17 @@ async def test_reward_earned_arrives_with_both_parts_in_the_advocates_language(
 
 
 async def test_a_marketing_message_carries_one_click_unsubscribe_which_later_messages_honour(
-    runtime: Runtime, shop: Shop, mailbox: Mailbox, clock: Clock, app_client: object
+    runtime: Runtime,
+    shop: Shop,
+    mailbox: Mailbox,
+    clock: Clock,
+    app_client: httpx.AsyncClient,
+    fake_shopify: FakeShopify,
 ) -> None:
-    import httpx
-
     client = app_client
-    assert isinstance(client, httpx.AsyncClient)
+    fake_shopify.add_customer(
+        "ana@example.org", customer_id=int(ANA_CUSTOMER), marketing="SUBSCRIBED"
+    )
     ana = await _ana(shop, clock.now, locale="en")
     context = {"share_link": SHARE, "friend_code": "ANA-7KQ4", "friend_offer": "10% off"}
     async with in_transaction() as tx:
@@ -120,12 +127,9 @@ async def test_a_marketing_message_carries_one_click_unsubscribe_which_later_mes
 
 
 async def test_a_forged_unsubscribe_link_is_refused_and_unsubscribes_nobody(
-    runtime: Runtime, shop: Shop, app_client: object
+    runtime: Runtime, shop: Shop, app_client: httpx.AsyncClient
 ) -> None:
-    import httpx
-
     client = app_client
-    assert isinstance(client, httpx.AsyncClient)
     answer = await client.post("/notifications/unsubscribe?t=1.deadbeef")
     assert answer.status_code == 400
     assert "not valid" in answer.text
@@ -187,3 +191,21 @@ async def test_a_kind_the_shop_switched_off_is_skipped_with_the_reason(
     await send_due_messages(runtime)
     row = await Message.get(shop=shop)
     assert (row.status, row.reason, mailbox.received) == ("skipped", "switched_off", [])
+
+
+async def test_marketing_goes_only_to_customers_the_store_says_consented(
+    runtime: Runtime, shop: Shop, mailbox: Mailbox, clock: Clock, fake_shopify: FakeShopify
+) -> None:
+    fake_shopify.add_customer("ana@example.org", customer_id=int(ANA_CUSTOMER), marketing="PENDING")
+    ana = await _ana(shop, clock.now, locale="en")
+    async with in_transaction() as tx:
+        await enqueue_to_advocate(tx, shop, ana, "purchase_ask", "order-1", now=clock.now,
+                                  context={"share_link": SHARE})  # fmt: skip
+        await enqueue_to_advocate(tx, shop, ana, "reward_earned", "reward-1", now=clock.now)
+    await send_due_messages(runtime)
+
+    rows = await Message.filter(shop=shop).order_by("id").values_list("kind", "status", "reason")
+    assert rows == [("purchase_ask", "skipped", "no_consent"), ("reward_earned", "sent", None)]
+    assert [r.message["X-Message-Kind"] for r in mailbox.received] == ["reward_earned"]
+    asked = [c for c in fake_shopify.calls if c.operation_name == "ReferralCustomerById"]
+    assert asked[0].variables == {"id": f"gid://shopify/Customer/{ANA_CUSTOMER}"}

@@ -25,8 +25,8 @@ async def _marisol_was_told(runtime: Runtime, clock: Clock) -> Message:
     )  # fmt: skip
     async with in_transaction() as tx:
         await enqueue_to_advocate(
-            tx, shop, marisol, "purchase_ask", "order-1", now=clock.now,
-            context={"share_link": "https://shop.example/?ref=MARISOL-1"},
+            tx, shop, marisol, "thanks_occasional", "referral-1", now=clock.now,
+            context={"share_link": "https://shop.example/?ref=MARISOL-1", "orders": 1},
         )  # fmt: skip
     await send_due_messages(runtime)
     return await Message.get(shop=shop)
@@ -45,7 +45,11 @@ async def test_a_data_request_exports_the_messages_and_a_redaction_clears_them(
     export = (await PrivacyRequest.get(kind="data_request")).export
     assert export is not None
     [row] = export["data"]["message"]["messages"]
-    assert (row["kind"], row["recipient"], row["status"]) == ("purchase_ask", MARISOL.email, "sent")
+    assert (row["kind"], row["recipient"], row["status"]) == (
+        "thanks_occasional",
+        MARISOL.email,
+        "sent",
+    )
     assert row["body_text"].startswith(f"Hi {MARISOL.first_name},")
     [consent] = export["data"]["message_consent"]["message_consent"]
     assert (consent["channel"], consent["state"], consent["source"]) == (
@@ -60,7 +64,7 @@ async def test_a_data_request_exports_the_messages_and_a_redaction_clears_them(
 
     kept = await Message.get(id=sent.id)
     assert (kept.kind, kept.status, kept.key, kept.recipient, kept.body_text) == (
-        "purchase_ask",
+        "thanks_occasional",
         "sent",
         sent.key,
         "",
@@ -87,7 +91,7 @@ async def test_bodies_are_kept_thirty_days_then_only_the_metadata(
     assert (aged.status, aged.recipient, aged.kind, aged.sent_at) == (
         "sent",
         MARISOL.email,
-        "purchase_ask",
+        "thanks_occasional",
         sent.sent_at,
     )
     assert aged.bodies_erased_at == clock.now

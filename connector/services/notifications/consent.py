@@ -4,8 +4,10 @@ Every marketing email carries an unsubscribe address whose token names the messa
 signed with a key derived from the encryption key; posting to it (the mail client's one click)
 or confirming on its page records the recipient as unsubscribed from the shop's marketing, and
 every later marketing message to them is skipped (`unsubscribed`). Transactional messages are
-not affected. A shopper also gets no marketing where the store says they did not consent
-(`no_consent`): the advocate's consent as the store reports it, read when the message is due.
+not affected. A shopper also gets no marketing email unless the store records their consent
+(`no_consent` otherwise): Shopify's customer email marketing state (`SUBSCRIBED`), read when
+the message is due. Where the store keeps no such record (WooCommerce) the shop's setting
+decides: no marketing (the default), or the merchant states they collect consent themselves.
 """
 
 from __future__ import annotations
@@ -18,9 +20,15 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from connector.errors import ConnectorError
-from connector.services.base.messages import OPTED_IN, UNSUBSCRIBED, address_of
+from connector.services.base.messages import (
+    OPTED_IN,
+    UNSUBSCRIBED,
+    address_of,
+    notification_settings,
+)
 from connector.services.base.rows import fk
 from connector.services.base.runtime import Runtime
+from connector.services.shops.tokens import fresh_credentials
 from connector.store.models import Message, MessageConsent, Shop
 
 UNSUBSCRIBE_PATH = "/notifications/unsubscribe"
@@ -107,8 +115,33 @@ async def is_unsubscribed(shop_id: int, channel: str, address: str) -> bool:
     )
 
 
+# The shop's answer where its store keeps no consent record (WooCommerce): "store" (default)
+# sends no marketing; "collected" says the merchant collects consent themselves.
+STORE_CONSENT_MODES = ("store", "collected")
+
+
+def store_consent_mode(shop: Shop) -> str:
+    """How the shop decides marketing consent where the store says nothing."""
+    value = notification_settings(shop).get("store_consent")
+    return value if value in STORE_CONSENT_MODES else STORE_CONSENT_MODES[0]
+
+
+async def _store_says(runtime: Runtime, shop: Shop, row: Message) -> bool:
+    """Whether the store records the shopper's consent to marketing email (a store call)."""
+    creds = await fresh_credentials(runtime, shop)
+    summary = await runtime.adapter(shop.platform).customer_summary(
+        creds, customer_id=row.customer_id, email=row.recipient
+    )
+    if summary.marketing_consent is None:
+        return store_consent_mode(shop) == "collected"
+    return summary.marketing_consent
+
+
 async def refusal(runtime: Runtime, shop: Shop, row: Message) -> str | None:
-    """Why a marketing message must not go to its recipient (a reason word), or None."""
+    """Why a marketing message must not go to its recipient (a reason word), or None.
+
+    May call the store (outside any transaction): its errors reach the sender, which retries.
+    """
     if await is_unsubscribed(shop.id, row.channel, row.recipient):
         return "unsubscribed"
     if row.channel == "whatsapp":
@@ -117,4 +150,4 @@ async def refusal(runtime: Runtime, shop: Shop, row: Message) -> str | None:
             state=OPTED_IN,
         )  # fmt: skip
         return None if opted else "no_consent"
-    return None
+    return None if await _store_says(runtime, shop, row) else "no_consent"

@@ -35,6 +35,7 @@ from connector.services.notifications.preferences import (
 from connector.services.notifications.render import Rendered, plain, render
 from connector.services.pipeline.worker import backoff_seconds
 from connector.store.models import Message, MessageStatus, Shop, ShopStatus
+from platforms.base import PlatformError
 
 log = logging.getLogger("connector.notifications")
 
@@ -120,7 +121,10 @@ async def deliver(runtime: Runtime, lease: Lease) -> str:
     if row is None or row.lease_token != lease.token:
         return "lost"
     shop = await Shop.get(id=fk(row, "shop"))
-    why = await _why_not(runtime, shop, row)
+    try:
+        why = await _why_not(runtime, shop, row)
+    except PlatformError as exc:  # the store could not say whether the shopper consented
+        return await _failed(runtime, lease, row, f"consent check: {exc}", temporary=True)
     if why is not None:
         await _guarded(lease, runtime, status=MessageStatus.SKIPPED.value, reason=why)
         log.info("message %s (%s): skipped, %s", row.id, row.kind, why)
