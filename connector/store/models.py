@@ -159,6 +159,8 @@ class OrderRecord(Model):
     class Meta:
         table = "order_record"
         unique_together = (("shop", "order_id"),)
+        # The scheduled asks read a shop's orders by when they were placed.
+        indexes = (("shop", "order_created_at"),)
 
 
 class PrivacyRequest(Model):
@@ -706,3 +708,20 @@ class MessageConsent(Model):
         table = "message_consent"
         unique_together = (("shop", "channel", "address"),)
         indexes = (("advocate_id",),)
+
+
+class MessageCursor(Model):
+    """How far a shop's scheduled messages (asks, reminders) have looked: events up to `until`."""
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="message_cursors", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=48)  # the job: purchase_ask | winback_ask | ...
+    until = fields.DatetimeField()
+
+    PII_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        table = "message_cursor"
+        unique_together = (("shop", "name"),)
