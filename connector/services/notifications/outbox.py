@@ -16,6 +16,7 @@ from connector.services.base.rows import fk
 from connector.store.models import Message, MessageStatus, Shop
 
 REPLAYABLE = (MessageStatus.DEAD.value, MessageStatus.SKIPPED.value)
+STATUSES = tuple(s.value for s in MessageStatus)
 
 
 @dataclass(frozen=True)

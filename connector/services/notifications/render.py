@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import TemplateSyntaxError, meta
+from jinja2 import TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
@@ -65,8 +65,33 @@ class Rendered:
     html: str
 
 
+# What a merchant's text may use: placeholders, `{% if %}` and a few text filters. No loops,
+# calls, attributes or assignments, so a text can neither run long nor reach beyond its values.
+_ALLOWED_NODES = (
+    nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.Const, nodes.If,
+    nodes.Not, nodes.And, nodes.Or, nodes.Compare, nodes.Operand, nodes.CondExpr, nodes.Filter,
+    nodes.Concat,
+)  # fmt: skip
+_ALLOWED_FILTERS = frozenset({"upper", "lower", "title", "capitalize", "trim", "default", "e"})
+
+
+def _unsafe(node: nodes.Node) -> str | None:
+    """The first construct of `node` a merchant's text may not use, in words; None when none."""
+    if not isinstance(node, _ALLOWED_NODES):
+        return f"{type(node).__name__.lower()} is not allowed (use placeholders and if)"
+    if isinstance(node, nodes.Filter) and node.name not in _ALLOWED_FILTERS:
+        allowed = ", ".join(sorted(_ALLOWED_FILTERS))
+        return f"the filter {node.name} is not allowed (use {allowed})"
+    for child in node.iter_child_nodes():
+        found = _unsafe(child)
+        if found is not None:
+            return found
+    return None
+
+
 def check_text(kind: MessageKind, field: str, source: str) -> None:
-    """Refuse a template that does not parse or names a placeholder the kind does not have."""
+    """Refuse a template that does not parse, names a placeholder the kind does not have, or
+    uses more than placeholders, `if` and a few text filters."""
     try:
         parsed = _TEXT.parse(source)
     except TemplateSyntaxError as exc:
@@ -75,6 +100,9 @@ def check_text(kind: MessageKind, field: str, source: str) -> None:
     if unknown:
         known = ", ".join(sorted(kind.placeholders))
         raise TemplateRefused(field, f"unknown placeholder {', '.join(unknown)} (use {known})")
+    problem = _unsafe(parsed)
+    if problem is not None:
+        raise TemplateRefused(field, problem)
 
 
 def _html_body(source: str, values: Mapping[str, Any]) -> Markup:

@@ -129,9 +129,9 @@ async def deliver(runtime: Runtime, lease: Lease) -> str:
         await _guarded(lease, runtime, status=MessageStatus.SKIPPED.value, reason=why)
         log.info("message %s (%s): skipped, %s", row.id, row.kind, why)
         return MessageStatus.SKIPPED.value
-    rendered = compose(runtime, shop, row)
     ident = mail.message_id(row.key, shop.id, our_host(runtime))
     try:
+        rendered = compose(runtime, shop, row)
         if row.channel == "whatsapp":
             await whatsapp.send(runtime, shop, row)
         else:
