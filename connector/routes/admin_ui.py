@@ -30,18 +30,20 @@ LOCALES = ("en", "es")
 # The pages, in the order of the menu (the first is the home).
 PAGES = (
     "overview", "start", "program", "advocates", "referrals", "payouts", "contests",
-    "deliveries", "settings",
+    "deliveries", "notifications", "settings",
 )  # fmt: skip
 NAV_LABELS = {
     "en": {
         "overview": "Overview", "start": "Get started", "program": "Program",
         "advocates": "Advocates", "referrals": "Referrals", "payouts": "Payouts",
-        "contests": "Contests", "deliveries": "Deliveries", "settings": "Settings",
+        "contests": "Contests", "deliveries": "Deliveries", "notifications": "Notifications",
+        "settings": "Settings",
     },
     "es": {
         "overview": "Resumen", "start": "Primeros pasos", "program": "Programa",
         "advocates": "Embajadores", "referrals": "Referidos", "payouts": "Pagos",
-        "contests": "Concursos", "deliveries": "Entregas", "settings": "Ajustes",
+        "contests": "Concursos", "deliveries": "Entregas", "notifications": "Notificaciones",
+        "settings": "Ajustes",
     },
 }  # fmt: skip
 LOADING = {"en": "Loading…", "es": "Cargando…"}

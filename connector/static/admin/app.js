@@ -7,7 +7,7 @@ import { h, clear } from './dom.js';
 
 const config = JSON.parse(document.getElementById('rc-config').textContent);
 const PAGES = ['overview', 'start', 'program', 'advocates', 'referrals', 'payouts', 'contests',
-  'deliveries', 'settings'];
+  'deliveries', 'notifications', 'settings'];
 const KEEP = ['shop', 'host', 'embedded', 'locale'];
 const LOCALE_KEY = 'rc-locale';
 const TOKEN_KEY = 'rc-token:' + config.shop;
