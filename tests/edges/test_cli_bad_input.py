@@ -71,6 +71,10 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("settings set", ["settings", "set", "--shop", "{shop}", "{bad}"], 2, "is not valid JSON"),
     ("partners list", ["partners", "list", "--shop", NOSHOP], 1, f"error: no shop with domain {NOSHOP!r}"),
     ("partners enrol", ["partners", "enrol", "--shop", "{shop}", "acme", "--landing", "nolocale"], 2, "must be LOCALE=TEXT"),
+    ("messages list", ["messages", "list", "--status", "gone"], 2, "invalid choice: 'gone'"),
+    ("messages show", ["messages", "show", "999"], 1, "error: no message 999"),
+    ("messages replay", ["messages", "replay", BIG], 2, "must be an id"),
+    ("messages send", ["messages", "send", "--now"], 2, "unrecognized arguments: --now"),
 ]  # fmt: skip
 
 
