@@ -976,7 +976,7 @@ _OWN_TEXT = {
 }
 _DRAFT = {
     "kind": {"enum": MESSAGE_KINDS},
-    "locale": {"enum": list(MESSAGE_LOCALES)},
+    "locale": {"enum": [*MESSAGE_LOCALES, None], "description": "Absent or null: English."},
     "subject": _text(MAX_SUBJECT, nullable=True),
     "body": {"type": ["string", "null"], "maxLength": MAX_BODY},
 }

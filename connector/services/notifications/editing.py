@@ -42,7 +42,8 @@ from connector.services.referrals.notices import DEFAULT_LONG_TIME_ORDERS
 from connector.store.models import Advocate, Shop
 
 MAX_SUBJECT, MAX_BODY, MAX_EMAIL = 200, 5000, 320
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+")
+_CONTROL = re.compile(r"[\x00-\x1f]")
 _NUMBERS = {
     # name -> (default, smallest, largest)
     "ask_after_days": (DEFAULT_ASK_AFTER_DAYS, 1, 365),
@@ -133,6 +134,20 @@ def _number(own: Mapping[str, Any], name: str) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
+def _text_problem(kind: MessageKind, part: str, value: object) -> str | None:
+    """What is wrong with a subject or body a merchant wrote, or None."""
+    most = MAX_SUBJECT if part == "subject" else MAX_BODY
+    if not isinstance(value, str) or len(value) > most:
+        return f"must be text of at most {most} characters"
+    if part == "subject" and _CONTROL.search(value):
+        return "must be one line, without control characters"
+    try:
+        check_text(kind, part, value)
+    except TemplateRefused as exc:
+        return exc.message
+    return None
+
+
 def _kinds_change(
     current: dict[str, Any], change: Any, errors: list[tuple[str, str]]
 ) -> dict[str, Any]:
@@ -179,17 +194,13 @@ def _texts_change(
             errors.append((where, "must be an object with subject and body, or null"))
             continue
         kept: dict[str, str] = {}
-        for part, most in (("subject", MAX_SUBJECT), ("body", MAX_BODY)):
+        for part in ("subject", "body"):
             value = text.get(part)
             if value is None or (isinstance(value, str) and not value.strip()):
                 continue  # empty: the default
-            if not isinstance(value, str) or len(value) > most:
-                errors.append((f"{where}.{part}", f"must be text of at most {most} characters"))
-                continue
-            try:
-                check_text(kind, f"{where}.{part}", value)
-            except TemplateRefused as exc:
-                errors.append((exc.field, exc.message))
+            problem = _text_problem(kind, part, value)
+            if problem is not None:
+                errors.append((f"{where}.{part}", problem))
                 continue
             kept[part] = value
         if kept:
@@ -209,13 +220,18 @@ def _whatsapp_change(
         return dict(current) if isinstance(current, Mapping) else None
     stored = dict(current) if isinstance(current, Mapping) else {}
     number = change.get("phone_number_id", stored.get("phone_number_id"))
-    if not isinstance(number, str) or not number.isdigit() or len(number) > 32:
+    if not isinstance(number, str) or not re.fullmatch(r"[0-9]{1,32}", number):
         errors.append(("whatsapp.phone_number_id", "must be the number's id: digits only"))
     else:
         stored["phone_number_id"] = number
     token = change.get("token")
     if token is not None:
-        if not isinstance(token, str) or not token.strip() or len(token) > 1000:
+        if (
+            not isinstance(token, str)
+            or not token.strip()
+            or len(token) > 1000
+            or _CONTROL.search(token)
+        ):
             errors.append(("whatsapp.token", "must be the access token (at most 1000 characters)"))
         else:
             runtime.remember_secret(token.strip())
@@ -251,7 +267,7 @@ def _plain_change(
         value = body["from_name"]
         if value in (None, ""):
             own.pop("from_name", None)
-        elif not isinstance(value, str) or len(value) > 100 or not value.isprintable():
+        elif not isinstance(value, str) or len(value) > 100 or _CONTROL.search(value):
             errors.append(("from_name", "must be a name of at most 100 characters"))
         else:
             own["from_name"] = value.strip()
@@ -319,11 +335,9 @@ async def _sample_values(runtime: Runtime, shop: Shop, kind: MessageKind) -> dic
 def _draft(kind: MessageKind, locale: str, subject: str | None, body: str | None) -> None:
     errors: list[tuple[str, str]] = []
     for part, value in (("subject", subject), ("body", body)):
-        if value is not None:
-            try:
-                check_text(kind, part, value)
-            except TemplateRefused as exc:
-                errors.append((exc.field, exc.message))
+        problem = _text_problem(kind, part, value) if value is not None else None
+        if problem is not None:
+            errors.append((part, problem))
     if locale not in LOCALES:
         errors.append(("locale", f"must be one of {', '.join(LOCALES)}"))
     if errors:
