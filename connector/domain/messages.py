@@ -315,22 +315,23 @@ _KINDS: tuple[MessageKind, ...] = (
         Category.TRANSACTIONAL,
         {
             **_MERCHANT,
-            "referral_id": "42",
-            "advocate": "Ana",
-            "order": "#1001",
-            "reasons": "same IP address as the advocate",
+            "count": "2",
+            "orders": "#1001, #1002",
+            "reasons": "The friend ordered from the advocate's network",
         },
         {
             "en": Text(
-                "A referral needs your review ({{ order }})",
-                "Referral {{ referral_id }} by {{ advocate }} for order {{ order }} was held for"
-                " review: {{ reasons }}.\n\nApprove or reject it in the referral admin.",
+                "{{ count }} referrals wait for your review",
+                "{{ count }} new referrals were held for your review (orders {{ orders }})."
+                "{% if reasons %} The first one: {{ reasons }}.{% endif %}\n\nApprove or"
+                " reject them in the referral admin: nothing is credited until you do.",
             ),
             "es": Text(
-                "Un referido necesita tu revisión ({{ order }})",
-                "El referido {{ referral_id }} de {{ advocate }} por el pedido {{ order }} está"
-                " retenido para revisión: {{ reasons }}.\n\nApruébalo o recházalo en la"
-                " administración de referidos.",
+                "{{ count }} referidos esperan tu revisión",
+                "{{ count }} referidos nuevos quedaron retenidos para tu revisión (pedidos"
+                " {{ orders }}).{% if reasons %} El primero: {{ reasons }}.{% endif %}\n\n"
+                "Apruébalos o recházalos en la administración de referidos: no se abona nada"
+                " hasta que lo hagas.",
             ),
         },
         action=("admin_url", _ADMIN_LABEL),

@@ -36,7 +36,8 @@ async def _order(shop: Shop, order_id: str, placed: datetime, email: str, **more
 def test_the_worker_runs_every_scheduled_message_job() -> None:
     assert {
         "send_due_messages", "erase_old_message_bodies", "ask_after_purchase", "ask_to_come_back",
-        "remind_expiring_rewards", "report_dead_letters", "send_weekly_digests",
+        "remind_expiring_rewards", "report_flagged_referrals", "report_dead_letters",
+        "send_weekly_digests",
     } <= set(periodic_jobs())  # fmt: skip
 
 

@@ -12,11 +12,12 @@ from tortoise.transactions import in_transaction
 from connector.domain.reasons import Reason
 from connector.domain.referral import EventKind
 from connector.services.base.runtime import Runtime
+from connector.services.notifications.schedule import flagged_referrals
 from connector.services.notifications.sender import send_due_messages
 from connector.services.referrals.advocates import enrol_advocate
 from connector.services.referrals.records import Cause, move
 from connector.services.shops.tokens import ReauthRequired, fresh_credentials
-from connector.store.models import Message, OrderRecord, Referral, Shop
+from connector.store.models import Message, OrderRecord, Shop
 from tests.conftest import Clock
 from tests.notifications.conftest import SHOP_NAME
 from tests.rewards.factories import advocate, referral
@@ -58,30 +59,34 @@ async def test_an_advocate_enrolled_by_an_ask_gets_no_separate_welcome(
     assert await Message.all().count() == 0
 
 
-async def test_a_flagged_referral_tells_the_merchant_with_the_reasons(
+async def test_referrals_held_for_review_reach_the_merchant_in_one_notice(
     runtime: Runtime, shop: Shop, mailbox: Mailbox, clock: Clock
 ) -> None:
     await _merchant_address(shop)
     ana = await advocate(shop, clock.now)
-    held = await referral(shop, ana, clock.now, state="pending")
-    held.findings = [
-        {"reason": "same_ip", "verdict": "flag", "message": "Same IP address as the advocate",
-         "detail": {}},
-        {"reason": "email", "verdict": "pass", "message": "Different emails", "detail": {}},
-    ]  # fmt: skip
-    await held.save(update_fields=["findings"])
-    async with in_transaction() as tx:
-        locked = await Referral.filter(id=held.id).using_db(tx).select_for_update().first()
-        assert locked is not None
-        await move(locked, EventKind.FLAG, Reason.SAME_IP, Cause.job("test"), clock.now, tx)
+    for order_id in ("5001", "5002"):
+        held = await referral(shop, ana, clock.now, state="pending", order_id=order_id)
+        held.findings = [
+            {"reason": "same_ip", "verdict": "flag", "message": "Same IP address as the advocate",
+             "detail": {}},
+            {"reason": "email", "verdict": "pass", "message": "Different emails", "detail": {}},
+        ]  # fmt: skip
+        await held.save(update_fields=["findings"])
+        async with in_transaction() as tx:
+            await move(held, EventKind.FLAG, Reason.SAME_IP, Cause.job("test"), clock.now, tx)
+    assert await Message.all().count() == 0  # nothing is written in the order's transaction
+
+    clock.advance(minutes=10)
+    assert await flagged_referrals(runtime) == 1
+    assert await flagged_referrals(runtime) == 0
     await send_due_messages(runtime)
 
     [got] = mailbox.received
     assert got.rcpt_tos == [OWNER]
-    assert got.message["Subject"] == "A referral needs your review (5001)"
+    assert got.message["Subject"] == "2 referrals wait for your review"
     assert got.part("plain").startswith(
-        f"Referral {held.id} by Ana for order 5001 was held for review: Same IP address as the"
-        " advocate.\n\nApprove or reject it in the referral admin."
+        "2 new referrals were held for your review (orders 5001, 5002). The first one: Same IP"
+        " address as the advocate.\n\nApprove or reject them in the referral admin"
     )
     assert "Open the referral admin: https://connector.example.com/admin" in got.part("plain")
 
@@ -93,6 +98,8 @@ async def test_without_a_merchant_address_the_notice_is_kept_and_says_why(
     held = await referral(shop, ana, clock.now, state="pending")
     async with in_transaction() as tx:
         await move(held, EventKind.FLAG, Reason.SAME_IP, Cause.job("test"), clock.now, tx)
+    clock.advance(minutes=10)
+    await flagged_referrals(runtime)
     await send_due_messages(runtime)
     row = await Message.get(kind="referral_flagged")
     assert (row.status, row.reason, mailbox.received) == ("skipped", "no_address", [])

@@ -11,6 +11,8 @@ once. Only shops that are active and have the kind switched on are looked at.
 - `winback_asks`: M days (`winback_after_days`, 90) after a customer's last paid order, with no
   order since, ask them back with their link (template 3).
 - `expiring_rewards`: 3 days before an unused reward code expires, remind the advocate.
+- `flagged_referrals`: tell the merchant of the referrals held for review since last time (one
+  notice per window, not one per referral, so an order batch pays nothing for it).
 - `dead_letters`: tell the merchant how many deliveries and messages ran out of tries.
 - `weekly_digests`: on Mondays, the merchant's numbers of the week before.
 """
@@ -254,6 +256,42 @@ async def dead_letters(runtime: Runtime) -> int:
     return await _windowed(runtime, "deliveries_dead", upto, step)
 
 
+async def flagged_referrals(runtime: Runtime) -> int:
+    """Tell each merchant of the referrals newly held for their review."""
+
+    def upto(shop: Shop, now: datetime) -> datetime:
+        return now
+
+    async def step(shop: Shop, since: datetime, until: datetime) -> tuple[int, datetime]:
+        moves = ReferralEvent.filter(
+            referral__shop_id=shop.id, to_state=ReferralState.FLAGGED.value, at__gt=since,
+            at__lte=until,
+        )  # fmt: skip
+        ids = list(dict.fromkeys(await moves.order_by("id").values_list("referral_id", flat=True)))
+        if not ids:
+            return 0, until
+        rows = await Referral.filter(id__in=ids[:10], state=ReferralState.FLAGGED.value)
+        first = rows[0] if rows else None
+        reasons = [
+            str(f.get("message")) for f in (first.findings if first else ())
+            if f.get("verdict") in ("flag", "block")
+        ]  # fmt: skip
+        context = {
+            "count": len(ids),
+            "orders": ", ".join(r.order_id or r.qualifying_key for r in rows)
+            + (", …" if len(ids) > len(rows) else ""),
+            "reasons": "; ".join(reasons),
+        }
+        async with in_transaction() as tx:
+            written = await enqueue(
+                tx, shop, "referral_flagged", f"flagged-{until:%Y%m%dT%H%M%S}",
+                now=runtime.now(), context=context,
+            )  # fmt: skip
+        return int(written), until
+
+    return await _windowed(runtime, "referral_flagged", upto, step)
+
+
 def _week_before(now: datetime) -> datetime:
     """The Monday 00:00 UTC that starts the last full week."""
     monday = (now.astimezone(UTC) - timedelta(days=now.astimezone(UTC).weekday())).date()
@@ -302,6 +340,7 @@ JOBS: dict[str, tuple[float, Callable[[Runtime], Awaitable[int]]]] = {
     "ask_after_purchase": (3600.0, purchase_asks),
     "ask_to_come_back": (3600.0, winback_asks),
     "remind_expiring_rewards": (3600.0, expiring_rewards),
+    "report_flagged_referrals": (600.0, flagged_referrals),
     "report_dead_letters": (3600.0, dead_letters),
     "send_weekly_digests": (3600.0, weekly_digests),
 }

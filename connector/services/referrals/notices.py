@@ -3,8 +3,10 @@
 `reward_earned` is called by the reward outbox in the transaction that records a reward as in
 the store (issued or recorded); `reward_reversed` by a refund's change, for a reward the advocate
 was already told of. `referral_moved` is called by `records.record_event` for every transition:
-a referral flagged for review tells the merchant, a credited (approved) one thanks the advocate,
-worded for a long-time or an occasional customer by their paid orders. All write through the
+a credited (approved) referral thanks the advocate, worded for a long-time or an occasional
+customer by their paid orders; any other state writes nothing here, so the worker's order
+batches pay no statement for it (referrals held for review reach the merchant in one notice per
+window: services.notifications.schedule). All write through the
 message outbox keyed by the reward or referral, so a replayed delivery or a retried job writes
 nothing more.
 """
@@ -19,12 +21,7 @@ from tortoise.expressions import Q
 
 from connector.domain.messages import reward_words
 from connector.domain.referral import ReferralState
-from connector.services.base.messages import (
-    enqueue,
-    enqueue_to_advocate,
-    pick_locale,
-    setting_int,
-)
+from connector.services.base.messages import enqueue_to_advocate, pick_locale, setting_int
 from connector.services.base.rows import fk
 from connector.services.referrals.advocates import share_link
 from connector.store.models import Advocate, OrderRecord, Referral, Reward, Shop
@@ -97,26 +94,7 @@ async def referral_moved(
     db: BaseDBAsyncClient, referral: Referral, from_state: str | None, at: datetime
 ) -> int:
     """Write the messages a referral's new state calls for; how many were written."""
-    if referral.state == from_state:
-        return 0
-    if referral.state == ReferralState.FLAGGED.value:
-        shop = await Shop.get(id=fk(referral, "shop"), using_db=db)
-        advocate = await Advocate.get_or_none(id=fk(referral, "advocate"), using_db=db)
-        reasons = "; ".join(
-            str(f.get("message") or f.get("reason")) for f in referral.findings or ()
-            if f.get("verdict") in ("flag", "block")
-        )  # fmt: skip
-        context = {
-            "referral_id": referral.id,
-            "advocate": (advocate.name or advocate.email or advocate.friend_code)
-            if advocate
-            else "",
-            "order": referral.order_id or referral.qualifying_key,
-            "reasons": reasons,
-        }
-        return int(await enqueue(db, shop, "referral_flagged", f"referral-{referral.id}",
-                                 now=at, context=context))  # fmt: skip
-    if referral.state != ReferralState.APPROVED.value:
+    if referral.state == from_state or referral.state != ReferralState.APPROVED.value:
         return 0
     advocate = await Advocate.get_or_none(id=fk(referral, "advocate"), using_db=db)
     if advocate is None or advocate.kind != "customer":
