@@ -8,9 +8,8 @@ import httpx
 import respx
 from tortoise.transactions import in_transaction
 
-from connector.services.base.messages import OPTED_IN, enqueue_to_advocate
+from connector.services.base.messages import OPTED_IN, enqueue_to_advocate, record_consent
 from connector.services.base.runtime import Runtime
-from connector.services.notifications.consent import record
 from connector.services.notifications.sender import send_due_messages
 from connector.store.models import Advocate, Message, Shop
 from tests.conftest import Clock
@@ -33,7 +32,7 @@ async def _opted_in_ana(shop: Shop, clock: Clock) -> Advocate:
     ana = await advocate(shop, clock.now, name="Ana Ruiz")
     ana.locale = "es-ES"
     await ana.save(update_fields=["locale"])
-    await record(shop.id, "whatsapp", "+34 611 22 33 44", OPTED_IN, "widget", clock.now,
+    await record_consent(shop.id, "whatsapp", "+34 611 22 33 44", OPTED_IN, "widget", clock.now,
                  advocate_id=ana.id)  # fmt: skip
     return ana
 

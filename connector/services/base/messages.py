@@ -152,6 +152,39 @@ async def enqueue(
     return True
 
 
+def whatsapp_connected(shop: Shop) -> bool:
+    """True when the shop connected a WhatsApp Business number (its id and a token)."""
+    stored = notification_settings(shop).get("whatsapp")
+    return isinstance(stored, Mapping) and bool(stored.get("phone_number_id") and stored.get("token"))
+
+
+async def record_consent(
+    shop_id: int,
+    channel: str,
+    address: str,
+    state: str,
+    source: str,
+    now: datetime,
+    *,
+    advocate_id: int | None = None,
+    customer_id: str | None = None,
+) -> None:
+    """Record a shopper's word on a channel (opted in, unsubscribed); the latest word wins."""
+    normalized = address_of(channel, address)
+    values: dict[str, Any] = {"state": state, "source": source, "at": now}
+    if advocate_id is not None:
+        values["advocate_id"] = advocate_id
+    if customer_id is not None:
+        values["customer_id"] = customer_id
+    mine = MessageConsent.filter(shop_id=shop_id, channel=channel, address=normalized)
+    if await mine.update(**values):
+        return
+    try:
+        await MessageConsent.create(shop_id=shop_id, channel=channel, address=normalized, **values)
+    except IntegrityError:  # two at once: the other one wrote it
+        await mine.update(**values)
+
+
 async def whatsapp_number(db: BaseDBAsyncClient, shop: Shop, advocate_id: int) -> str | None:
     """The phone number an advocate opted in to WhatsApp messages with, if they did."""
     row = await (

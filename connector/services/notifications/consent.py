@@ -14,10 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime
-from typing import Any
-
-from tortoise.exceptions import IntegrityError
 
 from connector.errors import ConnectorError
 from connector.services.base.messages import (
@@ -25,6 +21,7 @@ from connector.services.base.messages import (
     UNSUBSCRIBED,
     address_of,
     notification_settings,
+    record_consent,
 )
 from connector.services.base.rows import fk
 from connector.services.base.runtime import Runtime
@@ -67,41 +64,10 @@ async def message_for_token(runtime: Runtime, token: str) -> Message:
     return row
 
 
-async def record(
-    shop_id: int,
-    channel: str,
-    address: str,
-    state: str,
-    source: str,
-    now: datetime,
-    *,
-    advocate_id: int | None = None,
-    customer_id: str | None = None,
-) -> None:
-    """Record a shopper's word on a channel (the latest word wins)."""
-    normalized = address_of(channel, address)
-    values: dict[str, Any] = {"state": state, "source": source, "at": now}
-    if advocate_id is not None:
-        values["advocate_id"] = advocate_id
-    if customer_id is not None:
-        values["customer_id"] = customer_id
-    changed = await MessageConsent.filter(
-        shop_id=shop_id, channel=channel, address=normalized
-    ).update(**values)
-    if changed:
-        return
-    try:
-        await MessageConsent.create(shop_id=shop_id, channel=channel, address=normalized, **values)
-    except IntegrityError:  # two clicks at once: the other one wrote it
-        await MessageConsent.filter(shop_id=shop_id, channel=channel, address=normalized).update(
-            **values
-        )
-
-
 async def unsubscribe(runtime: Runtime, token: str, source: str) -> Message:
     """Unsubscribe the recipient of the token's message from the shop's marketing."""
     row = await message_for_token(runtime, token)
-    await record(
+    await record_consent(
         fk(row, "shop"), row.channel, row.recipient, UNSUBSCRIBED, source, runtime.now(),
         customer_id=row.customer_id,
     )  # fmt: skip

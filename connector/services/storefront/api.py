@@ -21,11 +21,19 @@ from connector.domain.program import RewardRule
 from connector.domain.program.kinds import FriendCodeMode
 from connector.domain.reasons import Reason
 from connector.services.base import tally
+from connector.services.base.messages import (
+    OPTED_IN,
+    UNSUBSCRIBED,
+    record_consent,
+    whatsapp_connected,
+    whatsapp_number,
+)
 from connector.services.base.ratelimit import Limit, Verdict, hit
 from connector.services.base.runtime import Runtime
 from connector.services.referrals import advocates, signups
 from connector.services.referrals.programs import live_program
 from connector.services.storefront.assets import load_assets, messages, resolve_locale
+from connector.store.db import conn
 from connector.store.models import Advocate, LinkClick, Referral, Reward, Shop, ShopStatus
 
 MAX_REWARDS_SHOWN = 20
@@ -39,6 +47,7 @@ LIMITS: Mapping[str, tuple[Limit, ...]] = {
     "click": (Limit("click", "ip", 60, 600), Limit("click", "shop", 20_000, 600)),
     "claim": (Limit("claim", "ip", 10, 600), Limit("claim", "shop", 100, 600),
               Limit("claim", "shop-hour", 300, 3600)),
+    "whatsapp": (Limit("whatsapp", "ip", 10, 600), Limit("whatsapp", "shop", 300, 600)),
 }  # fmt: skip
 # The reward statuses a shopper sees: internal steps fold into the nearest public word.
 PUBLIC_STATUS = {
@@ -190,8 +199,45 @@ async def dashboard(advocate: Advocate) -> dict[str, Any]:
     }
 
 
+async def _whatsapp(shop: Shop, advocate: Advocate) -> dict[str, Any]:
+    """Whether the shop sends WhatsApp messages, and whether this advocate opted in (and where)."""
+    if not whatsapp_connected(shop):
+        return {"available": False, "opted_in": False, "phone": None}
+    phone = await whatsapp_number(conn(), shop, advocate.id)
+    # Only the last digits: the page may be seen over the shopper's shoulder.
+    shown = f"•••{phone[-4:]}" if phone else None
+    return {"available": True, "opted_in": phone is not None, "phone": shown}
+
+
 async def _own(shop: Shop, advocate: Advocate) -> dict[str, Any]:
-    return {"advocate": _public_advocate(shop, advocate), "dashboard": await dashboard(advocate)}
+    return {
+        "advocate": _public_advocate(shop, advocate),
+        "dashboard": await dashboard(advocate),
+        "whatsapp": await _whatsapp(shop, advocate),
+    }
+
+
+async def whatsapp(
+    runtime: Runtime, visitor: Visitor, phone: str | None, opt_in: bool
+) -> dict[str, Any]:
+    """The signed-in advocate says yes (with their number) or no to WhatsApp messages."""
+    if not visitor.customer_id:
+        raise NotSignedIn("sign in to choose WhatsApp messages")
+    shop = await find_shop(visitor.platform, visitor.shop)
+    advocate = await Advocate.get_or_none(shop_id=shop.id, customer_id=visitor.customer_id)
+    if advocate is None or advocate.status != advocates.ACTIVE:
+        raise NotAdvocate("not in the referral program")
+    if opt_in:
+        if phone is None:
+            raise ValueError("a phone number is needed")
+        await record_consent(shop.id, "whatsapp", phone, OPTED_IN, "widget", runtime.now(),
+                             advocate_id=advocate.id, customer_id=advocate.customer_id)  # fmt: skip
+    else:
+        number = await whatsapp_number(conn(), shop, advocate.id)
+        if number is not None:
+            await record_consent(shop.id, "whatsapp", number, UNSUBSCRIBED, "widget",
+                                 runtime.now(), advocate_id=advocate.id)  # fmt: skip
+    return await _own(shop, advocate)
 
 
 async def config(runtime: Runtime, visitor: Visitor, locale_tag: str | None) -> dict[str, Any]:
