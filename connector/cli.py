@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 from rich.console import Console
 from rich.table import Table
 
+from connector import cli_analytics
 from connector.errors import ConnectorError
 from connector.logs import setup_logging
 from connector.settings import Settings, load_settings
@@ -30,6 +31,7 @@ MAX_ID = 2**63 - 1  # ids are 64-bit in the database: a longer number names noth
 # its commands with `command` and adds its parsers in `add_parsers(sub)`. Loaded by name, so a
 # module may import this one's helpers without an import cycle. Add one line per capability.
 EXTENSIONS: tuple[str, ...] = ("connector.cli_notifications",)
+LOYALTY_IMPORT = "connector.cli_loyalty"  # `connector loyalty import`, in its own module
 
 
 class CliError(Exception):
@@ -263,11 +265,14 @@ async def cmd_generate_key(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_rotate_keys(args: argparse.Namespace, settings: Settings) -> int:
     """Re-encrypt every stored secret with the newest key."""
     from connector.crypto import Vault
+    from connector.services.outbound.endpoints import rotate_secrets
     from connector.services.shops.credentials import rotate_all
 
     async def body() -> int:
         count = await rotate_all(Vault(settings.encryption_keys))
-        console.print(f"re-encrypted the secrets of {count} shops with the newest key")
+        hooks = await rotate_secrets(Vault(settings.encryption_keys))
+        console.print(f"re-encrypted the secrets of {count} shops and {hooks} webhook endpoints"
+                      " with the newest key")  # fmt: skip
         return 0
 
     return await _with_db(settings, body)
@@ -384,9 +389,13 @@ async def cmd_payouts(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("loyalty")
 async def cmd_loyalty(args: argparse.Namespace, settings: Settings) -> int:
-    """An advocate's points balance and VIP tier."""
+    """A member's points balance and VIP tier; importing balances and tiers from a CSV."""
     from connector.services.referrals.programs import find_shop
     from connector.services.rewards import loyalty
+
+    if args.action == "import":  # its own module, loaded by name (it uses this one's helpers)
+        imported: int = await importlib.import_module(LOYALTY_IMPORT).cmd_import(args, settings)
+        return imported
 
     async def body(runtime: Any) -> int:
         shop = await find_shop(args.shop)
@@ -459,6 +468,7 @@ def _reward_parsers(sub: Any) -> None:
     bal = lysub.add_parser("balance", help="an advocate's points and VIP tier")
     bal.add_argument("--shop", required=True)
     bal.add_argument("--advocate", type=_id, required=True, help="the advocate's id")
+    importlib.import_module(LOYALTY_IMPORT).add_parsers(lysub)
 
 
 # --- end of rewards ----------------------------------------------------------------------------
@@ -920,6 +930,7 @@ def build_parser() -> argparse.ArgumentParser:
     _admin_parsers(sub)
     for name in EXTENSIONS:
         importlib.import_module(name).add_parsers(sub)
+    cli_analytics.register(sub, command, _with_runtime)
     return parser
 
 
@@ -988,7 +999,8 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     # `python -m connector.cli` runs this file as `__main__`, a second copy of the module; the
-    # EXTENSIONS register their commands with the imported `connector.cli`, so run that one's.
+    # EXTENSIONS and modules loaded by name (cli_loyalty) use the imported `connector.cli`, so
+    # run that one's.
     from connector.cli import main as imported_main
 
     sys.exit(imported_main())

@@ -29,21 +29,21 @@ WOOCOMMERCE_PAGE = "/admin/woocommerce"
 LOCALES = ("en", "es")
 # The pages, in the order of the menu (the first is the home).
 PAGES = (
-    "overview", "start", "program", "advocates", "referrals", "payouts", "contests",
-    "deliveries", "notifications", "settings",
+    "overview", "dashboard", "start", "program", "advocates", "referrals", "payouts", "contests",
+    "deliveries", "webhooks", "notifications", "settings",
 )  # fmt: skip
 NAV_LABELS = {
     "en": {
-        "overview": "Overview", "start": "Get started", "program": "Program",
-        "advocates": "Advocates", "referrals": "Referrals", "payouts": "Payouts",
-        "contests": "Contests", "deliveries": "Deliveries", "notifications": "Notifications",
-        "settings": "Settings",
+        "overview": "Overview", "dashboard": "Dashboard", "start": "Get started",
+        "program": "Program", "advocates": "Advocates", "referrals": "Referrals",
+        "payouts": "Payouts", "contests": "Contests", "deliveries": "Deliveries",
+        "webhooks": "Webhooks", "notifications": "Notifications", "settings": "Settings",
     },
     "es": {
-        "overview": "Resumen", "start": "Primeros pasos", "program": "Programa",
-        "advocates": "Embajadores", "referrals": "Referidos", "payouts": "Pagos",
-        "contests": "Concursos", "deliveries": "Entregas", "notifications": "Notificaciones",
-        "settings": "Ajustes",
+        "overview": "Resumen", "dashboard": "Panel de resultados", "start": "Primeros pasos",
+        "program": "Programa", "advocates": "Embajadores", "referrals": "Referidos",
+        "payouts": "Pagos", "contests": "Concursos", "deliveries": "Entregas",
+        "webhooks": "Webhooks", "notifications": "Notificaciones", "settings": "Ajustes",
     },
 }  # fmt: skip
 LOADING = {"en": "Loading…", "es": "Cargando…"}

@@ -272,6 +272,29 @@ async def _claim(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, Any])
     return JSONResponse(found) if found is not None else _error(404, "unknown_ref")
 
 
+async def _share(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, Any]) -> Response:
+    channel = _text(b, "channel", 16)
+    if channel not in api.SHARE_CHANNELS:
+        return _error(422, "invalid_channel")
+    return JSONResponse(await api.share(runtime, v, channel))
+
+
+async def _redeem(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, Any]) -> Response:
+    item, key = _text(b, "item", 64), _text(b, "key", 64)
+    if not item:
+        return _error(422, "invalid_item")
+    if not key:
+        return _error(422, "invalid_key")
+    try:
+        return JSONResponse(await api.redeem(runtime, v, item, key))
+    except api.NotSignedIn:
+        return _error(401, "not_signed_in")
+    except api.NotAdvocate:
+        return _error(404, "not_a_member")
+    except api.NoSuchItem:
+        return _error(404, "unknown_item")
+    except api.NotEnoughPoints:
+        return _error(409, "not_enough_points")
 # An international number as a person types it: digits with spaces, dashes, dots, brackets.
 _PHONE = re.compile(r"\+?[0-9 ().-]{8,24}")
 
@@ -298,6 +321,8 @@ ACTIONS: dict[str, tuple[str, Action]] = {
     "join": ("POST", _join),
     "click": ("POST", _click),
     "claim": ("POST", _claim),
+    "share": ("POST", _share),
+    "redeem": ("POST", _redeem),
     "whatsapp": ("POST", _whatsapp),
 }
 

@@ -6,6 +6,9 @@ The packages, from the bottom up (each may call only those below it; import-lint
   limits, savepoints, health.
 - `pipeline`: ingest, the worker and its `Handler` protocol, the operator's view of deliveries.
 - `shops`: installs, credentials, token refresh, app lifecycle, WooCommerce keys and receipt.
+- `analytics` and `outbound`: the rollups kept with every order, referral, reward and widget
+  event, and the KPIs read from them; the merchant's webhook endpoints, the events queued for
+  them with the events themselves, and their signed delivery.
 - `referrals`: programs, advocates, friend codes, crediting an order once, changes, views,
   sign-ups, the simulator, reconciliation.
 - `rewards`: the reward outbox and issuing, loyalty points, payouts, contests.

@@ -45,7 +45,8 @@ class DemoCustomer:
 
 ANA = DemoCustomer("1001", "ana@example.com", "Ana")
 PRODUCT_PRICE = Decimal("24.00")
-# The demo's program: 10 % for the friend, a 10 € code for the advocate, no hold.
+# The demo's program: 10 % for the friend, a 10 € code for the advocate, no hold; and points:
+# 10 a euro on a member's own orders, 50 for joining, spent in the widget's catalogue.
 PROGRAM: Mapping[str, Any] = {
     "name": "Demo",
     "currency": CURRENCY,
@@ -53,7 +54,24 @@ PROGRAM: Mapping[str, Any] = {
     "rewarded": "advocate",
     "friend_offer": {"kind": "percentage_discount", "value": "10"},
     "advocate_reward": {"kind": "fixed_amount_discount", "value": "10.00"},
-}
+    "loyalty": {
+        "points_per_unit": "10",
+        "points_expire_days": 365,
+        "join_points": 50,
+        "catalogue": [
+            {"item_id": "five-off", "name": "5 € de descuento", "points": 200,
+             "reward": {"kind": "fixed_amount_discount", "value": "5.00"}},
+            {"item_id": "shipping", "name": "Envío gratis", "points": 150,
+             "reward": {"kind": "free_shipping"}},
+            {"item_id": "fifteen-percent", "name": "15 % de descuento", "points": 1000,
+             "reward": {"kind": "percentage_discount", "value": "15"}},
+        ],
+        "vip_tiers": [
+            {"name": "Plata", "threshold": 0},
+            {"name": "Oro", "threshold": 1000, "multiplier": "1.5"},
+        ],
+    },
+}  # fmt: skip
 
 _advance_lock = asyncio.Lock()
 
@@ -69,7 +87,7 @@ async def set_up(runtime: Runtime, storefront_url: str) -> Shop:
     }
     await shop.save(update_fields=["settings", "updated_at"])
     live = await live_program(runtime, shop)
-    if not live.saved or live.program.hold_days != 0:
+    if not live.saved or live.program.hold_days != 0 or live.program.loyalty is None:
         await save_program(runtime, shop, PROGRAM, actor="demo", note="connector demo")
     # The sandbox store is memory and starts empty on every run, while the database remembers
     # the friend codes of earlier runs: queue them to be made in the store again (idempotent).

@@ -14,6 +14,7 @@ from connector.services.privacy.compliance import (
 )
 from connector.services.referrals.orders import OrderEventHandler
 from connector.services.referrals.reconcile import TOPIC as RECONCILED
+from connector.services.rewards.earning import earn_on_order
 from connector.services.shops.lifecycle import AppScopesUpdateHandler, AppUninstalledHandler
 from connector.services.shops.woocommerce_connect import check_webhooks
 
@@ -21,7 +22,7 @@ from connector.services.shops.woocommerce_connect import check_webhooks
 def build_handlers() -> dict[str, Handler]:
     """Every handler, by the name app.toml uses for it."""
     return {
-        "order_event": OrderEventHandler(),
+        "order_event": OrderEventHandler(listeners=(earn_on_order,)),
         "app_uninstalled": AppUninstalledHandler(),
         "app_scopes_update": AppScopesUpdateHandler(),
         "customers_data_request": CustomersDataRequestHandler(),
@@ -50,12 +51,16 @@ def build_worker(runtime: Runtime) -> Worker:
 
 def periodic_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]]:
     """Jobs the worker runs on a schedule: name -> (interval seconds, job)."""
+    from connector.services.analytics.rollups import compact_all
+    from connector.services.outbound.delivery import deliver_due
     from connector.services.referrals.crediting import approve_due_referrals
     from connector.services.shops.tokens import refresh_expiring_tokens
 
     jobs: dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]] = {
         "refresh_expiring_tokens": (60.0, refresh_expiring_tokens),
         "approve_due_referrals": (60.0, approve_due_referrals),
+        "compact_rollups": (300.0, compact_all),
+        "deliver_webhooks": (15.0, deliver_due),
     }
     jobs.update(reward_jobs())
     jobs.update(notification_jobs())
@@ -81,12 +86,16 @@ def reward_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]
     from connector.services.referrals.reconcile import reconcile_all
     from connector.services.rewards.contests import finalise_contests
     from connector.services.rewards.issuing import issue_due_rewards
-    from connector.services.rewards.loyalty import expire_points
+    from connector.services.rewards.loyalty import expire_inactive_points, expire_points
+    from connector.services.rewards.vip import remind_expiring_points, review_tiers
 
     return {
         "issue_due_rewards": (15.0, issue_due_rewards),
         "create_pending_friend_codes": (15.0, create_pending_friend_codes),
         "expire_points": (3600.0, expire_points),
+        "expire_inactive_points": (86400.0, expire_inactive_points),
+        "remind_expiring_points": (86400.0, remind_expiring_points),
+        "review_tiers": (86400.0, review_tiers),
         "finalise_contests": (3600.0, finalise_contests),
         "reconcile_all": (3600.0, reconcile_all),
     }

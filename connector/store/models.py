@@ -235,13 +235,24 @@ class Advocate(Model):
     # referrals not rejected or reversed, and the points earned over the advocate's life.
     live_referrals = fields.IntField(default=0)
     points_earned = fields.BigIntField(default=0)
+    # Loyalty: the VIP tier held (by name), since when, and the end of its grace period when the
+    # member fell below it (rewards.vip keeps them, in the transaction that changes the measure).
+    vip_tier = fields.CharField(max_length=64, null=True)
+    vip_since = fields.DatetimeField(null=True)
+    vip_grace_until = fields.DatetimeField(null=True)
 
     PII_FIELDS = ("email", "email_normalized", "name", "customer_id")
 
     class Meta:
         table = "advocate"
         # The admin's lists: newest first (of all, or by status), and by name's first letters.
-        indexes = (("shop", "id"), ("shop", "status", "id"), ("shop", "name"))
+        # The dashboard's top advocates: by live referrals, most first.
+        indexes = (
+            ("shop", "id"),
+            ("shop", "status", "id"),
+            ("shop", "name"),
+            ("shop", "live_referrals"),
+        )
         unique_together = (
             ("shop", "friend_code"),
             ("shop", "email_normalized"),
@@ -477,7 +488,29 @@ class LedgerEntry(Model):
     class Meta:
         table = "ledger_entry"
         unique_together = (("shop", "idempotency_key"),)
-        indexes = (("advocate_id", "id"), ("expires_at",))
+        # (shop, reference): an order's entries, read each time a delivery of it is applied.
+        indexes = (("advocate_id", "id"), ("expires_at",), ("shop", "reference"))
+
+
+class StampEntry(Model):
+    """Stamps on a member's stamp card: an order's stamps, or a refund taking some back."""
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="stamp_entries", on_delete=fields.CASCADE
+    )
+    advocate: fields.ForeignKeyRelation[Advocate] = fields.ForeignKeyField(
+        "models.Advocate", related_name="stamp_entries", on_delete=fields.CASCADE
+    )
+    stamps = fields.IntField()  # signed
+    reference = fields.CharField(max_length=255)  # order:{id}
+    idempotency_key = fields.CharField(max_length=255)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "stamp_entry"
+        unique_together = (("shop", "idempotency_key"),)
+        indexes = (("advocate_id", "id"), ("shop", "reference"))
 
 
 class Adjustment(Model):
@@ -615,6 +648,142 @@ class WooCommerceLink(Model):
 
     class Meta:
         table = "woocommerce_link"
+
+
+# ---------------------------------------------------------------------------------------------
+# Analytics: rollups kept with the events they count (services.analytics).
+# ---------------------------------------------------------------------------------------------
+
+
+class RollupRow(Model):
+    """A change to one figure of a shop's day: written in the transaction of the event it counts.
+
+    Rows are only ever inserted (so writers never wait on each other); a figure is the sum of its
+    rows, and compaction folds a day's many rows into one. `version` is the program version the
+    figure belongs to (0: none, e.g. a widget view or an order that no referral brought).
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="rollups", on_delete=fields.CASCADE
+    )
+    day = fields.DateField()
+    version = fields.IntField(default=0)
+    metric = fields.CharField(max_length=48)
+    dim = fields.CharField(max_length=64, default="")  # a channel, a fraud check, referred|other
+    n = fields.BigIntField(default=0)
+    amount = fields.DecimalField(max_digits=18, decimal_places=4, default=0)
+
+    PII_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        table = "analytics_rollup"
+        indexes = (("shop", "day", "metric"),)
+
+
+class RollupSource(Model):
+    """What one customer or one referral contributes to the rollups now, so a change restates it.
+
+    `source` is `customer:<hash>` (the hash of the store's customer id or email: no personal data)
+    or `referral:<id>`; `facts` holds what the figures are computed from (a customer's orders:
+    day, net amount, counted, referred), `rows` the rollup rows added for them.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="rollup_sources", on_delete=fields.CASCADE
+    )
+    source = fields.CharField(max_length=80)
+    facts: dict[str, Any] = fields.JSONField(default=dict)
+    rows: list[list[Any]] = fields.JSONField(default=list)
+
+    PII_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        table = "analytics_source"
+        unique_together = (("shop", "source"),)
+
+
+# ---------------------------------------------------------------------------------------------
+# Outbound webhooks: a merchant's endpoints, the events queued for each, and every attempt.
+# ---------------------------------------------------------------------------------------------
+
+
+class WebhookEndpoint(Model):
+    """An HTTPS URL of the merchant's that receives the events it subscribes to, signed."""
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="webhook_endpoints", on_delete=fields.CASCADE
+    )
+    url = fields.CharField(max_length=2000)
+    events: list[str] = fields.JSONField(default=list)
+    # Encrypted with connector.crypto.Vault; shown once, when the endpoint is made.
+    secret = fields.TextField()
+    description = fields.CharField(max_length=255, default="")
+    active = fields.BooleanField(default=True)
+    created_by = fields.CharField(max_length=320, default="")
+    created_at = fields.DatetimeField()
+
+    PII_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        table = "webhook_endpoint"
+        indexes = (("shop_id", "active"),)
+
+
+class WebhookMessage(Model):
+    """One event for one endpoint: written with the event, sent (and retried) by the worker.
+
+    `event_key` names the event once (e.g. `referral.credited:42`), unique per endpoint, so an
+    event written twice is sent once. The payload holds ids and amounts, no personal data.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="webhook_messages", on_delete=fields.CASCADE
+    )
+    endpoint: fields.ForeignKeyRelation[WebhookEndpoint] = fields.ForeignKeyField(
+        "models.WebhookEndpoint", related_name="messages", on_delete=fields.CASCADE
+    )
+    event = fields.CharField(max_length=48)
+    event_key = fields.CharField(max_length=255)
+    payload: dict[str, Any] = fields.JSONField()
+    status = fields.CharField(max_length=16, default="pending")  # pending | delivered | failed
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField(null=True)
+    lease_token = fields.CharField(max_length=64, null=True)
+    lease_until = fields.DatetimeField(null=True)
+    last_error = fields.TextField(null=True)
+    created_at = fields.DatetimeField()
+    delivered_at = fields.DatetimeField(null=True)
+
+    PII_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        table = "webhook_message"
+        unique_together = (("endpoint", "event_key"),)
+        indexes = (("status", "next_attempt_at"), ("endpoint_id", "id"))
+
+
+class WebhookAttempt(Model):
+    """One try at sending a message: when, the answer's status (or the error), how long."""
+
+    id = fields.BigIntField(primary_key=True)
+    message: fields.ForeignKeyRelation[WebhookMessage] = fields.ForeignKeyField(
+        "models.WebhookMessage", related_name="attempt_log", on_delete=fields.CASCADE
+    )
+    number = fields.IntField()
+    at = fields.DatetimeField()
+    status_code = fields.IntField(null=True)
+    error = fields.TextField(null=True)
+    duration_ms = fields.IntField(default=0)
+
+    PII_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        table = "webhook_attempt"
+        indexes = (("message_id", "id"),)
 
 
 # ---------------------------------------------------------------------------------------------

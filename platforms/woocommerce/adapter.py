@@ -29,11 +29,11 @@ from platforms.base import (
     WebhookDelivery,
 )
 from platforms.retrying import Sleep
+from platforms.ssrf import Resolver, system_resolver
 from platforms.woocommerce import connect, coupons, customers, oauth1, subscriptions, webhooks
 from platforms.woocommerce.connect import KeyGrant
 from platforms.woocommerce.orders import parse_order
 from platforms.woocommerce.rest import WooREST
-from platforms.woocommerce.ssrf import Resolver, system_resolver
 
 PLATFORM = "woocommerce"
 

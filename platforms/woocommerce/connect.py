@@ -16,8 +16,8 @@ import httpx
 
 from connector import jsonsafe
 from platforms.base import PlatformRejected
+from platforms.ssrf import Resolver, check_url, guarded_get, system_resolver
 from platforms.woocommerce.rest import woo_errors
-from platforms.woocommerce.ssrf import Resolver, check_url, guarded_get, system_resolver
 
 AUTHORIZE_PATH = "/wc-auth/v1/authorize"
 SCOPE = "read_write"

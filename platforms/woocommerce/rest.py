@@ -52,8 +52,8 @@ from platforms.retrying import (
     transport_errors,
     with_retries,
 )
+from platforms.ssrf import Resolver, check_url, system_resolver
 from platforms.woocommerce import oauth1
-from platforms.woocommerce.ssrf import Resolver, check_url, system_resolver
 
 log = logging.getLogger(__name__)
 

@@ -180,6 +180,8 @@ async def test_one_advocate_with_referrals_by_state_and_rewards(
             "order_id": ANY, "state": "approved", "created_at": ANY,
         }],
         "adjustments": [],
+        "vip_tier": None,
+        "ledger": [],
     }  # fmt: skip
 
 

@@ -95,7 +95,7 @@ def test_lifetime_earned_ignores_spending_but_not_reversed_earnings():
 def test_vip_tiers_and_points_per_unit_spent():
     assert vip_tier(PROGRAM, 999).name == "Bronze"  # type: ignore[union-attr]
     assert vip_tier(PROGRAM, 1000).name == "Silver"  # type: ignore[union-attr]
-    assert vip_tier(PROGRAM, 7000).perks == ("free shipping", "early access")  # type: ignore[union-attr]
+    assert vip_tier(PROGRAM, 7000).perks == ("free shipping", "10% off every order")  # type: ignore[union-attr]
     assert points_for_order(PROGRAM, Money.of("80.99", "USD")) == 80
     assert points_for_order(PROGRAM, Money.of("80.99", "USD"), lifetime_points=5000) == 121
 

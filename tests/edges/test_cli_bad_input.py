@@ -75,6 +75,10 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("messages show", ["messages", "show", "999"], 1, "error: no message 999"),
     ("messages replay", ["messages", "replay", BIG], 2, "must be an id"),
     ("messages send", ["messages", "send", "--now"], 2, "unrecognized arguments: --now"),
+    ("export", ["export", "orders", "--shop", "{shop}"], 2, "invalid choice: 'orders'"),
+    ("analytics show", ["analytics", "show", "--shop", "{shop}", "--start", "2026-11-31"], 2, "must be a day as YYYY-MM-DD"),
+    ("analytics rebuild", ["analytics", "rebuild", "--shop", NOSHOP], 1, f"error: no shop with domain {NOSHOP!r}"),
+    ("analytics compact", ["analytics", "compact", "--all"], 2, "unrecognized arguments: --all"),
 ]  # fmt: skip
 
 

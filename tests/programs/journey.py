@@ -178,3 +178,22 @@ def credit(customer: int | str, amount: str, currency: str = "USD") -> dict[str,
     """The storeCreditAccountCredit variables crediting `amount` to a customer."""
     money = {"amount": amount, "currencyCode": currency}
     return {"id": gid("Customer", customer), "creditInput": {"creditAmount": money}}
+
+
+def amount_off_input(code: str, now: datetime, customer: int, amount: str) -> dict[str, Any]:
+    """The discountCodeBasicCreate input of a reward: `amount` USD off once, for one customer."""
+    return {
+        "input": {
+            "title": f"Referral reward: {amount} USD off ({code})",
+            "code": code,
+            "startsAt": iso(now),
+            "context": {"customers": {"add": [gid("Customer", customer)]}},
+            "usageLimit": 1,
+            "appliesOncePerCustomer": True,
+            "combinesWith": combines(),
+            "customerGets": {
+                "value": {"discountAmount": {"amount": amount, "appliesOnEachItem": False}},
+                "items": {"all": True},
+            },
+        }
+    }

@@ -137,5 +137,6 @@ async def test_a_batch_writes_a_new_referral_in_two_statements_and_reads_once_fo
         s for s in sent if s.startswith(('INSERT INTO "referral"', 'INSERT INTO "referral_event"'))
     ]
     assert len(per_order) == 2 * 40
-    assert len(sent) - len(per_order) <= 25, "\n".join(sent)
+    # (seven of those restate the analytics of the batch's customers and referrals together)
+    assert len(sent) - len(per_order) <= 32, "\n".join(sent)
     await _counters_agree(shop, advocates)

@@ -10,6 +10,7 @@ import respx
 
 from platforms.base import PlatformRejected
 from platforms.retrying import RequestNotSent
+from platforms.ssrf import StoreURLRefused
 from platforms.woocommerce.adapter import WooCommerceAdapter
 from platforms.woocommerce.connect import (
     InvalidStoreURL,
@@ -18,7 +19,6 @@ from platforms.woocommerce.connect import (
     parse_key_callback,
     store_domain,
 )
-from platforms.woocommerce.ssrf import StoreURLRefused
 from tests.support import woocommerce_payloads as woo
 from tests.support.fake_woocommerce import FakeWooCommerce
 

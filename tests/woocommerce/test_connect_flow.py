@@ -13,7 +13,7 @@ from connector.services.shops import woocommerce_connect as connect
 from connector.services.shops.credentials import credentials_of
 from connector.store.models import Shop, WooCommerceConnectState, WooCommerceLink
 from platforms.base import PlatformRejected
-from platforms.woocommerce.ssrf import StoreURLRefused
+from platforms.ssrf import StoreURLRefused
 from tests.conftest import Clock
 from tests.support import woocommerce_payloads as woo
 from tests.support.fake_woocommerce import FakeWooCommerce

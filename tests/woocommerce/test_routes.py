@@ -11,8 +11,8 @@ from connector.services.base.runtime import Runtime
 from connector.services.shops import woocommerce_connect as connect
 from connector.services.shops.credentials import credentials_of, save_credentials
 from connector.store.models import Delivery, Shop, WooCommerceConnectState, WooCommerceLink
+from platforms.ssrf import system_resolver
 from platforms.woocommerce.adapter import WooCommerceAdapter
-from platforms.woocommerce.ssrf import system_resolver
 from tests.support import woocommerce_payloads as woo
 from tests.support.fake_woocommerce import FakeWooCommerce
 

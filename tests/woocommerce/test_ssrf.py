@@ -9,7 +9,7 @@ import pytest
 import respx
 
 from platforms.base import PlatformRejected
-from platforms.woocommerce.ssrf import (
+from platforms.ssrf import (
     Resolver,
     StoreURLRefused,
     check_url,

@@ -223,6 +223,11 @@
     }).catch(noop);
   }
 
+  // Counted for the shop's dashboard (the channel only); a failure never stops the share.
+  function shared(channel) {
+    api("share", { channel: channel }).catch(noop);
+  }
+
   function shares(me) {
     var c = S.conf;
     var adv = me.advocate;
@@ -239,12 +244,14 @@
       return h("a", {
         class: "s s-" + s[0], href: s[1], "data-k": s[0],
         target: s[2] ? "_blank" : null, rel: s[2] ? "noopener noreferrer" : null,
+        onclick: function () { shared(s[0]); },
       }, [t(s[0])]);
     });
     if (navigator.share) {
       list.push(h("button", {
         type: "button", class: "s", "data-k": "more",
         onclick: function () {
+          shared("more");
           navigator.share({ title: name, text: t("share_native", vars), url: adv.link }).catch(noop);
         },
       }, [t("more")]));
@@ -276,6 +283,78 @@
       rewards.length ? h("ul", { class: "rl" }, rewards.map(reward))
         : h("p", { class: "fine", text: t("no_rewards") }),
     ]);
+  }
+
+  // ---- loyalty: points, tier, the catalogue, history ------------------------------------------
+
+  function loyalty(v, m) {
+    var up = m.next_tier;
+    var num = fmt("NumberFormat", { signDisplay: "exceptZero" });
+    return h("section", { class: "db lp", "aria-labelledby": "rw-lp" }, [
+      h("h3", { id: "rw-lp", text: t("points_title") }),
+      h("p", { class: "pts", "data-stat": "points", text: t("offer_points", { n: m.points }) }),
+      m.tier ? h("p", { "data-stat": "tier", text: [t("tier", { name: m.tier.name })].concat(m.tier.perks).join(" · ") }) : null,
+      up ? h("p", { class: "fine" }, [
+        h("progress", { max: up.threshold, value: up.threshold - up.needed }),
+        h("span", { "data-stat": "next", text: t("tier_next", { n: up.needed, name: up.name }) }),
+      ]) : null,
+      m.expiring ? h("p", { class: "fine", "data-stat": "expiring",
+        text: t("expiring", { n: m.expiring.points, date: date(m.expiring.at) }) }) : null,
+      m.stamps ? h("p", { "data-stat": "stamps", "aria-label": t("stamps", { n: m.stamps.stamps, of: m.stamps.per_card, name: m.stamps.name }) }, [
+        h("span", { class: "fine", text: m.stamps.name + " " }),
+        h("span", { class: "sc", "aria-hidden": "true", text: Array(m.stamps.per_card + 1).join("○").split("").map(function (c, i) { return i < m.stamps.stamps ? "●" : c; }).join("") }),
+      ]) : null,
+      h("h3", { text: t("catalogue_title") }),
+      h("ul", { class: "cat" }, m.catalogue.map(function (i) {
+        return h("li", {}, [
+          h("strong", { text: i.name }),
+          h("span", { class: "tag", text: t("offer_points", { n: i.points }) }),
+          h("button", {
+            type: "button", class: "pri", "data-k": "redeem-" + i.id, disabled: !i.affordable || !!S.busy,
+            onclick: function () { redeem(i); },
+          }, [t("redeem")]),
+        ]);
+      })),
+      error(),
+      m.history.length ? h("h3", { text: t("history_title") }) : null,
+      h("ul", { class: "hi" }, m.history.map(function (e) {
+        return h("li", {}, [
+          h("span", { text: t("entry_" + e.kind) }),
+          h("strong", { text: num.format(e.points) }),
+          h("time", { datetime: e.at, text: date(e.at) }),
+        ]);
+      })),
+    ]);
+  }
+
+  function redeem(item) {
+    if (S.busy) return;
+    // One key per redemption the shopper means: a retry after a lost answer spends nothing more.
+    if (!S.rk || S.rk.i !== item.id) S.rk = { i: item.id, k: item.id + "." + Date.now().toString(36) + Math.random().toString(36).slice(2, 8) };
+    S.busy = true;
+    S.err = "";
+    drawAll();
+    api("redeem", { item: item.id, key: S.rk.k }).then(function (j) {
+      S.me = j;
+      S.rk = null;
+      poll(8);
+    }, function (e) {
+      S.err = t(e && e.status === 409 ? "not_enough" : e && e.status === 429 ? "too_many" : "failed");
+    }).then(function () {
+      S.busy = false;
+      drawAll();
+    }).catch(noop);
+  }
+
+  function poll(n) {
+    // The code is made in the store moments after the points are spent.
+    setTimeout(guard(function () {
+      api("me").then(function (j) {
+        S.me = j;
+        drawAll();
+        if (n > 1 && (j.dashboard.rewards || []).some(function (r) { return r.status === "pending"; })) poll(n - 1);
+      }).catch(noop);
+    }), 1500);
   }
 
   function copy(v, input) {
@@ -317,12 +396,13 @@
       lead(),
       h("label", { for: "rw-l", text: t("your_link") }),
       h("div", { class: "row" }, [input, h("button", {
-        type: "button", class: "pri", "data-k": "copy", onclick: function () { copy(v, input); },
+        type: "button", class: "pri", "data-k": "copy", onclick: function () { shared("copy"); copy(v, input); },
       }, [t("copy")])]),
       h("p", { class: "code" }, [t("your_code") + " ", h("strong", { text: adv.code })]),
       h("p", { class: "lbl", id: "rw-sv", text: t("share_via") }),
       h("div", { class: "sh", role: "group", "aria-labelledby": "rw-sv" }, shares(me)),
       me.dashboard ? dashboard(me.dashboard) : h("p", { class: "fine", text: t("sign_in") }),
+      me.loyalty ? loyalty(v, me.loyalty) : null,
       me.whatsapp && me.whatsapp.available ? waBox() : null,
     ]);
   }
@@ -701,8 +781,9 @@
     ".fine{color:#555;font-size:13px;margin-top:10px}",
     ".db ul{list-style:none;margin:0;padding:0}",
     ".st li{padding:2px 0}",
-    ".rl li{display:flex;flex-wrap:wrap;gap:4px 8px;align-items:baseline;padding:8px 0;border-top:1px solid #e2e2e2}",
+    ".rl li,.lp li{display:flex;flex-wrap:wrap;gap:4px 8px;align-items:baseline;padding:8px 0;border-top:1px solid #e2e2e2}",
     ".tag{font-size:13px;color:#555}",
+    ".pts{font-size:22px;font-weight:700;margin:4px 0}.sc{letter-spacing:4px;font-size:18px}progress{width:100%;height:8px}.cat .pri{margin-left:auto}",
     ".rc{font-family:ui-monospace,Menlo,Consolas,monospace;width:100%}",
     "time{font-size:13px;color:#555}",
     ".bn{position:fixed;z-index:2147483002;top:0;left:0;right:0;width:auto;padding:12px 52px 12px 16px;",

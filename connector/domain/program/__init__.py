@@ -26,6 +26,7 @@ from connector.domain.program.kinds import (
 from connector.domain.program.model import (
     Campaign,
     Caps,
+    CatalogueItem,
     Cause,
     Charity,
     CombinesWith,
@@ -36,6 +37,7 @@ from connector.domain.program.model import (
     Partner,
     Program,
     RewardRule,
+    StampCard,
     Tier,
     VipTier,
 )
@@ -71,6 +73,7 @@ __all__ = [
     "Basis",
     "Campaign",
     "Caps",
+    "CatalogueItem",
     "Cause",
     "Charity",
     "CheckAction",
@@ -86,6 +89,7 @@ __all__ = [
     "RewardKind",
     "RewardRule",
     "RewardedSides",
+    "StampCard",
     "Tier",
     "VipTier",
     "check_program",

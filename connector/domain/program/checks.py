@@ -7,7 +7,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
 from connector.domain.money import is_currency
-from connector.domain.program.kinds import DISCOUNT_KINDS, Basis, RewardedSides, RewardKind
+from connector.domain.program.kinds import (
+    DISCOUNT_KINDS,
+    REDEEMABLE_KINDS,
+    Basis,
+    RewardedSides,
+    RewardKind,
+)
 from connector.domain.program.model import Program, RewardRule
 
 FieldError = tuple[str, str]
@@ -59,6 +65,11 @@ def _rewards(program: Program) -> Iterator[tuple[str, RewardRule]]:
     if program.contest is not None:
         yield from ((f"contest.prizes[{i}]", p) for i, p in enumerate(program.contest.prizes))
     yield from ((f"partners[{i}].reward", p.reward) for i, p in enumerate(program.partners))
+    if program.loyalty is not None:
+        for i, item in enumerate(program.loyalty.catalogue):
+            yield f"loyalty.catalogue[{i}].reward", item.reward
+        if program.loyalty.stamp_card is not None:
+            yield "loyalty.stamp_card.reward", program.loyalty.stamp_card.reward
 
 
 def _unique(path: str, values: Iterable[object], what: str) -> Iterator[FieldError]:
@@ -147,6 +158,21 @@ def _check_charity_and_loyalty(program: Program) -> Iterator[FieldError]:
     if program.loyalty is not None:
         thresholds = [t.threshold for t in program.loyalty.vip_tiers]
         yield from _ascending("loyalty.vip_tiers", "threshold", thresholds)
+        items = program.loyalty.catalogue
+        yield from _unique("loyalty.catalogue", (i.item_id for i in items), "item_id")
+        for i, item in enumerate(items):
+            if item.reward.kind not in REDEEMABLE_KINDS:
+                kinds = ", ".join(sorted(k.value for k in REDEEMABLE_KINDS))
+                yield f"loyalty.catalogue[{i}].reward.kind", f"must be one of {kinds}"
+            if not item.item_id.strip() or not item.name.strip():
+                yield f"loyalty.catalogue[{i}]", "needs an item_id and a name"
+        yield from _unique("loyalty.vip_tiers", (t.name for t in program.loyalty.vip_tiers), "name")
+        for i, tier in enumerate(program.loyalty.vip_tiers):
+            if tier.discount_percent is not None and tier.discount_percent > HUNDRED:
+                yield f"loyalty.vip_tiers[{i}].discount_percent", "must be at most 100"
+        card = program.loyalty.stamp_card
+        if card is not None and card.reward.kind not in REDEEMABLE_KINDS | {RewardKind.POINTS}:
+            yield "loyalty.stamp_card.reward.kind", "must be a discount, store credit or points"
 
 
 def check_program(program: Program) -> list[FieldError]:

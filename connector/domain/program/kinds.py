@@ -21,6 +21,9 @@ DISCOUNT_KINDS = frozenset(
     {RewardKind.PERCENTAGE_DISCOUNT, RewardKind.FIXED_DISCOUNT, RewardKind.FREE_SHIPPING}
 )
 
+# What a member may buy with points from the loyalty catalogue (made for them in the store).
+REDEEMABLE_KINDS = DISCOUNT_KINDS | {RewardKind.STORE_CREDIT}
+
 
 class Basis(enum.StrEnum):
     """How a reward's value is read: flat, a percentage of the order, or per currency unit spent."""
@@ -51,3 +54,25 @@ class CheckAction(enum.StrEnum):
     BLOCK = "block"
     FLAG = "flag"
     IGNORE = "ignore"
+
+
+class EarnBase(enum.StrEnum):
+    """What a member's own order earns points on: the subtotal after discounts (no shipping or
+    tax), or the order's total (shipping and tax included)."""
+
+    SUBTOTAL = "subtotal"
+    TOTAL = "total"
+
+
+class TierBasis(enum.StrEnum):
+    """What VIP tier thresholds count: points earned, or money spent (subtotals less refunds)."""
+
+    POINTS = "points"
+    SPEND = "spend"
+
+
+class StampPer(enum.StrEnum):
+    """What earns a stamp: each qualifying order, or each qualifying item bought."""
+
+    ORDER = "order"
+    ITEM = "item"

@@ -16,9 +16,12 @@ from connector.domain.codec import non_negative, positive, rule
 from connector.domain.program.kinds import (
     Basis,
     CheckAction,
+    EarnBase,
     FriendCodeMode,
     RewardedSides,
     RewardKind,
+    StampPer,
+    TierBasis,
 )
 
 
@@ -146,22 +149,68 @@ class Partner:
 
 @dataclass(frozen=True)
 class VipTier:
-    """A loyalty tier reached at `threshold` lifetime points, with an earning multiplier and perks."""
+    """A loyalty tier reached at `threshold` (points, or money spent: the program's `tier_basis`),
+    with perks the engine applies while the member holds it: an earning multiplier, a standing
+    discount code for the tier (`discount_percent` off, any number of orders) and a standing free
+    shipping code. `perks` are the words the widget shows."""
 
     name: str
     threshold: int = field(metadata=rule(non_negative))
     multiplier: Decimal = field(default=Decimal(1), metadata=rule(positive))
     perks: tuple[str, ...] = ()
+    discount_percent: Decimal | None = field(default=None, metadata=rule(positive))
+    free_shipping: bool = False
+
+
+@dataclass(frozen=True)
+class StampCard:
+    """Buy `stamps` qualifying orders (or items), get `reward` once; the card starts again.
+    Qualifying: any product, or only `product_ids`; an order of at least `min_subtotal`."""
+
+    name: str
+    stamps: int = field(metadata=rule(positive))
+    reward: RewardRule
+    per: StampPer = StampPer.ORDER
+    product_ids: tuple[str, ...] = ()
+    min_subtotal: Decimal = field(default=Decimal(0), metadata=rule(non_negative))
+
+
+@dataclass(frozen=True)
+class CatalogueItem:
+    """A reward a member buys with `points`: a discount code (an amount off, a percentage off,
+    free shipping) or store credit, made for them alone when they redeem it."""
+
+    item_id: str
+    name: str
+    points: int = field(metadata=rule(positive))
+    reward: RewardRule
 
 
 @dataclass(frozen=True)
 class Loyalty:
-    """Points per currency unit spent, their redemption rate and expiry, and VIP tiers."""
+    """Points per currency unit a member spends (on `earn_on`), points for actions (joining, a
+    birthday), their redemption rate and expiry, and VIP tiers."""
 
     points_per_unit: Decimal = field(metadata=rule(positive))
     points_per_currency_unit_redeemed: int = field(default=100, metadata=rule(positive))
     points_expire_days: int | None = field(default=None, metadata=rule(positive))
     vip_tiers: tuple[VipTier, ...] = ()
+    earn_on: EarnBase = EarnBase.SUBTOTAL
+    join_points: int = field(default=0, metadata=rule(non_negative))
+    birthday_points: int = field(default=0, metadata=rule(non_negative))
+    catalogue: tuple[CatalogueItem, ...] = ()
+    tier_basis: TierBasis = TierBasis.POINTS
+    tier_period_days: int | None = field(default=None, metadata=rule(positive))  # None: lifetime
+    tier_grace_days: int = field(default=30, metadata=rule(non_negative))
+    # All of a member's points expire after this many days without earning or redeeming.
+    expire_after_inactive_days: int | None = field(default=None, metadata=rule(positive))
+    # Members are told this many days before points expire (0: not told).
+    expiry_reminder_days: int = field(default=14, metadata=rule(non_negative))
+    stamp_card: StampCard | None = None
+
+    def item(self, item_id: str) -> CatalogueItem | None:
+        """The catalogue item with this id, if any."""
+        return next((i for i in self.catalogue if i.item_id == item_id), None)
 
 
 @dataclass(frozen=True)
@@ -205,6 +254,7 @@ class Program:
 __all__ = [
     "Campaign",
     "Caps",
+    "CatalogueItem",
     "Cause",
     "Charity",
     "CombinesWith",
@@ -215,6 +265,7 @@ __all__ = [
     "Partner",
     "Program",
     "RewardRule",
+    "StampCard",
     "Tier",
     "VipTier",
 ]

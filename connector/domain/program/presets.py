@@ -8,6 +8,7 @@ from decimal import Decimal
 from connector.domain.program import (
     Campaign,
     Caps,
+    CatalogueItem,
     Cause,
     Charity,
     Contest,
@@ -16,6 +17,7 @@ from connector.domain.program import (
     Partner,
     Program,
     RewardRule,
+    StampCard,
     Tier,
     VipTier,
     validate_program,
@@ -146,11 +148,24 @@ LOYALTY = Program(
         points_per_unit=D("1"),
         points_per_currency_unit_redeemed=100,
         points_expire_days=365,
+        join_points=100,
+        catalogue=(
+            CatalogueItem("five-off", "$5 off", 500, RewardRule(RewardKind.FIXED_DISCOUNT, D("5"))),
+            CatalogueItem(
+                "ten-percent", "10% off", 900, RewardRule(RewardKind.PERCENTAGE_DISCOUNT, D("10"))
+            ),
+            CatalogueItem("shipping", "Free shipping", 300, RewardRule(RewardKind.FREE_SHIPPING)),
+            CatalogueItem("credit-10", "$10 store credit", 1000, credit("10.00")),
+        ),
         vip_tiers=(
             VipTier("Bronze", 0),
-            VipTier("Silver", 1000, D("1.25"), ("free shipping",)),
-            VipTier("Gold", 5000, D("1.5"), ("free shipping", "early access")),
+            VipTier("Silver", 1000, D("1.25"), ("free shipping",), free_shipping=True),
+            VipTier(
+                "Gold", 5000, D("1.5"), ("free shipping", "10% off every order"),
+                discount_percent=D("10"), free_shipping=True,
+            ),
         ),
+        stamp_card=StampCard("Every 4th order", 4, RewardRule(RewardKind.FIXED_DISCOUNT, D("10"))),
     ),
 )
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from connector.domain.money import Money
 from connector.domain.program import Loyalty, VipTier
+from connector.domain.program.kinds import EarnBase
 from connector.domain.reasons import Reason
 
 
@@ -25,6 +26,8 @@ class EntryKind(enum.StrEnum):
     REDEEM = "redeem"
     EXPIRE = "expire"
     REVERSAL = "reversal"
+    # Points an order earned, taken back after its refund or cancellation (oldest lots first).
+    REFUND = "refund"
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,8 @@ class Ledger:
         return sum(
             e.points
             for e in self.entries
-            if e.kind is EntryKind.EARN or (e.kind is EntryKind.REVERSAL and e.ref in earned)
+            if e.kind in (EntryKind.EARN, EntryKind.REFUND)
+            or (e.kind is EntryKind.REVERSAL and e.ref in earned)
         )
 
     def _add(self, entry: LedgerEntry) -> Ledger:
@@ -113,12 +117,23 @@ def earn(
     return ledger._add(LedgerEntry(entry_id, EntryKind.EARN, points, at, expires_at))
 
 
-def expire(ledger: Ledger, now: datetime) -> Ledger:
-    """Append an expiry entry for every lot past its expiry that still has points."""
+def last_activity(ledger: Ledger) -> datetime | None:
+    """When the member last earned or redeemed points."""
+    active = (EntryKind.EARN, EntryKind.REDEEM)
+    return max((e.at for e in ledger.entries if e.kind in active), default=None)
+
+
+def expire(ledger: Ledger, now: datetime, inactive_days: int | None = None) -> Ledger:
+    """Append an expiry entry for every lot past its expiry that still has points; with
+    `inactive_days`, for every lot once the member has neither earned nor redeemed for that long."""
     expires = {e.entry_id: e.expires_at for e in ledger.entries if e.points > 0}
+    last = last_activity(ledger)
+    idle = False
+    if inactive_days is not None and last is not None:
+        idle = last + timedelta(days=inactive_days) <= now
     for lot_id, remaining in ledger.lots().items():
         when = expires[lot_id]
-        if remaining > 0 and when is not None and when <= now:
+        if remaining > 0 and (idle or (when is not None and when <= now)):
             entry = LedgerEntry(f"{lot_id}:expired", EntryKind.EXPIRE, -remaining, now, ref=lot_id)
             ledger = ledger._add(entry)
     return ledger
@@ -161,8 +176,13 @@ def redeem_for_discount(
     result = redeem(ledger, entry_id, points, now)
     if isinstance(result, LedgerRefusal):
         return result
+    return result, points_value(loyalty, points, currency)
+
+
+def points_value(loyalty: Loyalty, points: int, currency: str) -> Money:
+    """What `points` are worth at the program's redemption rate, cut to the minor unit."""
     value = Decimal(points) / Decimal(loyalty.points_per_currency_unit_redeemed)
-    return result, Money(value, currency).quantized()
+    return Money(value, currency).quantized()
 
 
 def vip_tier(loyalty: Loyalty, lifetime_points: int) -> VipTier | None:
@@ -176,3 +196,42 @@ def points_for_order(loyalty: Loyalty, value: Money, lifetime_points: int = 0) -
     tier = vip_tier(loyalty, lifetime_points)
     multiplier = tier.multiplier if tier is not None else Decimal(1)
     return max(math.floor(value.amount * loyalty.points_per_unit * multiplier), 0)
+
+
+def order_points(
+    loyalty: Loyalty, subtotal: Money, total: Money, multiplier: Decimal = Decimal(1)
+) -> int:
+    """Points a member's own paid order earns: on the subtotal after discounts (no shipping or
+    tax), or on the total when the program says so, times their VIP tier's multiplier."""
+    base = total if loyalty.earn_on is EarnBase.TOTAL else subtotal
+    return max(math.floor(base.amount * loyalty.points_per_unit * multiplier), 0)
+
+
+def points_kept(earned: int, total: Decimal, refunded: Decimal, cancelled: bool) -> int:
+    """What an order's `earned` points come to after its refunds, pro rata (rounded down):
+    nothing once it is cancelled or refunded in full."""
+    if cancelled or total <= 0 or refunded >= total:
+        return 0
+    if refunded <= 0:
+        return earned
+    return max(min(math.floor(earned * (total - refunded) / total), earned), 0)
+
+
+def take_back(owed: int, balance: int) -> int:
+    """How many of `owed` points a refund takes back: never more than the member holds (the
+    balance never goes below zero; what they spent already stays spent)."""
+    return max(min(owed, balance), 0)
+
+
+def next_expiry(ledger: Ledger) -> tuple[int, datetime] | None:
+    """The points left in the lots that expire soonest, and when (None: nothing expires)."""
+    when = {e.entry_id: e.expires_at for e in ledger.entries if e.points > 0}
+    due: list[tuple[datetime, int]] = []
+    for lot, left in ledger.lots().items():
+        at = when[lot]
+        if left > 0 and at is not None:
+            due.append((at, left))
+    if not due:
+        return None
+    soonest = min(at for at, _ in due)
+    return sum(left for at, left in due if at == soonest), soonest

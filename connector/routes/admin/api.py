@@ -17,11 +17,13 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from connector.routes.admin import (
     advocates,
+    analytics,
     notifications,
     operations,
     program,
     referrals,
     settings,
+    webhooks,
 )
 from connector.routes.admin.base import Endpoint
 from connector.routes.admin.openapi import OPENAPI
@@ -71,6 +73,14 @@ api_routes: list[BaseRoute] = [
     Route("/program/presets", program.get_presets, methods=["GET"]),
     Route("/simulate", program.post_simulate, methods=["POST"]),
     Route("/overview", settings.get_overview, methods=["GET"]),
+    Route("/analytics", analytics.get_analytics, methods=["GET"]),
+    Route("/exports/{kind}.csv", analytics.get_export, methods=["GET"]),
+    Route("/webhooks", _by_method(GET=webhooks.get_webhooks, POST=webhooks.post_webhook),
+          methods=["GET", "POST"]),
+    Route("/webhooks/{id:id}", _by_method(PUT=webhooks.put_webhook, DELETE=webhooks.delete_webhook),
+          methods=["PUT", "DELETE"]),
+    Route("/webhooks/{id:id}/messages", webhooks.get_messages, methods=["GET"]),
+    Route("/webhook-messages/{id:id}/resend", webhooks.post_resend, methods=["POST"]),
     Route("/settings", _by_method(GET=settings.get_settings, PUT=settings.put_settings),
           methods=["GET", "PUT"]),
     Route("/partners", _by_method(GET=settings.get_partners, POST=settings.post_partner),

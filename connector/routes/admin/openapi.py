@@ -21,6 +21,7 @@ from connector.services.base import limits
 from connector.services.notifications.consent import STORE_CONSENT_MODES
 from connector.services.notifications.editing import MAX_BODY, MAX_EMAIL, MAX_SUBJECT
 from connector.services.notifications.outbox import STATUSES as OUTBOX_STATUSES
+from connector.services.outbound.events import EVENTS
 from connector.services.referrals.records import CauseKind
 from connector.services.rewards.payouts import LISTED
 from connector.services.storefront.api import CONSENT_MODES
@@ -145,6 +146,12 @@ TIME_N = {"type": ["string", "null"], "format": "date-time"}
 DECIMAL = {"type": "string", "description": 'An exact decimal, e.g. "12.50".'}
 DECIMAL_N = {"type": ["string", "null"], "description": "An exact decimal, or null."}
 OBJECT = {"type": "object"}
+DAY = {"type": "string", "format": "date"}
+# A KPI: a count (integer), an exact amount or ratio (a decimal string), or null when undefined.
+FIGURE = {"type": ["integer", "string", "null"]}
+CHANNELS = {"type": "array", "items": _row(channel=STR, count=INT)}
+GROUP = {"type": "object", "additionalProperties": FIGURE}
+GROUPS = _row(referred=GROUP, other=GROUP)
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -212,6 +219,20 @@ SCHEMAS: dict[str, Any] = {
             "items": _ref("Adjustment"),
             "description": "The newest 20 adjustments, newest first.",
         },
+        vip_tier={**STR_N, "description": "The loyalty VIP tier the member holds, if any."},
+        ledger={
+            "type": "array",
+            "items": _ref("LedgerLine"),
+            "description": "The member's newest 50 points movements, newest first.",
+        },
+    ),
+    "LedgerLine": _row(
+        id=INT,
+        kind={**STR, "description": "earn, redeem, expire, reversal, refund or adjust."},
+        points={**INT, "description": "Signed: added (+) or taken (-)."},
+        reference={**STR, "description": "What it concerns: order:{id}, reward:{id}, join, import..."},
+        expires_at=TIME_N,
+        created_at=TIME,
     ),
     "Friend": _row(
         referral_id=INT,
@@ -274,6 +295,61 @@ SCHEMAS: dict[str, Any] = {
             referrals={"type": "object", "additionalProperties": INT},
         ),
         program=_row(version=INT, name=STR, default=BOOL),
+    ),
+    "Analytics": _row(
+        period=_row(start=DAY, end=DAY),
+        previous_period=_row(start=DAY, end=DAY),
+        granularity={"enum": ["day", "week", "month"]},
+        version=INT_N,
+        currency=STR,
+        figures={
+            "type": "object",
+            "description": "Each KPI by name: its value, the previous period's, the relative change.",
+            "additionalProperties": _row(value=FIGURE, previous=FIGURE, change=DECIMAL_N),
+        },
+        funnel={"type": "array", "items": _row(step=STR, count=INT, conversion=DECIMAL_N)},
+        customers=GROUPS,
+        previous_customers=GROUPS,
+        quality={
+            "type": "array",
+            "items": _row(check=STR, flagged=INT, rejected=INT, flagged_share=DECIMAL_N,
+                          rejected_share=DECIMAL_N),
+        },
+        channels=_row(shares=CHANNELS, referrals=CHANNELS),
+        series={
+            "type": "array",
+            "items": {"type": "object", "required": ["start"],
+                      "properties": {"start": DAY}, "additionalProperties": FIGURE},
+        },
+        top_advocates={
+            "type": "array",
+            "items": _row(id=INT, name=STR, code=STR, referrals=INT),
+        },
+        contest={
+            "type": ["object", "null"],
+            "required": ["id", "name", "standings"],
+            "properties": {
+                "id": STR,
+                "name": STR,
+                "standings": {
+                    "type": "array",
+                    "items": _row(rank=INT, advocate_id=INT, name=STR, referrals=INT),
+                },
+            },
+        },
+    ),
+    "WebhookEndpoint": _row(
+        id=INT, url=STR, events={"type": "array", "items": {"enum": list(EVENTS)}},
+        description=STR, active=BOOL, created_at=TIME, created_by=STR,
+        secret={"type": ["string", "null"],
+                "description": "The signing secret: only in the answer that registers the endpoint."},
+    ),
+    "WebhookMessage": _row(
+        id=INT, event={"enum": list(EVENTS)}, event_id=STR,
+        status={"enum": ["pending", "delivered", "failed"]},
+        attempts={"type": "array", "items": _row(number=INT, at=TIME, status_code=INT_N,
+                                                 error=STR_N, duration_ms=INT)},
+        created_at=TIME, delivered_at=TIME_N, next_attempt_at=TIME_N, last_error=STR_N,
     ),
     "Settings": _row(
         ref_param=STR,
@@ -424,6 +500,7 @@ BAD_BODY = {
 }
 NOT_FOUND = {"404": _error("No such id in this shop (another shop's ids are not found either).")}
 REFERRAL_ID = _path("id", "The referral's id.")
+WEBHOOK_ID = _path("id", "The webhook endpoint's id.")
 ADVOCATE_ID = _path("id", "The advocate's id.")
 CURSOR = _query(
     "cursor", "The `next_cursor` of the previous page.", type="string", pattern="^[0-9]{1,18}$"
@@ -685,6 +762,100 @@ PATHS: dict[str, Any] = {
             "What needs a person now (review, dead deliveries, failed rewards, payouts to pay,"
             " a store to authorise again) and the program's counts to date.",
             _json("The overview.", _ref("Overview")),
+        )
+    },
+    "/admin/api/analytics": {
+        "get": _op(
+            "The dashboard's KPIs for a period (default: the last 30 days) beside the previous"
+            " period of the same length: funnel, money, referred against other customers,"
+            " checks, channels, a time series, top advocates and the contest standings.",
+            _json("The period's figures.", _ref("Analytics")),
+            parameters=[
+                _query("start", "The first day, YYYY-MM-DD (UTC).", type="string", format="date"),
+                _query("end", "The last day, YYYY-MM-DD (default today).", type="string",
+                       format="date"),
+                _query("granularity", "The series' buckets (default day).",
+                       enum=["day", "week", "month"]),
+                _query("version", "Only this program version's figures.", type="integer",
+                       minimum=1),
+            ],
+            others=BAD_QUERY,
+        )
+    },
+    "/admin/api/exports/{kind}.csv": {
+        "get": _op(
+            "A CSV export with a header row, streamed: `referrals`, `advocates` or `rewards`"
+            " (all, or those made between `start` and `end`), or `kpis`: one row per day of the"
+            " period (default the last 30 days) with every figure.",
+            {"description": "CSV with a header row.", "content": {"text/csv": {"schema": STR}}},
+            parameters=[
+                {"name": "kind", "in": "path", "required": True, "description": "What to export.",
+                 "schema": {"enum": ["referrals", "advocates", "rewards", "kpis"]}},
+                _query("start", "The first day, YYYY-MM-DD (UTC).", type="string", format="date"),
+                _query("end", "The last day, YYYY-MM-DD.", type="string", format="date"),
+            ],
+            others={**BAD_QUERY, "404": _error("No such export.")},
+        )
+    },
+    "/admin/api/webhooks": {
+        "get": _op(
+            "The shop's outbound webhook endpoints, and the events one may subscribe to.",
+            _json("The endpoints.", _row(
+                events={"type": "array", "items": {"enum": list(EVENTS)}},
+                endpoints={"type": "array", "items": _ref("WebhookEndpoint")},
+            )),
+        ),
+        "post": _op(
+            "Register an HTTPS endpoint for some events (all by default). Each request it gets"
+            " is signed: `X-Referral-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of"
+            " '<t>.<body>' under the secret>`. A URL on a private, loopback or link-local"
+            " address is refused, as store URLs are.",
+            _json("Registered; `secret` is shown this once.", _ref("WebhookEndpoint")),
+            status="201",
+            requestBody=_body(
+                ["url"],
+                url={"type": "string", "maxLength": 2000, "pattern": "^https://"},
+                events={"type": "array", "items": {"enum": list(EVENTS)}, "minItems": 1},
+                description={"type": "string", "maxLength": 255},
+            ),
+            others={**BAD_BODY, "422": _error('`error` is "invalid body"; `fields` says why.')},
+        ),
+    },
+    "/admin/api/webhooks/{id}": {
+        "put": _op(
+            "Switch an endpoint on or off, or change its events.",
+            _json("The endpoint now.", _ref("WebhookEndpoint")),
+            parameters=[WEBHOOK_ID],
+            requestBody=_body(
+                [], active=BOOL,
+                events={"type": "array", "items": {"enum": list(EVENTS)}, "minItems": 1},
+            ),
+            others={**BAD_BODY, **NOT_FOUND,
+                    "422": _error('`error` is "invalid body"; `fields` says why.')},
+        ),
+        "delete": _op(
+            "Remove an endpoint and the messages queued for it.",
+            {"description": "Removed."},
+            status="204",
+            parameters=[WEBHOOK_ID],
+            others=NOT_FOUND,
+        ),
+    },
+    "/admin/api/webhooks/{id}/messages": {
+        "get": _op(
+            "The endpoint's newest 50 messages, each with every attempt (status code or error).",
+            _json("The messages.", _row(messages={"type": "array",
+                                                  "items": _ref("WebhookMessage")})),
+            parameters=[WEBHOOK_ID],
+            others=NOT_FOUND,
+        )
+    },
+    "/admin/api/webhook-messages/{id}/resend": {
+        "post": _op(
+            "Queue a message again with a fresh budget of tries.",
+            _json("Queued.", _row(queued=BOOL)),
+            parameters=[_path("id", "The message's id.")],
+            others=NOT_FOUND,
         )
     },
     "/admin/api/settings": {

@@ -17,7 +17,6 @@ from decimal import Decimal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from connector.domain.money import Money
@@ -27,6 +26,7 @@ from connector.services.base.limits import FieldInvalid
 from connector.services.base.rows import fk
 from connector.services.base.runtime import Runtime
 from connector.services.referrals.advocates import ACTIVE, BLOCKED
+from connector.services.rewards.loyalty import balance as points_balance
 from connector.services.rewards.loyalty import points_expiry
 from connector.store.models import Adjustment, Advocate, LedgerEntry, Reward, RewardStatus, Shop
 
@@ -112,16 +112,6 @@ async def _locked(tx: BaseDBAsyncClient, shop: Shop, advocate_id: int) -> Advoca
     return advocate
 
 
-async def _balance(tx: BaseDBAsyncClient, shop_id: int, advocate_id: int) -> int:
-    rows = await (
-        LedgerEntry.filter(shop_id=shop_id, advocate_id=advocate_id)
-        .using_db(tx)
-        .annotate(total=Sum("points"))
-        .values("total")
-    )
-    return int(rows[0]["total"] or 0) if rows else 0
-
-
 async def _replayed(
     tx: BaseDBAsyncClient, shop: Shop, key: str, advocate_id: int, kind: str
 ) -> Adjustment | None:
@@ -146,7 +136,7 @@ async def _once(shop: Shop, advocate_id: int, key: str, kind: str, make: Make) -
             async with in_transaction() as tx:
                 advocate = await _locked(tx, shop, advocate_id)
                 earlier = await _replayed(tx, shop, key, advocate_id, kind)
-                balance = await _balance(tx, shop.id, advocate_id)
+                balance = await points_balance(shop.id, advocate_id, tx)
                 if earlier is not None:
                     return Adjusted(adjustment_row(earlier), False, balance)
                 row, balance = await make(tx, advocate, balance)

@@ -28,6 +28,7 @@ from connector.store.models import (
     Advocate,
     Delivery,
     DeliveryStatus,
+    LedgerEntry,
     LinkClick,
     Referral,
     Reward,
@@ -44,6 +45,7 @@ SHOP_STATUSES = tuple(s.value for s in ShopStatus)
 RECENT = 20
 ALERT_KINDS = ("rewards_failing", "deliveries_dead")
 REWARDS = 50
+LEDGER = 50  # a member's newest points movements on their page
 
 
 class ShopNotInstalled(ConnectorError, LookupError):
@@ -85,6 +87,18 @@ class Friend:
 
 
 @dataclass(frozen=True)
+class LedgerLine:
+    """One movement of a member's points, as the merchant sees it (newest first)."""
+
+    id: int
+    kind: str  # earn | redeem | expire | reversal | refund | adjust
+    points: int
+    reference: str
+    expires_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class AdvocateStats:
     """An advocate, their referrals counted by state, rewards, points, clicks, friends, changes."""
 
@@ -95,6 +109,8 @@ class AdvocateStats:
     clicks: int
     friends: tuple[Friend, ...]
     adjustments: tuple[AdjustmentRow, ...]
+    vip_tier: str | None
+    ledger: tuple[LedgerLine, ...]
 
 
 async def admin_shop(platform: str, domain: str) -> Shop:
@@ -157,6 +173,13 @@ async def advocate_stats(shop: Shop, advocate_id: int) -> AdvocateStats:
             for r in newest
         ),
         adjustments=tuple(await recent_adjustments(shop, advocate.id, RECENT)),
+        vip_tier=advocate.vip_tier,
+        ledger=tuple(
+            LedgerLine(e.id, e.kind, e.points, e.reference, e.expires_at, e.created_at)
+            for e in await LedgerEntry.filter(shop_id=shop.id, advocate_id=advocate.id)
+            .order_by("-id")
+            .limit(LEDGER)
+        ),
     )
 
 

@@ -15,6 +15,7 @@ from connector.services.base.inbox import InboxWriter
 from connector.settings import Settings
 from platforms.base import PlatformAdapter
 from platforms.registry import build_adapter
+from platforms.ssrf import Resolver, system_resolver
 
 
 def utcnow() -> datetime:
@@ -43,6 +44,9 @@ class Runtime:
     settings: Settings
     http: httpx.AsyncClient
     clock: Callable[[], datetime] = utcnow
+    # How a merchant-given URL's host is resolved before we call it (the SSRF check); tests
+    # give a fake one, since tests never use the network.
+    resolve: Resolver = system_resolver
     vault: Vault = field(init=False)
     inbox: InboxWriter = field(default_factory=InboxWriter, init=False)
     _adapters: dict[str, PlatformAdapter] = field(default_factory=dict, init=False)

@@ -1,7 +1,8 @@
 """The sender: lease due messages, send each outside any transaction, record how it went.
 
-A lease (services.base.leases) stamps a batch of due rows with a token and an expiry in one
-UPDATE, so two workers never lease one row. The message is sent with no transaction open, then recorded in one UPDATE guarded by the token. A
+A lease (services.pipeline.outbox, shared with the reward outbox and the outbound webhooks)
+stamps a batch of due rows with a token and an expiry in one UPDATE, so two workers never lease
+one row. The message is sent with no transaction open, then recorded in one UPDATE guarded by the token. A
 crash between the two leaves the row pending; once the lease lapses it is sent again with the
 same Message-ID (the outbox key), so a mail client shows it once: at most one duplicate per
 crash, never a lost message.
@@ -16,12 +17,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from connector.domain.messages import message_kind
-from connector.services.base.leases import lease_due
 from connector.services.base.rows import fk
 from connector.services.base.runtime import Runtime
 from connector.services.notifications import consent, mail, whatsapp
@@ -33,7 +32,7 @@ from connector.services.notifications.preferences import (
     text_for,
 )
 from connector.services.notifications.render import Rendered, plain, render
-from connector.services.pipeline.worker import backoff_seconds
+from connector.services.pipeline import outbox
 from connector.store.models import Message, MessageStatus, Shop, ShopStatus
 from platforms.base import PlatformError
 
@@ -42,9 +41,6 @@ log = logging.getLogger("connector.notifications")
 JOB = "send_due_messages"
 BATCH = 50
 MAX_BATCHES = 20
-
-_DUE = "status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)"
-
 
 @dataclass(frozen=True)
 class Lease:
@@ -55,10 +51,10 @@ class Lease:
 
 
 async def lease_messages(runtime: Runtime, limit: int) -> list[Lease]:
-    """Lease up to `limit` due messages to this caller, oldest due first."""
-    now = runtime.now()
-    token, ids = await lease_due(
-        runtime, "message", _DUE, [now, now], limit, order="next_attempt_at, id"
+    """Lease up to `limit` due messages to this caller, of every shop (a merchant whose store
+    needs re-authorising is told so by a message)."""
+    token, ids = await outbox.lease(
+        runtime, Message, (MessageStatus.PENDING.value,), limit, active_shops_only=False
     )
     return [Lease(message_id, token) for message_id in ids]
 
@@ -174,10 +170,9 @@ async def _failed(
         )
         log.warning("message %s (%s) dead-lettered: %s", row.id, row.kind, error)
         return MessageStatus.DEAD.value
-    delay = backoff_seconds(row.attempts, worker.backoff_base_seconds, worker.backoff_max_seconds)
-    await Message.filter(id=row.id, lease_token=lease.token).update(
-        lease_token=None, lease_until=None, last_error=error[:2000],
-        next_attempt_at=runtime.now() + timedelta(seconds=delay), updated_at=runtime.now(),
-    )  # fmt: skip
-    log.info("message %s (%s): %s; trying again in %.0fs", row.id, row.kind, error, delay)
+    values = outbox.later(runtime, row.attempts, error[:2000])
+    assert values is not None  # the tries left were checked above
+    await outbox.guarded(Message, row.id, lease.token, updated_at=runtime.now(), **values)
+    log.info("message %s (%s): %s; trying again at %s", row.id, row.kind, error,
+             values["next_attempt_at"])  # fmt: skip
     return "retry"

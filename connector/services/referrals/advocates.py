@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.queryset import QuerySet
@@ -25,14 +26,19 @@ from tortoise.transactions import in_transaction
 
 from connector.domain.codes import ALPHABET, friend_code, normalize_code, reward_code
 from connector.domain.emails import normalize_email
+from connector.domain.program import Program
 from connector.domain.program.kinds import FriendCodeMode
 from connector.domain.reasons import Reason
 from connector.domain.rules.facts import ReferralLookup
 from connector.errors import ConnectorError
+from connector.services.analytics import rollups
+from connector.services.analytics.figures import Metric
 from connector.services.base import tally
 from connector.services.base.limits import CODE, NAME, check_texts
 from connector.services.base.messages import enqueue_to_advocate
 from connector.services.base.runtime import Runtime
+from connector.services.base.savepoints import savepoint
+from connector.services.outbound import events
 from connector.services.referrals.programs import ProgramChanged, ensure_saved, live_program
 from connector.store.models import Advocate, DiscountCode, OfferClaim, Shop
 
@@ -235,37 +241,109 @@ async def _insert(
     `shared` forces a shared store code (partners); None follows the program's mode. A customer
     is welcomed (their link and code) in the same transaction, unless `welcome` is False.
     """
-    now = runtime.now()
     for _ in range(2):
         live = await live_program(runtime, shop)
         try:
             async with in_transaction() as tx:
                 program = await ensure_saved(runtime, shop, live, tx)
-                advocate = await Advocate.create(
-                    shop_id=shop.id, share_token=_share_token(), created_at=now, using_db=tx,
-                    **values,
-                )  # fmt: skip
-                await tally.add(tx, shop.id, tally.ADVOCATES, advocate.id, 1)
-                if welcome and advocate.kind == CUSTOMER:
-                    context = {"share_link": share_link(shop, advocate),
-                               "friend_code": advocate.friend_code}  # fmt: skip
-                    await enqueue_to_advocate(
-                        tx, shop, advocate, "welcome", f"advocate-{advocate.id}", now=now,
-                        context=context,
-                    )  # fmt: skip
-                if shared is None:
-                    shared = program.friend_code_mode is FriendCodeMode.SHARED
-                if program.friend_offer is not None and shared:
-                    await DiscountCode.create(
-                        shop_id=shop.id, advocate_id=advocate.id, code=advocate.friend_code,
-                        purpose=FRIEND, status="pending", created_at=now, using_db=tx,
-                    )  # fmt: skip
-            return advocate
+                return await _create(runtime, shop, program, values, shared, tx, welcome=welcome)
         except IntegrityError:
             return None
         except ProgramChanged:
             continue  # the merchant saved a program meanwhile: make the code under that one
     return None
+
+
+async def _create(
+    runtime: Runtime,
+    shop: Shop,
+    program: Program,
+    values: Mapping[str, str | None],
+    shared: bool | None,
+    db: BaseDBAsyncClient,
+    *,
+    welcome: bool = False,
+) -> Advocate:
+    """Insert the advocate, count it, and make its shared friend code pending (in `db`).
+
+    A customer who joined is welcomed (their link and code) in `db` when `welcome` is True; a
+    member the loyalty program enrols on a purchase is not (the post-purchase ask tells them).
+    """
+    now = runtime.now()
+    advocate = await Advocate.create(
+        shop_id=shop.id, share_token=_share_token(), created_at=now, using_db=db, **values
+    )
+    await tally.add(db, shop.id, tally.ADVOCATES, advocate.id, 1)
+    if welcome and advocate.kind == CUSTOMER:
+        context = {"share_link": share_link(shop, advocate), "friend_code": advocate.friend_code}
+        await enqueue_to_advocate(
+            db, shop, advocate, "welcome", f"advocate-{advocate.id}", now=now, context=context
+        )
+    await rollups.count(db, shop.id, Metric.JOINS, now)
+    joined = {"advocate_id": advocate.id, "kind": advocate.kind,
+              "code": advocate.friend_code, "joined_at": now.isoformat()}  # fmt: skip
+    await events.enqueue(db, shop.id, events.ADVOCATE_JOINED, str(advocate.id), joined, now)
+    if shared is None:
+        shared = program.friend_code_mode is FriendCodeMode.SHARED
+    if program.friend_offer is not None and shared:
+        await DiscountCode.create(
+            shop_id=shop.id, advocate_id=advocate.id, code=advocate.friend_code,
+            purpose=FRIEND, status="pending", created_at=now, using_db=db,
+        )  # fmt: skip
+    return advocate
+
+
+async def member_account(
+    runtime: Runtime,
+    shop: Shop,
+    program: Program,
+    db: BaseDBAsyncClient,
+    *,
+    customer_id: str | None,
+    email: str | None,
+) -> Advocate | None:
+    """The loyalty member with this store customer id (else email), enrolled now if new, in `db`.
+
+    Every shopper who earns points is a member with a ledger account; a member may also refer
+    (an advocate is a member who refers), so a new one gets a friend code like any advocate.
+    None when the order names nobody (a guest checkout without an email).
+    """
+    normalized = normalize_email(email) if email and "@" in email else None
+    if not customer_id and normalized is None:
+        return None
+
+    async def find() -> Advocate | None:
+        if customer_id:
+            found = (
+                await Advocate.filter(shop_id=shop.id, customer_id=customer_id).using_db(db).first()
+            )
+            if found is not None:
+                return found
+        if normalized is None:
+            return None
+        return (
+            await Advocate.filter(shop_id=shop.id, email_normalized=normalized).using_db(db).first()
+        )
+
+    for attempt in range(MAX_CODE_TRIES):
+        found = await find()
+        if found is not None:
+            return found
+        values = {
+            "kind": CUSTOMER,
+            "email": email.strip() if normalized and email else None,
+            "email_normalized": normalized,
+            "customer_id": customer_id,
+            "friend_code": friend_code("", length=4 if attempt < SHORT_TRIES else 6),
+        }
+        try:
+            async with savepoint(db) as point:
+                created = await _create(runtime, shop, program, values, None, point)
+        except IntegrityError:
+            continue  # a concurrent enrolment of the same shopper, or a code collision
+        log.info("shop %s: member %s enrolled by their order", shop.domain, created.id)
+        return created
+    raise ConnectorError(f"{shop.domain}: no free friend code after {MAX_CODE_TRIES} tries")
 
 
 async def enrol_partner(runtime: Runtime, shop: Shop, partner_id: str) -> Enrolment | Refused:
@@ -324,9 +402,12 @@ async def claim_offer(
     live = await live_program(runtime, shop)
     created = True
     try:
-        await OfferClaim.create(
-            shop_id=shop.id, advocate_id=advocate.id, email_normalized=email, claimed_at=now
-        )
+        async with in_transaction() as tx:
+            await OfferClaim.create(
+                shop_id=shop.id, advocate_id=advocate.id, email_normalized=email, claimed_at=now,
+                using_db=tx,
+            )  # fmt: skip
+            await rollups.count(tx, shop.id, Metric.CLAIMS, now)
     except IntegrityError:
         created = False  # claimed before: the first claim's time stays the touch
     unique = live.program.friend_code_mode is FriendCodeMode.UNIQUE

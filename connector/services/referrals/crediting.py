@@ -25,6 +25,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from connector.domain.codes import normalize_code
+from connector.domain.program.kinds import RewardKind
 from connector.domain.reasons import Reason
 from connector.domain.referral import EventKind, ReferralState, Refusal, Transition
 from connector.domain.rewards.amounts import RewardPlan, Side
@@ -35,7 +36,7 @@ from connector.domain.rules.facts import OrderFacts, ReferralLookup
 from connector.domain.rules.lifecycle import on_hold_expired
 from connector.services.base.runtime import Runtime
 from connector.services.base.savepoints import savepoint
-from connector.services.referrals.advocates import PARTNER, domain_id
+from connector.services.referrals.advocates import PARTNER, domain_id, member_account
 from connector.services.referrals.changes import order_changed
 from connector.services.referrals.inputs import (
     BatchLoads,
@@ -329,7 +330,8 @@ async def _approve_one(runtime: Runtime, referral_id: int) -> bool:
         if decision.outcome is not Outcome.APPROVE:
             return False  # another worker got here first, or it changed since it was listed
         for plan in decision.rewards:
-            await _write_reward(referral, advocate, plan, tx, now)
+            member = await _friend_member(runtime, shop, referral, plan, tx)
+            await _write_reward(referral, advocate, plan, tx, now, member)
         assert decision.reason is not None
         await move(referral, EventKind.HOLD_ENDED, decision.reason, cause, now, tx)
         if not decision.rewards:
@@ -340,8 +342,26 @@ async def _approve_one(runtime: Runtime, referral_id: int) -> bool:
     return True
 
 
+async def _friend_member(
+    runtime: Runtime, shop: Shop, referral: Referral, plan: RewardPlan, db: BaseDBAsyncClient
+) -> Advocate | None:
+    """The friend's loyalty account when the friend earns points: points live in a ledger."""
+    if plan.side is Side.ADVOCATE or plan.kind is not RewardKind.POINTS:
+        return None
+    live = await live_program(runtime, shop, db)
+    return await member_account(
+        runtime, shop, live.program, db,
+        customer_id=referral.friend_customer_id, email=referral.friend_email,
+    )  # fmt: skip
+
+
 async def _write_reward(
-    referral: Referral, advocate: Advocate, plan: RewardPlan, db: BaseDBAsyncClient, now: datetime
+    referral: Referral,
+    advocate: Advocate,
+    plan: RewardPlan,
+    db: BaseDBAsyncClient,
+    now: datetime,
+    friend_member: Advocate | None = None,
 ) -> None:
     """One pending Reward for the outbox; its key makes writing it twice a no-op."""
     if plan.side is Side.ADVOCATE:
@@ -354,7 +374,8 @@ async def _write_reward(
     else:
         side = plan.side.value
         who = {
-            "advocate_id": None,
+            # The friend's member account, when the reward is points for their ledger.
+            "advocate_id": friend_member.id if friend_member is not None else None,
             "recipient_customer_id": referral.friend_customer_id,
             "recipient_email": referral.friend_email,
         }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -11,6 +11,8 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from connector.domain.codes import normalize_code
+from connector.services.analytics import sources
+from connector.services.base.runtime import Runtime
 from connector.services.pipeline.worker import FatalDeliveryError, HandlerContext
 from connector.services.referrals.crediting import (
     PreparedOrder,
@@ -71,9 +73,21 @@ class PreparedOrderEvent:
     batch: OrderBatch | None = None  # set by `begin_batch` when the worker applies a batch
 
 
+# Called with every recorded order in its delivery's transaction, after the referral logic
+# (the composition root adds loyalty earning): (runtime, shop, the delivery's order, the
+# order's newest record, tx).
+OrderListener = Callable[
+    [Runtime, Shop, OrderEvent, OrderRecord, BaseDBAsyncClient], Awaitable[None]
+]
+
+
 class OrderEventHandler:
     """orders/create|paid|updated|cancelled: record the order (stale payloads never win) and
-    credit its referral, or apply a cancel or refund to it, in the same transaction."""
+    credit its referral, or apply a cancel or refund to it, in the same transaction; then tell
+    each listener about the order, in that transaction too."""
+
+    def __init__(self, listeners: Sequence[OrderListener] = ()) -> None:
+        self.listeners = tuple(listeners)
 
     async def prepare(self, ctx: HandlerContext) -> PreparedOrderEvent:
         """Parse the payload; load the program and evidence, asking the store only if needed."""
@@ -172,13 +186,17 @@ class OrderEventHandler:
             cause = Cause.delivery(ctx.delivery.id)
             if batch is None:
                 await apply_order(ctx.runtime, shop, event, record, ready.referral, cause, tx)
-                return
-            key = (shop.id, order_key(event.order_id))
-            await apply_order(
-                ctx.runtime, shop, event, record, ready.referral, cause, tx,
-                surely_new=key in batch.uncredited, batch=batch.loads.get(shop.id),
-            )  # fmt: skip
-            batch.uncredited.discard(key)  # credited now, or judged: a second delivery looks
+            else:
+                key = (shop.id, order_key(event.order_id))
+                await apply_order(
+                    ctx.runtime, shop, event, record, ready.referral, cause, tx,
+                    surely_new=key in batch.uncredited, batch=batch.loads.get(shop.id),
+                )  # fmt: skip
+                batch.uncredited.discard(key)  # credited now, or judged: a second one looks
+        # Every order counts (referred or not), after its referral so it knows whether it has one.
+        await sources.order_recorded(tx, record)
+        for listener in self.listeners:
+            await listener(ctx.runtime, shop, event, record, tx)
 
 
 @dataclass

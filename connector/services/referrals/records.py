@@ -30,7 +30,9 @@ from connector.domain.rewards.amounts import RewardPlan
 from connector.domain.rules.attribution import Evidence, Signal
 from connector.domain.rules.lifecycle import ExistingReferral, IssuedReward
 from connector.errors import ConnectorError
+from connector.services.analytics import sources
 from connector.services.base import deferred
+from connector.services.outbound import events
 from connector.services.referrals.notices import referral_moved
 from connector.services.referrals.tally import count_change
 from connector.store.models import Referral, ReferralEvent, Reward, RewardStatus
@@ -195,9 +197,10 @@ async def record_event(
     """Record that `referral` reached its current state by `event`, and why.
 
     Every creation and change of state is recorded here, so here the advocate's
-    `live_referrals` counter and the shop's tally by state follow it, in the same transaction
-    (in a worker's batch, summed and written once before it commits: services.base.deferred),
-    and the messages the new state calls for are written (services.referrals.notices).
+    `live_referrals` counter, the shop's tally by state and the analytics rollups follow it, in
+    the same transaction (the counter, in a worker's batch, summed and written once before it
+    commits: services.base.deferred), and the messages the new state calls for are written
+    (services.referrals.notices).
     """
     shop_id: int = referral.shop_id  # type: ignore[attr-defined]
     advocate_id: int = referral.advocate_id  # type: ignore[attr-defined]
@@ -208,7 +211,7 @@ async def record_event(
         # A batch that loaded this advocate's windows at its start must count them again.
         deferred.touch(db, ADVOCATE, advocate_id)
     await referral_moved(db, referral, from_state, at)
-    return await ReferralEvent.create(
+    recorded = await ReferralEvent.create(
         referral_id=referral.id,
         from_state=from_state,
         to_state=referral.state,
@@ -220,6 +223,32 @@ async def record_event(
         at=at,
         using_db=db,
     )
+    await sources.referral_changed(db, referral)
+    await _announce(db, referral, from_state, reason, at)
+    return recorded
+
+
+async def _announce(
+    db: BaseDBAsyncClient, referral: Referral, from_state: str | None, reason: Reason | None,
+    at: datetime,
+) -> None:  # fmt: skip
+    """Queue the outbound webhook of a referral credited (approved) or reversed."""
+    if referral.state == from_state:
+        return
+    base = {
+        "referral_id": referral.id,
+        "advocate_id": referral.advocate_id,  # type: ignore[attr-defined]
+        "order_id": referral.order_id,
+        "program_version": referral.program_version,
+    }
+    shop_id: int = referral.shop_id  # type: ignore[attr-defined]
+    if referral.state == ReferralState.APPROVED.value:
+        data = {**base, "currency": referral.currency, "order_total": str(referral.order_total),
+                "credited_at": at.isoformat()}  # fmt: skip
+        await events.enqueue(db, shop_id, events.REFERRAL_CREDITED, str(referral.id), data, at)
+    elif referral.state == ReferralState.REVERSED.value:
+        data = {**base, "reason": reason.value if reason else None, "reversed_at": at.isoformat()}
+        await events.enqueue(db, shop_id, events.REFERRAL_REVERSED, str(referral.id), data, at)
 
 
 async def move(

@@ -30,6 +30,7 @@ from connector.services.base.runtime import Runtime
 from connector.services.referrals.programs import live_program
 from connector.services.rewards.loyalty import advocate_ledger, points_expiry
 from connector.services.rewards.outbox import Lease, guarded
+from connector.services.rewards.vip import is_standing
 from connector.services.shops.tokens import fresh_credentials
 from connector.store.models import Advocate, Referral, Reward, RewardStatus, Shop
 from platforms.base import (
@@ -118,16 +119,18 @@ def discount_spec(
         label = f"{value:f}% off"
     else:
         label = "free shipping"
+    # A VIP tier's perk stands while the tier is held: any number of its owner's orders.
+    standing = is_standing(reward)
     return DiscountSpec(
         code=code,
-        title=f"Referral reward: {label} ({code})",
+        title=f"{'VIP perk' if standing else 'Referral reward'}: {label} ({code})",
         kind=kind,
         value=value,
         currency=currency,
         starts_at=now,
         ends_at=reward.expires_at,
-        usage_limit=1,
-        once_per_customer=True,
+        usage_limit=None if standing else 1,
+        once_per_customer=not standing,
         customer_ids=(owner.customer_id,) if owner.customer_id else (),
         emails=(owner.email,) if owner.email else (),
         combines_with_order=combines.order,

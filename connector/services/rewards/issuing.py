@@ -25,9 +25,12 @@ from tortoise.transactions import in_transaction
 from connector.domain.reasons import Reason
 from connector.domain.referral import EventKind, ReferralState
 from connector.errors import LeaseLost
+from connector.services.analytics import sources
 from connector.services.base.rows import fk
 from connector.services.base.runtime import Runtime
+from connector.services.outbound import events
 from connector.services.referrals.notices import reward_earned
+from connector.services.referrals.programs import live_program
 from connector.services.referrals.records import Cause, move
 from connector.services.rewards.actions import (
     CREDIT_UNCONFIRMED,
@@ -37,8 +40,15 @@ from connector.services.rewards.actions import (
     issue,
     take_back,
 )
-from connector.services.rewards.loyalty import append_entry
+from connector.services.rewards.loyalty import (
+    POINTS_RETURNED,
+    append_entry,
+    is_redemption,
+    points_expiry,
+    return_points,
+)
 from connector.services.rewards.outbox import Lease, guarded, lease_rewards, retry_later, settled
+from connector.services.rewards.vip import review_member
 from connector.store.models import DiscountCode, Referral, Reward, RewardStatus, Shop
 from platforms.base import (
     PlatformAuthError,
@@ -56,6 +66,7 @@ MAX_BATCHES = 20
 # needs_reauth by then, and its rows are not leased until the merchant is back).
 REAUTH_WAIT_SECONDS = 900.0
 STORE_REFUSED = "store_refused"  # a failed reward's reason: the store said no to it
+TAKEN_BACK = frozenset({RewardStatus.DEACTIVATED.value, RewardStatus.CLAWBACK.value})
 OUT = frozenset({RewardStatus.ISSUED.value, RewardStatus.RECORDED.value, RewardStatus.PAID.value})
 
 
@@ -134,6 +145,18 @@ async def _record(runtime: Runtime, reward: Reward, lease: Lease, result: Result
     """Write the result under the lease, with its ledger entries and the referral's progress."""
     now = runtime.now()
     facts = {k: v for k, v in (("code", result.code), ("platform_ref", result.platform_ref)) if v}
+    give_back = (
+        result.status == RewardStatus.FAILED
+        and result.reason != CREDIT_UNCONFIRMED
+        and is_redemption(reward)
+    )
+    expires_at = None
+    shop = await Shop.get(id=fk(reward, "shop"))
+    if give_back:
+        expires_at = await points_expiry(runtime, shop, None, now)
+    # Points earned (a referral's, a stamp card's) count towards the member's VIP tier.
+    earns = any(e["points"] > 0 for e in result.ledger) and fk(reward, "advocate") is not None
+    loyalty = (await live_program(runtime, shop)).program.loyalty if earns else None
     async with in_transaction() as tx:
         row = await Reward.filter(id=reward.id).using_db(tx).select_for_update().first()
         if row is None or row.lease_token != lease.token:
@@ -153,17 +176,47 @@ async def _record(runtime: Runtime, reward: Reward, lease: Lease, result: Result
             values["reason"] = result.reason
         if result.status in (RewardStatus.ISSUED, RewardStatus.RECORDED):
             values["issued_at"] = now
+        returned = await return_points(tx, reward, now, expires_at) if give_back else None
+        if returned is not None:
+            # A redemption the store refused: its points go back in the same transaction.
+            values["reason"] = POINTS_RETURNED
         await guarded(lease, runtime, tx, **values)
         if result.status in (RewardStatus.ISSUED, RewardStatus.RECORDED):
+            await announce_issued(tx, reward, result.code or reward.code, now)
             await reward_earned(tx, row, now, result.code)
-        for entry in result.ledger:
+        for entry in (*result.ledger, *((returned,) if returned else ())):
             await _append(tx, reward, entry, now)
+        if loyalty is not None:
+            await review_member(runtime, tx, shop, loyalty, fk(reward, "advocate"))
         if result.code_status is not None:
             await _track_code(tx, reward, result, now)
         if result.status in OUT and fk(reward, "referral") is not None:
             await _maybe_rewarded(tx, fk(reward, "referral"), now)
+        if result.status in TAKEN_BACK and fk(reward, "referral") is not None:
+            # A reward taken back no longer costs the merchant: the referral's figures follow.
+            referral = await Referral.get(id=fk(reward, "referral"), using_db=tx)
+            await sources.referral_changed(tx, referral)
     log.info("reward %s (%s %s): %s", reward.id, reward.kind, reward.side, result.status)
     return result.status
+
+
+async def announce_issued(
+    tx: BaseDBAsyncClient, reward: Reward, code: str | None, now: datetime
+) -> None:
+    """Queue the outbound webhook of a reward that reached the store (or was recorded)."""
+    data = {
+        "reward_id": reward.id,
+        "referral_id": fk(reward, "referral"),
+        "advocate_id": fk(reward, "advocate"),
+        "side": reward.side,
+        "kind": reward.kind,
+        "amount": str(reward.amount) if reward.amount is not None else None,
+        "currency": reward.currency,
+        "points": reward.points,
+        "code": code,
+        "issued_at": now.isoformat(),
+    }
+    await events.enqueue(tx, fk(reward, "shop"), events.REWARD_ISSUED, str(reward.id), data, now)
 
 
 async def _append(
@@ -240,6 +293,7 @@ async def confirm_store_credit(runtime: Runtime, reward_id: int, *, landed: bool
             **values,
         )  # fmt: skip
         if landed:
+            await announce_issued(tx, reward, reward.code, now)
             await reward_earned(tx, reward, now)
         if landed and fk(reward, "referral") is not None:
             await _maybe_rewarded(tx, fk(reward, "referral"), now)

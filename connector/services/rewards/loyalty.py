@@ -7,6 +7,7 @@ expires, what a redemption is worth) are the domain's (connector.domain.rewards.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -23,10 +24,20 @@ from connector.domain.program.kinds import RewardKind
 from connector.domain.reasons import Reason
 from connector.domain.rewards import loyalty as rules
 from connector.services.base import deferred
+from connector.services.base.rows import fk
 from connector.services.base.runtime import Runtime
 from connector.services.referrals.programs import live_program, program_version
 from connector.services.referrals.records import ADVOCATE
-from connector.store.models import Advocate, LedgerEntry, Reward, RewardStatus, Shop, ShopStatus
+from connector.store.models import (
+    Advocate,
+    LedgerEntry,
+    Reward,
+    RewardStatus,
+    Shop,
+    ShopStatus,
+)
+
+log = logging.getLogger("connector.loyalty")
 
 # Lots that expired longer ago than this are not looked at again (they were expired, spent or
 # reversed by then, unless the job was down for that long).
@@ -54,10 +65,11 @@ async def advocate_ledger(
     return rules.Ledger(str(advocate_id), tuple(_entry(row) for row in rows))
 
 
-async def balance(shop_id: int, advocate_id: int) -> int:
-    """The advocate's points: the sum of their ledger entries."""
+async def balance(shop_id: int, advocate_id: int, using_db: BaseDBAsyncClient | None = None) -> int:
+    """The advocate's points: the sum of their ledger entries (as `using_db` sees them)."""
     rows = await (
         LedgerEntry.filter(shop_id=shop_id, advocate_id=advocate_id)
+        .using_db(using_db)
         .annotate(total=Sum("points"))
         .values("total")
     )
@@ -96,14 +108,17 @@ async def append_entry(
 ) -> bool:
     """Append one entry unless its idempotency key is there; True when it was appended.
 
-    An earned entry also adds to the advocate's `points_earned` in the same transaction, so VIP
-    tiers read one counter instead of summing the advocate's ledger.
+    An earned entry also adds to the advocate's `points_earned` in the same transaction (a
+    refund's entry takes from it), so VIP tiers read one counter instead of summing the ledger.
     """
     key = values["idempotency_key"]
     if await LedgerEntry.filter(shop_id=shop_id, idempotency_key=key).using_db(tx).exists():
         return False
     await LedgerEntry.create(shop_id=shop_id, advocate_id=advocate_id, using_db=tx, **values)
-    if values["kind"] == rules.EntryKind.EARN.value and values["points"] > 0:
+    counts = values["kind"] == rules.EntryKind.EARN.value and values["points"] > 0
+    # A refund takes back earned points: they no longer count towards a VIP tier.
+    counts = counts or values["kind"] == rules.EntryKind.REFUND.value
+    if counts:
         await (
             Advocate.filter(id=advocate_id)
             .using_db(tx)
@@ -139,59 +154,178 @@ async def expire_points(runtime: Runtime) -> int:
     return added
 
 
+async def expire_inactive_points(runtime: Runtime) -> int:
+    """Expire every point of members idle for longer than their shop's program allows (its
+    `expire_after_inactive_days`); return how many entries were appended."""
+    now = runtime.now()
+    added = 0
+    for shop in await Shop.filter(status=ShopStatus.ACTIVE):
+        loyalty = (await live_program(runtime, shop)).program.loyalty
+        days = loyalty.expire_after_inactive_days if loyalty is not None else None
+        if days is None:
+            continue
+        idle_since = now - timedelta(days=days)
+        members = await (
+            LedgerEntry.filter(shop_id=shop.id, points__gt=0, created_at__lte=idle_since)
+            .distinct()
+            .values_list("advocate_id")
+        )
+        for member_id in sorted({int(row[0]) for row in members}):
+            async with in_transaction() as tx:
+                await Advocate.filter(id=member_id).using_db(tx).select_for_update().first()
+                ledger = await advocate_ledger(shop.id, member_id, tx)
+                expired = rules.expire(ledger, now, days)
+                added += await _append_new(
+                    tx, shop.id, member_id, expired.entries[len(ledger.entries) :]
+                )
+    return added
+
+
+REDEEM_PREFIX = "redeem:"
+# A failed redemption's reason once its points went back to the member (they may redeem again).
+POINTS_RETURNED = "points_returned"
+
+
+def redemption_key(member_id: int, request_key: str) -> str:
+    """The idempotency key of one redemption request: its ledger entry's and its reward's."""
+    return f"{REDEEM_PREFIX}{member_id}:{request_key}"
+
+
+def is_redemption(reward: Reward) -> bool:
+    """True for a reward a member bought with points."""
+    return reward.idempotency_key.startswith(REDEEM_PREFIX)
+
+
 @dataclass(frozen=True)
 class Redemption:
-    """Points turned into a discount reward that the outbox will issue."""
+    """Points turned into a reward (a code or store credit) that the outbox will issue."""
 
     reward_id: int
     points: int
-    value: Money
+    kind: RewardKind
+    value: Money | None  # an amount off or of credit; None for a percentage or free shipping
+    percent: Decimal | None = None
+    item_id: str | None = None
+
+
+def _redemption(row: Reward, points: int, item_id: str | None) -> Redemption:
+    kind = RewardKind(row.kind)
+    amount = row.amount or Decimal(0)
+    if kind is RewardKind.PERCENTAGE_DISCOUNT:
+        return Redemption(row.id, points, kind, None, amount.normalize(), item_id)
+    if kind is RewardKind.FREE_SHIPPING:
+        return Redemption(row.id, points, kind, None, None, item_id)
+    return Redemption(row.id, points, kind, Money(amount, str(row.currency)).quantized(), None, item_id)
+
+
+async def redeem_item(
+    runtime: Runtime, shop: Shop, member_id: int, item_id: str, request_key: str
+) -> Redemption | rules.LedgerRefusal:
+    """Buy a catalogue item with points: the same `request_key` redeems once.
+
+    LookupError when the program's catalogue has no such item (or the shop no such member).
+    """
+    program = (await live_program(runtime, shop)).program
+    if program.loyalty is None:
+        return rules.LedgerRefusal(Reason.NOTHING_TO_DO, "The shop's program has no points.")
+    item = program.loyalty.item(item_id)
+    if item is None:
+        raise LookupError(f"the rewards catalogue has no item {item_id!r}")
+    reward = item.reward
+    values: dict[str, Any] = {"kind": reward.kind.value, "amount": reward.value or None}
+    if reward.kind in (RewardKind.FIXED_DISCOUNT, RewardKind.STORE_CREDIT):
+        values["currency"] = program.currency
+    if reward.kind is RewardKind.FREE_SHIPPING:
+        values["amount"] = None
+    days = reward.expires_days
+    now = runtime.now()
+    values["expires_at"] = now + timedelta(days=days) if days else None
+    return await _redeem(runtime, shop, member_id, item.points, request_key, values, item_id)
 
 
 async def redeem_points(
     runtime: Runtime, shop: Shop, advocate_id: int, points: int, request_key: str
 ) -> Redemption | rules.LedgerRefusal:
-    """Spend points for a fixed-amount discount code; the same `request_key` redeems once."""
+    """Spend any number of points for a fixed-amount discount at the program's redemption rate."""
     program = (await live_program(runtime, shop)).program
     if program.loyalty is None:
         return rules.LedgerRefusal(Reason.NOTHING_TO_DO, "The shop's program has no points.")
-    key = f"redeem:{advocate_id}:{request_key}"
+    if points <= 0:
+        raise ValueError(f"redeemed points must be positive, got {points}")
+    value = rules.points_value(program.loyalty, points, program.currency)
+    values = {
+        "kind": RewardKind.FIXED_DISCOUNT.value, "amount": value.amount,
+        "currency": value.currency, "expires_at": None,
+    }  # fmt: skip
+    return await _redeem(runtime, shop, advocate_id, points, request_key, values, None)
+
+
+async def _redeem(
+    runtime: Runtime,
+    shop: Shop,
+    member_id: int,
+    points: int,
+    request_key: str,
+    reward: dict[str, Any],
+    item_id: str | None,
+) -> Redemption | rules.LedgerRefusal:
+    """Spend `points` and record the pending reward in one transaction (the outbox issues it)."""
+    key = redemption_key(member_id, request_key)
     now = runtime.now()
     async with in_transaction() as tx:
         existing = await Reward.filter(shop_id=shop.id, idempotency_key=key).using_db(tx).first()
         if existing is not None:
-            value = Money(existing.amount or Decimal(0), str(existing.currency)).quantized()
-            return Redemption(existing.id, points, value)
-        # Locking the advocate serialises their redemptions: two cannot spend the same points.
-        advocate = await (
-            Advocate.filter(id=advocate_id, shop_id=shop.id)
-            .using_db(tx)
-            .select_for_update()
-            .first()
+            return _redemption(existing, points, item_id)
+        # Locking the member serialises their redemptions: two cannot spend the same points.
+        member = await (
+            Advocate.filter(id=member_id, shop_id=shop.id).using_db(tx).select_for_update().first()
         )
-        if advocate is None:
-            raise LookupError(f"no advocate {advocate_id} in {shop.domain}")
-        ledger = await advocate_ledger(shop.id, advocate_id, tx)
-        spent = rules.redeem_for_discount(
-            ledger, key, points, program.loyalty, program.currency, now
-        )
+        if member is None:
+            raise LookupError(f"no member {member_id} in {shop.domain}")
+        ledger = await advocate_ledger(shop.id, member_id, tx)
+        spent = rules.redeem(ledger, key, points, now)
         if isinstance(spent, rules.LedgerRefusal):
             return spent
-        after, value = spent
-        await _append_new(tx, shop.id, advocate_id, after.entries[len(ledger.entries) :])
-        reward = await Reward.create(
-            shop_id=shop.id, advocate_id=advocate_id, idempotency_key=key, side="advocate",
-            kind=RewardKind.FIXED_DISCOUNT.value, amount=value.amount, currency=value.currency,
-            recipient_customer_id=advocate.customer_id, status=RewardStatus.PENDING.value,
-            reason="redemption", next_attempt_at=now, created_at=now, updated_at=now, using_db=tx,
+        await _append_new(tx, shop.id, member_id, spent.entries[len(ledger.entries) :])
+        row = await Reward.create(
+            shop_id=shop.id, advocate_id=member_id, idempotency_key=key, side="advocate",
+            recipient_customer_id=member.customer_id, recipient_email=member.email,
+            status=RewardStatus.PENDING.value, reason="redemption", next_attempt_at=now,
+            created_at=now, updated_at=now, using_db=tx, **reward,
         )  # fmt: skip
-    return Redemption(reward.id, points, value)
+    log.info("shop %s: member %s redeemed %s points (%s)", shop.domain, member_id, points, key)
+    return _redemption(row, points, item_id)
+
+
+async def return_points(
+    tx: BaseDBAsyncClient, reward: Reward, now: datetime, expires_at: datetime | None
+) -> dict[str, Any] | None:
+    """The ledger entry giving a failed redemption's points back as a new lot (expiring at
+    `expires_at`), or None if there is nothing to give (not a redemption, or given already)."""
+    member_id = fk(reward, "advocate")
+    if not is_redemption(reward) or member_id is None:
+        return None
+    ledger = await advocate_ledger(fk(reward, "shop"), member_id, tx)
+    back = rules.reverse(ledger, reward.idempotency_key, now)
+    if isinstance(back, rules.LedgerRefusal):
+        return None
+    entry = back.entries[-1]
+    return {
+        "kind": entry.kind.value, "points": entry.points, "idempotency_key": entry.entry_id,
+        "reference": reward.idempotency_key, "expires_at": expires_at,
+    }  # fmt: skip
 
 
 async def vip_tier(runtime: Runtime, shop: Shop, advocate_id: int) -> VipTier | None:
-    """The advocate's VIP tier by lifetime points earned (less reversed earnings), if any."""
+    """The member's VIP tier: the one they hold (rewards.vip keeps it), else the one their
+    lifetime points earned (less reversed earnings) reach."""
     program = (await live_program(runtime, shop)).program
     if program.loyalty is None:
         return None
+    member = await Advocate.get_or_none(id=advocate_id, shop_id=shop.id)
+    held = member.vip_tier if member is not None else None
+    found = next((t for t in program.loyalty.vip_tiers if t.name == held), None)
+    if found is not None:
+        return found
     ledger = await advocate_ledger(shop.id, advocate_id)
     return rules.vip_tier(program.loyalty, ledger.lifetime_earned())

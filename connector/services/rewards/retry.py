@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from connector.services.base.runtime import Runtime
 from connector.services.rewards.actions import CREDIT_UNCONFIRMED
+from connector.services.rewards.loyalty import POINTS_RETURNED
 from connector.store.models import Reward, RewardStatus, Shop
 
 log = logging.getLogger("connector.rewards")
@@ -38,6 +39,11 @@ def _why_not(reward: Reward | None, reward_id: int) -> str | None:
         return (
             f"reward {reward_id} is store credit that may already be in the store: check the"
             " customer's store credit, then confirm it or resend it"
+        )
+    if reward.reason == POINTS_RETURNED:
+        return (
+            f"reward {reward_id} is a redemption whose points went back to the member; they can"
+            " redeem again"
         )
     return None
 

@@ -17,9 +17,13 @@ from urllib.parse import urlsplit
 from tortoise.transactions import in_transaction
 
 from connector.domain.codes import reward_code
-from connector.domain.program import RewardRule
+from connector.domain.program import CatalogueItem, Loyalty, Program, RewardRule
 from connector.domain.program.kinds import FriendCodeMode
 from connector.domain.reasons import Reason
+from connector.domain.rewards import loyalty as point_rules
+from connector.domain.rewards import vip as vip_rules
+from connector.services.analytics import rollups
+from connector.services.analytics.figures import Metric
 from connector.services.base import tally
 from connector.services.base.messages import (
     OPTED_IN,
@@ -32,11 +36,14 @@ from connector.services.base.ratelimit import Limit, Verdict, hit
 from connector.services.base.runtime import Runtime
 from connector.services.referrals import advocates, signups
 from connector.services.referrals.programs import live_program
+from connector.services.rewards import loyalty as points
+from connector.services.rewards import vip
 from connector.services.storefront.assets import load_assets, messages, resolve_locale
 from connector.store.db import conn
 from connector.store.models import Advocate, LinkClick, Referral, Reward, Shop, ShopStatus
 
 MAX_REWARDS_SHOWN = 20
+MAX_HISTORY_SHOWN = 20  # a member's newest ledger entries in the widget
 DOMAIN_MAX = 255  # Shop.domain's width
 # Per IP they stop one visitor hammering; per shop they cap a distributed flood (addresses can
 # be many, so the shop's own limits hold whatever the addresses): a claim makes a discount in
@@ -47,8 +54,13 @@ LIMITS: Mapping[str, tuple[Limit, ...]] = {
     "click": (Limit("click", "ip", 60, 600), Limit("click", "shop", 20_000, 600)),
     "claim": (Limit("claim", "ip", 10, 600), Limit("claim", "shop", 100, 600),
               Limit("claim", "shop-hour", 300, 3600)),
+    "share": (Limit("share", "ip", 60, 600), Limit("share", "shop", 20_000, 600)),
+    # A redemption makes a code in the store: a signed-in member, a few a minute at most.
+    "redeem": (Limit("redeem", "ip", 20, 600), Limit("redeem", "shop", 600, 600)),
     "whatsapp": (Limit("whatsapp", "ip", 10, 600), Limit("whatsapp", "shop", 300, 600)),
 }  # fmt: skip
+# Where an advocate's link can go from the widget: its share buttons, copy, the device's sheet.
+SHARE_CHANNELS = ("whatsapp", "facebook", "x", "email", "sms", "copy", "more")
 # The reward statuses a shopper sees: internal steps fold into the nearest public word.
 PUBLIC_STATUS = {
     "pending": "pending",
@@ -209,12 +221,65 @@ async def _whatsapp(shop: Shop, advocate: Advocate) -> dict[str, Any]:
     return {"available": True, "opted_in": phone is not None, "phone": shown}
 
 
-async def _own(shop: Shop, advocate: Advocate) -> dict[str, Any]:
-    return {
+async def _own(shop: Shop, advocate: Advocate, program: Program | None = None) -> dict[str, Any]:
+    own = {
         "advocate": _public_advocate(shop, advocate),
         "dashboard": await dashboard(advocate),
         "whatsapp": await _whatsapp(shop, advocate),
     }
+    if program is not None and program.loyalty is not None:
+        own["loyalty"] = await loyalty_view(shop, program.currency, program.loyalty, advocate)
+    return own
+
+
+def _item(item: CatalogueItem, currency: str, points: int) -> dict[str, Any]:
+    return {
+        "id": item.item_id,
+        "name": item.name,
+        "points": item.points,
+        "reward": _rule(item.reward, currency),
+        "affordable": item.points <= points,
+    }
+
+
+async def loyalty_view(
+    shop: Shop, currency: str, loyalty: Loyalty, member: Advocate
+) -> dict[str, Any]:
+    """A member's points, VIP tier and the way to the next, the catalogue (what they can afford),
+    the points expiring soonest and their newest ledger entries."""
+    ledger = await points.advocate_ledger(shop.id, member.id)
+    balance = ledger.balance
+    lifetime = int(member.points_earned)
+    tier = vip_rules.tier_named(loyalty, member.vip_tier)
+    held = tier.threshold if tier is not None else -1
+    ahead = sorted((t for t in loyalty.vip_tiers if t.threshold > held), key=lambda t: t.threshold)
+    card = loyalty.stamp_card
+    stamps = None
+    if card is not None:
+        total = max(await vip.stamps_of(None, shop.id, member.id), 0)
+        stamps = {
+            "name": card.name, "stamps": total % card.stamps, "per_card": card.stamps,
+            "completed": total // card.stamps, "reward": _rule(card.reward, currency),
+        }  # fmt: skip
+    expiring = point_rules.next_expiry(ledger)
+    return {
+        "points": balance,
+        "tier": None if tier is None else {"name": tier.name, "perks": list(tier.perks)},
+        "next_tier": None if not ahead else {
+            "name": ahead[0].name, "threshold": ahead[0].threshold,
+            "needed": max(ahead[0].threshold - lifetime, 0),
+        },
+        "stamps": stamps,
+        "lifetime": lifetime,
+        "expiring": None if expiring is None else {
+            "points": expiring[0], "at": expiring[1].isoformat(),
+        },
+        "catalogue": [_item(item, currency, balance) for item in loyalty.catalogue],
+        "history": [
+            {"kind": e.kind.value, "points": e.points, "at": e.at.isoformat()}
+            for e in reversed(ledger.entries[-MAX_HISTORY_SHOWN:])
+        ],
+    }  # fmt: skip
 
 
 async def whatsapp(
@@ -237,7 +302,7 @@ async def whatsapp(
         if number is not None:
             await record_consent(shop.id, "whatsapp", number, UNSUBSCRIBED, "widget",
                                  runtime.now(), advocate_id=advocate.id)  # fmt: skip
-    return await _own(shop, advocate)
+    return await _own(shop, advocate, (await live_program(runtime, shop)).program)
 
 
 async def config(runtime: Runtime, visitor: Visitor, locale_tag: str | None) -> dict[str, Any]:
@@ -247,11 +312,13 @@ async def config(runtime: Runtime, visitor: Visitor, locale_tag: str | None) -> 
     assets = load_assets()
     locale = resolve_locale(locale_tag, assets.locales)
     sf = storefront_settings(shop)
+    async with in_transaction() as tx:  # every widget that starts is one view on the dashboard
+        await rollups.count(tx, shop.id, Metric.VIEWS, runtime.now())
     me = None
     if visitor.customer_id:
         advocate = await Advocate.get_or_none(shop_id=shop.id, customer_id=visitor.customer_id)
         if advocate is not None and advocate.status == advocates.ACTIVE:
-            me = await _own(shop, advocate)
+            me = await _own(shop, advocate, program)
     return {
         "locale": locale,
         "copy": messages(assets, locale, sf.copy.get(locale)),
@@ -273,10 +340,40 @@ async def me(runtime: Runtime, visitor: Visitor) -> dict[str, Any]:
     if not visitor.customer_id:
         raise NotSignedIn("sign in to see your referrals")
     shop = await find_shop(visitor.platform, visitor.shop)
+    advocate = await _member(shop, visitor)
+    return await _own(shop, advocate, (await live_program(runtime, shop)).program)
+
+
+async def _member(shop: Shop, visitor: Visitor) -> Advocate:
+    if not visitor.customer_id:
+        raise NotSignedIn("sign in to see your referrals")
     advocate = await Advocate.get_or_none(shop_id=shop.id, customer_id=visitor.customer_id)
     if advocate is None or advocate.status != advocates.ACTIVE:
         raise NotAdvocate("not in the referral program")
-    return await _own(shop, advocate)
+    return advocate
+
+
+class NoSuchItem(LookupError):
+    """The program's rewards catalogue has no such item."""
+
+
+class NotEnoughPoints(ValueError):
+    """The member's points do not cover the item."""
+
+
+async def redeem(runtime: Runtime, visitor: Visitor, item_id: str, request_key: str) -> dict[str, Any]:
+    """The signed-in member buys a catalogue item with points (once per `request_key`); the
+    reward is pending until the outbox has made its code in the store."""
+    shop = await find_shop(visitor.platform, visitor.shop)
+    member = await _member(shop, visitor)
+    program = (await live_program(runtime, shop)).program
+    if program.loyalty is None or program.loyalty.item(item_id) is None:
+        raise NoSuchItem(f"the rewards catalogue has no item {item_id!r}")
+    done = await points.redeem_item(runtime, shop, member.id, item_id, request_key)
+    if isinstance(done, point_rules.LedgerRefusal):
+        raise NotEnoughPoints(done.message)
+    row = await Reward.get(id=done.reward_id)
+    return {"redemption": _reward(row), **await _own(shop, member, program)}
 
 
 async def join(
@@ -292,7 +389,8 @@ async def join(
         enrolled = await advocates.enrol_advocate(
             runtime, shop, customer_id=visitor.customer_id, locale=locale
         )
-        return await _own(shop, enrolled.advocate)
+        program = (await live_program(runtime, shop)).program
+        return await _own(shop, enrolled.advocate, program)
     if not email:
         raise ValueError("an email address is needed to join")
     enrolled = await advocates.enrol_advocate(runtime, shop, email=email, locale=locale)
@@ -312,6 +410,7 @@ async def click(runtime: Runtime, visitor: Visitor, ref: str) -> dict[str, Any] 
                 shop_id=shop.id, advocate_id=advocate.id, clicked_at=runtime.now(), using_db=tx
             )
             await tally.add(tx, shop.id, tally.CLICKS, advocate.id, 1)
+            await rollups.count(tx, shop.id, Metric.CLICKS, runtime.now())
     program = (await live_program(runtime, shop)).program
     unique = program.friend_code_mode is FriendCodeMode.UNIQUE
     offered = program.friend_offer is not None
@@ -326,6 +425,16 @@ async def click(runtime: Runtime, visitor: Visitor, ref: str) -> dict[str, Any] 
         landing = (storefront_settings(shop).partners.get(partner.partner_id) or {}).get("landing")
         answer["partner"] = {"name": partner.name, "landing": dict(landing or {})}
     return answer
+
+
+async def share(runtime: Runtime, visitor: Visitor, channel: str) -> dict[str, bool]:
+    """Count one share of an advocate's link through `channel` (one of SHARE_CHANNELS)."""
+    if channel not in SHARE_CHANNELS:
+        raise ValueError(f"unknown share channel {channel!r}")
+    shop = await find_shop(visitor.platform, visitor.shop)
+    async with in_transaction() as tx:
+        await rollups.count(tx, shop.id, Metric.SHARES, runtime.now(), dim=channel)
+    return {"counted": True}
 
 
 def _decoy_code(runtime: Runtime, advocate: Advocate, email: str) -> str:

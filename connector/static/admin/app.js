@@ -6,8 +6,8 @@ import { t, setLocale, getLocale } from './i18n.js';
 import { h, clear } from './dom.js';
 
 const config = JSON.parse(document.getElementById('rc-config').textContent);
-const PAGES = ['overview', 'start', 'program', 'advocates', 'referrals', 'payouts', 'contests',
-  'deliveries', 'notifications', 'settings'];
+const PAGES = ['overview', 'dashboard', 'start', 'program', 'advocates', 'referrals', 'payouts', 'contests',
+  'deliveries', 'webhooks', 'notifications', 'settings'];
 const KEEP = ['shop', 'host', 'embedded', 'locale'];
 const LOCALE_KEY = 'rc-locale';
 const TOKEN_KEY = 'rc-token:' + config.shop;

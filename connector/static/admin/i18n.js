@@ -7,9 +7,9 @@ const LANGS = ['en', 'es'];
 const COMMON = {
   en: {
     'nav.label': 'Referral program', 'nav.language': 'Language',
-    'nav.overview': 'Overview', 'nav.start': 'Get started', 'nav.program': 'Program',
+    'nav.overview': 'Overview', 'nav.dashboard': 'Dashboard', 'nav.start': 'Get started', 'nav.program': 'Program',
     'nav.advocates': 'Advocates', 'nav.referrals': 'Referrals', 'nav.payouts': 'Payouts',
-    'nav.contests': 'Contests', 'nav.deliveries': 'Deliveries', 'nav.settings': 'Settings',
+    'nav.contests': 'Contests', 'nav.deliveries': 'Deliveries', 'nav.webhooks': 'Webhooks', 'nav.settings': 'Settings',
     'nav.notifications': 'Notifications',
     'common.loading': 'Loading…', 'common.save': 'Save', 'common.discard': 'Discard',
     'common.cancel': 'Cancel', 'common.unsaved': 'Unsaved changes', 'common.saved': 'Saved',
@@ -34,9 +34,9 @@ const COMMON = {
   },
   es: {
     'nav.label': 'Programa de referidos', 'nav.language': 'Idioma',
-    'nav.overview': 'Resumen', 'nav.start': 'Primeros pasos', 'nav.program': 'Programa',
+    'nav.overview': 'Resumen', 'nav.dashboard': 'Panel de resultados', 'nav.start': 'Primeros pasos', 'nav.program': 'Programa',
     'nav.advocates': 'Embajadores', 'nav.referrals': 'Referidos', 'nav.payouts': 'Pagos',
-    'nav.contests': 'Concursos', 'nav.deliveries': 'Entregas', 'nav.settings': 'Ajustes',
+    'nav.contests': 'Concursos', 'nav.deliveries': 'Entregas', 'nav.webhooks': 'Webhooks', 'nav.settings': 'Ajustes',
     'nav.notifications': 'Notificaciones',
     'common.loading': 'Cargando…', 'common.save': 'Guardar', 'common.discard': 'Descartar',
     'common.cancel': 'Cancelar', 'common.unsaved': 'Cambios sin guardar', 'common.saved': 'Guardado',

@@ -24,6 +24,9 @@ const w = words({
     blocked: '{who} is blocked.', unblocked: '{who} is unblocked.', needReason: 'Say why, so your team knows later.',
     by: 'by {who}', side: 'Side', kind: 'Kind', value: 'Value', adjKind: 'Change', order: 'Order',
     pointsKind: '{n} points', rewardKind2: 'Reward', blockKind: 'Blocked', unblockKind: 'Unblocked',
+    ledger: 'Points history', noLedger: 'No points yet.', tier: 'VIP tier', movement: 'Movement', about: 'For',
+    expires: 'Expires', 'entry.earn': 'Earned', 'entry.redeem': 'Redeemed', 'entry.expire': 'Expired',
+    'entry.reversal': 'Given back', 'entry.refund': 'Order refunded', 'entry.adjust': 'Adjusted',
   },
   es: {
     search: 'Buscar embajadores', searchHint: 'Un correo, un código o un nombre.', find: 'Buscar',
@@ -45,6 +48,9 @@ const w = words({
     blocked: '{who} está bloqueado.', unblocked: '{who} está desbloqueado.', needReason: 'Indica el motivo, para que tu equipo lo sepa después.',
     by: 'por {who}', side: 'Lado', kind: 'Tipo', value: 'Valor', adjKind: 'Cambio', order: 'Pedido',
     pointsKind: '{n} puntos', rewardKind2: 'Recompensa', blockKind: 'Bloqueado', unblockKind: 'Desbloqueado',
+    ledger: 'Historial de puntos', noLedger: 'Aún no tiene puntos.', tier: 'Nivel VIP', movement: 'Movimiento', about: 'Por',
+    expires: 'Caduca', 'entry.earn': 'Ganados', 'entry.redeem': 'Canjeados', 'entry.expire': 'Caducados',
+    'entry.reversal': 'Devueltos', 'entry.refund': 'Pedido reembolsado', 'entry.adjust': 'Ajustados',
   },
 });
 
@@ -140,7 +146,8 @@ async function showOne(view, ctx, id, query) {
     h('dt', {}, w('code')), h('dd', {}, h('code', {}, a.friend_code)),
     h('dt', {}, w('link')), h('dd', {}, h('a', { href: a.share_link, target: '_blank', rel: 'noopener' }, a.share_link)),
     h('dt', {}, w('status')), h('dd', {}, h('span', { class: a.status === 'blocked' ? 'badge bad' : 'badge good' }, label(a.status))),
-    h('dt', {}, w('joined')), h('dd', {}, when(a.created_at)));
+    h('dt', {}, w('joined')), h('dd', {}, when(a.created_at)),
+    data.vip_tier ? h('dt', {}, w('tier')) : null, data.vip_tier ? h('dd', {}, data.vip_tier) : null);
   const stat = (value, text, cls) => h('div', { class: 'card' }, h('p', { class: `stat ${cls}` }, number(value)), h('p', { class: 'stat-label' }, text));
   const referralTotal = Object.values(data.referrals || {}).reduce((s, n) => s + n, 0);
   const stats = h('div', { class: 'grid' }, stat(data.clicks ?? 0, w('clicks'), 'clicks'), stat(data.friends ?? 0, w('friends'), 'friends'),
@@ -162,6 +169,13 @@ async function showOne(view, ctx, id, query) {
       ` · ${j.reason} · ${w('by', { who: j.actor })}`)))
     : h('p', {}, w('noAdjustments'));
 
+  const ledger = (data.ledger || []).length
+    ? table(w('ledger'), [w('common.date'), w('movement'), w('points'), w('about'), w('expires')], data.ledger.map((e) => h('tr', {},
+      h('td', {}, when(e.created_at)), h('td', {}, w(`entry.${e.kind}`)),
+      h('td', { class: 'num' }, (e.points > 0 ? '+' : '') + number(e.points)), h('td', {}, e.reference || '—'),
+      h('td', {}, e.expires_at ? when(e.expires_at) : '—'))))
+    : h('p', {}, w('noLedger'));
+
   const reload = () => showOne(view, ctx, id, query);
   view.replaceChildren(
     h('div', { class: 'actions', style: 'justify-content:flex-start' }, back),
@@ -171,7 +185,8 @@ async function showOne(view, ctx, id, query) {
       h('div', {},
         h('section', { class: 'card' }, h('h2', {}, w('rewards')), rewards),
         h('section', { class: 'card' }, h('h2', {}, w('recent')), recent),
-        h('section', { class: 'card' }, h('h2', {}, w('adjustments')), adjustments)),
+        h('section', { class: 'card' }, h('h2', {}, w('adjustments')), adjustments),
+        h('section', { class: 'card ledger' }, h('h2', {}, w('ledger')), ledger)),
       h('div', {}, pointsCard(ctx, a, reload), rewardCard(ctx, a, reload), blockCard(ctx, a, reload))));
   view.querySelector('h2').setAttribute('tabindex', '-1');
   view.querySelector('#advocate-name').focus();

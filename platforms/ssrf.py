@@ -1,7 +1,7 @@
-"""Refuse store URLs that point inside our own network (SSRF): resolve, then check every address.
+"""Refuse URLs that point inside our own network (SSRF): resolve, then check every address.
 
-A merchant types the store URL, so it is untrusted input that makes *us* send requests. A URL
-is refused when its host is, or resolves to, an address that is not a public unicast address:
+A merchant types the store URL (WooCommerce) and the URLs our outbound webhooks post to, so
+both are untrusted input that makes *us* send requests. A URL is refused when its host is, or resolves to, an address that is not a public unicast address:
 
     loopback      127.0.0.0/8, ::1
     private       10/8, 172.16/12, 192.168/16, fc00::/7 ...
@@ -41,11 +41,13 @@ MAX_REDIRECTS = 5
 
 
 class StoreURLRefused(PlatformRejected):
-    """The store URL is not one we may call; `reason` says why, `address` what it resolved to."""
+    """The URL is not one we may call; `reason` says why, `address` what it resolved to."""
 
-    def __init__(self, url: str, reason: str, address: str | None = None) -> None:
+    def __init__(
+        self, url: str, reason: str, address: str | None = None, what: str = "store URL"
+    ) -> None:
         where = f" ({address})" if address else ""
-        super().__init__(f"refused store URL {url}: {reason}{where}", code="STORE_URL_REFUSED")
+        super().__init__(f"refused {what} {url}: {reason}{where}", code="STORE_URL_REFUSED")
         self.url = url
         self.reason = reason
         self.address = address
