@@ -52,6 +52,7 @@ CASES: list[tuple[str, list[str], int, str]] = [
     ("payouts paid", ["payouts", "paid", "--shop", "{shop}", "999", "--by", "m"], 1, "error: no cash or donation record 999"),
     ("rewards retry", ["rewards", "retry", "999"], 1, "error: no reward 999"),
     ("loyalty balance", ["loyalty", "balance", "--shop", "{shop}", "--advocate", BIG], 2, "must be an id"),
+    ("loyalty import", ["loyalty", "import", "--shop", "{shop}", "{missing}"], 2, "error: cannot read"),
     ("program show", ["program", "show", "--shop", NOSHOP], 1, f"error: no shop with domain {NOSHOP!r}"),
     ("program set", ["program", "set", "--shop", "{shop}", "{missing}"], 2, "error: cannot read"),
     ("program diff", ["program", "diff", "--shop", "{shop}", "7"], 1, "error: the program has no version 7"),
