@@ -727,7 +727,9 @@ PATHS: dict[str, Any] = {
                 _query("state", "Only referrals in this state.", enum=STATES),
                 _moment("since", "Made at or after (ISO-8601; a time without offset is UTC)."),
                 _moment("until", "Made before (ISO-8601)."),
-                _query("advocate_id", "Only this advocate's.", type="integer", minimum=0),
+                _query(
+                    "advocate_id", "Only this advocate's.", type="integer", minimum=0, maximum=MAX_ID
+                ),
                 LIMIT,
                 CURSOR,
             ],
