@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from connector.logs import setup_logging
-from connector.routes import admin_ui, health, storefront, webhooks
+from connector.routes import admin_ui, health, notifications, storefront, webhooks
 from connector.routes import shopify_app as shopify_app_routes
 from connector.routes import woocommerce as woocommerce_routes
 from connector.routes.admin import api as admin_api
@@ -29,6 +29,7 @@ def all_routes(settings: Settings | None = None) -> list[BaseRoute]:
     return [
         *webhooks.routes,  # first: the hot path matches at once
         *health.routes,
+        *notifications.routes,
         *shopify_app_routes.routes,
         *admin_api.routes,
         *admin_ui.routes,

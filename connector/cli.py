@@ -28,6 +28,10 @@ Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 COMMANDS: dict[str, Command] = {}
 FAILURE, USAGE = 1, 2  # the exit codes of an expected failure and of bad usage (README)
 MAX_ID = 2**63 - 1  # ids are 64-bit in the database: a longer number names nothing
+# Capabilities whose commands live in their own module (`connector/cli_*.py`): each registers
+# its commands with `command` and adds its parsers in `add_parsers(sub)`. Loaded by name, so a
+# module may import this one's helpers without an import cycle. Add one line per capability.
+EXTENSIONS: tuple[str, ...] = ("connector.cli_notifications",)
 LOYALTY_IMPORT = "connector.cli_loyalty"  # `connector loyalty import`, in its own module
 
 
@@ -926,6 +930,8 @@ def build_parser() -> argparse.ArgumentParser:
     _referral_parsers(sub)
     _admin_parsers(sub)
     import_module("connector.cli_fraud").add_parsers(sub)  # registers `blocklist` too
+    for name in EXTENSIONS:
+        importlib.import_module(name).add_parsers(sub)
     cli_analytics.register(sub, command, _with_runtime)
     return parser
 
@@ -995,7 +1001,8 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     # `python -m connector.cli` runs this file as `__main__`, a second copy of the module; the
-    # modules loaded by name (cli_loyalty) use the imported `connector.cli`, so run that one's.
+    # EXTENSIONS and modules loaded by name (cli_loyalty) use the imported `connector.cli`, so
+    # run that one's.
     from connector.cli import main as imported_main
 
     sys.exit(imported_main())

@@ -15,6 +15,10 @@ Environment variables:
     CONNECTOR_ACCESS_LOG                  "true" logs one line per HTTP request (off by default)
     CONNECTOR_ALLOW_PRIVATE_STORE_URLS    "true" lets a WooCommerce store URL resolve to a loopback,
                                           private or link-local address (development only; off)
+    SMTP_URL                              the mail server: smtp://user:password@host:587 (STARTTLS
+                                          when offered; ?starttls=require or ?starttls=off), or
+                                          smtps://... (TLS from the start, port 465)
+    SMTP_FROM                             the default From address (a shop may set its own)
 """
 
 from __future__ import annotations
@@ -153,6 +157,54 @@ class RetentionSettings:
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    """The SMTP server notifications are sent through (`SMTP_URL`), and the default sender."""
+
+    host: str | None = None
+    port: int = 587
+    username: str | None = None
+    password: Secret | None = None
+    use_tls: bool = False  # TLS from the first byte (smtps://)
+    starttls: bool | None = None  # None: when the server offers it; True: required; False: never
+    from_address: str | None = None
+    timeout_seconds: float = 20.0
+
+    @property
+    def configured(self) -> bool:
+        """True when a mail server is set."""
+        return bool(self.host)
+
+
+def parse_smtp_url(url: str, from_address: str | None = None) -> MailSettings:
+    """Read `SMTP_URL` (smtp:// or smtps://, credentials URL-encoded, ?starttls=require|off)."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ConfigError("SMTP_URL must look like smtp://user:password@host:587 or smtps://host")
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    mode = query.pop("starttls", "auto").lower()
+    if mode not in ("auto", "require", "off") or query.keys() - {"timeout"}:
+        raise ConfigError("SMTP_URL takes ?starttls=require|off and ?timeout=SECONDS only")
+    try:
+        port = parts.port or (465 if parts.scheme == "smtps" else 587)
+        timeout = float(query.get("timeout", 20))
+    except ValueError as exc:
+        raise ConfigError(f"SMTP_URL: {exc}") from exc
+    tls = parts.scheme == "smtps"
+    return MailSettings(
+        host=parts.hostname,
+        port=port,
+        username=unquote(parts.username) if parts.username else None,
+        password=Secret(unquote(parts.password)) if parts.password else None,
+        use_tls=tls,
+        starttls=False if tls or mode == "off" else (True if mode == "require" else None),
+        from_address=from_address,
+        timeout_seconds=timeout,
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the connector is configured with."""
 
@@ -177,6 +229,7 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     extra: Mapping[str, Any] = field(default_factory=dict)
+    mail: MailSettings = field(default_factory=MailSettings)
 
     @property
     def is_sqlite(self) -> bool:
@@ -193,6 +246,8 @@ class Settings:
                 f"Encryption: using a generated local key at {self.generated_key_path}; "
                 "set CONNECTOR_ENCRYPTION_KEYS in production"
             )
+        if not self.mail.configured:
+            missing.append("Email: notifications are not sent; set SMTP_URL")
         if self.public_url.startswith("http://localhost"):
             missing.append("Public URL: stores cannot reach localhost; set PUBLIC_URL")
         return missing
@@ -324,7 +379,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         config_path=config_path,
         trusted_proxies=_trusted_proxies(env),
         retention=_retention(config, env),
+        mail=_mail(env),
     )
+
+
+def _mail(env: Mapping[str, str]) -> MailSettings:
+    sender = env.get("SMTP_FROM", "").strip() or None
+    url = env.get("SMTP_URL", "").strip()
+    return parse_smtp_url(url, sender) if url else MailSettings(from_address=sender)
 
 
 def _retention(config: Mapping[str, Any], env: Mapping[str, str]) -> RetentionSettings:

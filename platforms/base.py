@@ -255,6 +255,9 @@ class CustomerSummary:
     customer_id: str | None
     email: str | None
     order_count: int
+    # Whether the store records the customer's consent to marketing email: True, False, or None
+    # when the store keeps no such record (WooCommerce) or does not know the customer.
+    marketing_consent: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -30,6 +31,29 @@ async def test_signed_delivery_sent_three_times_is_stored_once(
         ("orders/paid", SHOP, "wh-3f1c-0001", "pending", 0)
     ]
     stored = await Delivery.get(delivery_key="wh-3f1c-0001")
+    assert bytes(stored.body) == body
+
+
+async def test_a_body_sent_in_pieces_is_verified_and_stored_whole(
+    app_client: httpx.AsyncClient,
+) -> None:
+    # Given a signed delivery whose body arrives in several pieces (chunked transfer)
+    body = encode(order())
+    headers = signed_headers(body, "orders/paid", "wh-pieces-0001")
+    pieces = [body[i : i + 100] for i in range(0, len(body), 100)]
+
+    async def stream() -> AsyncIterator[bytes]:
+        for piece in pieces:
+            yield piece
+
+    # When it is posted
+    answer = await app_client.post("/webhooks/shopify", content=stream(), headers=headers)
+
+    # Then the signature checks out on the whole body, which is stored as sent
+    assert len(pieces) > 3
+    assert (answer.status_code, answer.json()) == (200, {"ok": True, "duplicate": False})
+    assert answer.headers["content-type"] == "application/json"
+    stored = await Delivery.get(delivery_key="wh-pieces-0001")
     assert bytes(stored.body) == body
 
 

@@ -2,6 +2,7 @@
 
 Services build `OrderFacts` and a `History`, call `decide` (or `on_order_change`,
 `on_hold_expired`), store the `Decision`, and show `explain(decision)` to the merchant.
+`messages` is the catalogue of notifications (who gets each kind, its placeholders and texts).
 """
 
 from connector.domain.money import Money, pro_rata

@@ -4,6 +4,7 @@ One module per surface, none importing another (import-linter keeps them apart):
 (Shopify and sandbox deliveries), `woocommerce` (connecting a store and its deliveries),
 `shopify_app` (App Home and the code-grant install), `admin/` (the admin JSON API), `admin_ui`
 (the admin pages for Shopify and WP admin), `storefront` (the widget's API and the App Proxy),
-`demo` (the sandbox store's pages) and `health`. What several share: `sessions` (the Shopify
+`demo` (the sandbox store's pages), `notifications` (the unsubscribe link of marketing
+emails) and `health`. What several share: `sessions` (the Shopify
 session-token guard) and `clients` (the caller's address, trusting only named proxies).
 """

@@ -30,21 +30,20 @@ LOCALES = ("en", "es")
 # The pages, in the order of the menu (the first is the home).
 PAGES = (
     "overview", "dashboard", "start", "program", "advocates", "referrals", "payouts", "contests",
-    "fraud", "deliveries", "webhooks", "settings",
+    "fraud", "deliveries", "webhooks", "notifications", "settings",
 )  # fmt: skip
 NAV_LABELS = {
     "en": {
         "overview": "Overview", "dashboard": "Dashboard", "start": "Get started",
         "program": "Program", "advocates": "Advocates", "referrals": "Referrals",
         "payouts": "Payouts", "contests": "Contests", "fraud": "Blocklist", "deliveries": "Deliveries",
-        "webhooks": "Webhooks", "settings": "Settings",
+        "webhooks": "Webhooks", "notifications": "Notifications", "settings": "Settings",
     },
     "es": {
         "overview": "Resumen", "dashboard": "Panel de resultados", "start": "Primeros pasos",
         "program": "Programa", "advocates": "Embajadores", "referrals": "Referidos",
-        "payouts": "Pagos", "contests": "Concursos", "fraud": "Lista de bloqueo",
-        "deliveries": "Entregas",
-        "webhooks": "Webhooks", "settings": "Ajustes",
+        "payouts": "Pagos", "contests": "Concursos", "fraud": "Lista de bloqueo", "deliveries": "Entregas",
+        "webhooks": "Webhooks", "notifications": "Notificaciones", "settings": "Ajustes",
     },
 }  # fmt: skip
 LOADING = {"en": "Loading…", "es": "Cargando…"}

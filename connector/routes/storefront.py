@@ -16,6 +16,7 @@ limits, privacy) cannot hold on one path and not the other.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any, Protocol
@@ -310,6 +311,24 @@ async def _redeem(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, Any]
         return _error(404, "unknown_item")
     except api.NotEnoughPoints:
         return _error(409, "not_enough_points")
+# An international number as a person types it: digits with spaces, dashes, dots, brackets.
+_PHONE = re.compile(r"\+?[0-9 ().-]{8,24}")
+
+
+async def _whatsapp(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, Any]) -> Response:
+    opt_in = b.get("opt_in", True)
+    phone = _text(b, "phone", 32)
+    if not isinstance(opt_in, bool):
+        return _error(422, "invalid_opt_in")
+    digits = sum(ch.isdigit() for ch in phone or "")
+    if opt_in and (phone is None or not _PHONE.fullmatch(phone) or not 8 <= digits <= 15):
+        return _error(422, "invalid_phone")
+    try:
+        return JSONResponse(await api.whatsapp(runtime, v, phone, opt_in))
+    except api.NotSignedIn:
+        return _error(401, "not_signed_in")
+    except api.NotAdvocate:
+        return _error(404, "not_an_advocate")
 
 
 ACTIONS: dict[str, tuple[str, Action]] = {
@@ -321,6 +340,7 @@ ACTIONS: dict[str, tuple[str, Action]] = {
     "choose": ("POST", _choose),
     "share": ("POST", _share),
     "redeem": ("POST", _redeem),
+    "whatsapp": ("POST", _whatsapp),
 }
 
 

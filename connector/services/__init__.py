@@ -12,7 +12,8 @@ The packages, from the bottom up (each may call only those below it; import-lint
 - `referrals`: programs, advocates, friend codes, crediting an order once, changes, views,
   sign-ups, the simulator, reconciliation.
 - `rewards`: the reward outbox and issuing, loyalty points, payouts, contests.
-- `storefront` and `privacy`: the widget's API; the compliance topics and personal-data sources.
+- `storefront`, `privacy` and `notifications`: the widget's API; the compliance topics and
+  personal-data sources; sending the message outbox (email, WhatsApp), templates, unsubscribes.
 - `admin`: what the merchant's admin needs beyond the capabilities' own services.
 - `handlers` (the composition root: every capability's handlers and periodic jobs, wired into
   the pipeline's worker) and `demo` (the sandbox store `connector demo` runs).

@@ -65,7 +65,21 @@ def periodic_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]
         "deliver_webhooks": (15.0, deliver_due),
     }
     jobs.update(reward_jobs())
+    jobs.update(notification_jobs())
     return jobs
+
+
+def notification_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]]:
+    """The message outbox's sender, the scheduled messages, erasing bodies after 30 days."""
+    from connector.services.notifications.retention import erase_old_bodies
+    from connector.services.notifications.schedule import JOBS
+    from connector.services.notifications.sender import send_due_messages
+
+    return {
+        "send_due_messages": (5.0, send_due_messages),
+        "erase_old_message_bodies": (3600.0, erase_old_bodies),
+        **JOBS,
+    }
 
 
 def reward_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]]:

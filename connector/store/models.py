@@ -160,6 +160,8 @@ class OrderRecord(Model):
     class Meta:
         table = "order_record"
         unique_together = (("shop", "order_id"),)
+        # The scheduled asks read a shop's orders by when they were placed.
+        indexes = (("shop", "order_created_at"),)
 
 
 class PrivacyRequest(Model):
@@ -841,3 +843,113 @@ class WebhookAttempt(Model):
     class Meta:
         table = "webhook_attempt"
         indexes = (("message_id", "id"),)
+
+
+# ---------------------------------------------------------------------------------------------
+# Notifications: the message outbox, and what a shopper said about being written to.
+# ---------------------------------------------------------------------------------------------
+
+
+class MessageStatus(enum.StrEnum):
+    """Where a message stands in the outbox."""
+
+    PENDING = "pending"  # to send: the sender picks it up when due
+    SENT = "sent"  # the mail server or WhatsApp accepted it
+    SKIPPED = "skipped"  # not sent, and never will be: `reason` says why (off, no consent...)
+    DEAD = "dead"  # refused, or out of tries: a person can look and replay it
+
+
+class Message(Model):
+    """One notification to one recipient, written in the transaction of the event that causes it.
+
+    `key` is unique per shop (kind, event and recipient), so the event's retries and replays
+    write it once; the sender puts it in the Message-ID, so a resend after a crash is the same
+    message to a mail client. The rendered subject and bodies are kept 30 days, then erased.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="messages", on_delete=fields.CASCADE
+    )
+    key = fields.CharField(max_length=255)
+    kind = fields.CharField(max_length=48)
+    channel = fields.CharField(max_length=16, default="email")  # email | whatsapp
+    audience = fields.CharField(max_length=16)  # shopper | merchant
+    marketing = fields.BooleanField(default=False)
+    recipient = fields.CharField(max_length=320)  # an address or a phone number
+    customer_id = fields.CharField(max_length=64, null=True)
+    advocate: fields.ForeignKeyNullableRelation[Advocate] = fields.ForeignKeyField(
+        "models.Advocate", related_name="messages", null=True, on_delete=fields.SET_NULL
+    )
+    locale = fields.CharField(max_length=16, default="en")
+    context: dict[str, Any] = fields.JSONField(default=dict)  # the placeholders' values
+    status = fields.CharField(max_length=16, default=MessageStatus.PENDING.value)
+    reason = fields.CharField(max_length=64, null=True)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField(null=True)
+    lease_token = fields.CharField(max_length=64, null=True)
+    lease_until = fields.DatetimeField(null=True)
+    last_error = fields.TextField(null=True)
+    subject = fields.TextField(null=True)
+    body_text = fields.TextField(null=True)
+    body_html = fields.TextField(null=True)
+    message_id = fields.CharField(max_length=320, null=True)
+    sent_at = fields.DatetimeField(null=True)
+    bodies_erased_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    PII_FIELDS = ("recipient", "customer_id", "context", "subject", "body_text", "body_html")
+
+    class Meta:
+        table = "message"
+        unique_together = (("shop", "key"),)
+        indexes = (
+            ("status", "next_attempt_at"),
+            ("shop", "id"),
+            ("shop", "recipient"),
+            ("advocate_id",),
+            ("created_at",),
+        )
+
+
+class MessageConsent(Model):
+    """A shopper's word on one channel: opted in (WhatsApp from the widget) or unsubscribed."""
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="message_consents", on_delete=fields.CASCADE
+    )
+    channel = fields.CharField(max_length=16)  # email | whatsapp
+    address = fields.CharField(max_length=320)  # normalized email, or E.164 phone number
+    customer_id = fields.CharField(max_length=64, null=True)
+    advocate: fields.ForeignKeyNullableRelation[Advocate] = fields.ForeignKeyField(
+        "models.Advocate", related_name="message_consents", null=True, on_delete=fields.CASCADE
+    )
+    state = fields.CharField(max_length=16)  # opted_in | unsubscribed
+    source = fields.CharField(max_length=32)  # widget | one_click | link | admin
+    at = fields.DatetimeField()
+
+    PII_FIELDS = ("address", "customer_id")
+
+    class Meta:
+        table = "message_consent"
+        unique_together = (("shop", "channel", "address"),)
+        indexes = (("advocate_id",),)
+
+
+class MessageCursor(Model):
+    """How far a shop's scheduled messages (asks, reminders) have looked: events up to `until`."""
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="message_cursors", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=48)  # the job: purchase_ask | winback_ask | ...
+    until = fields.DatetimeField()
+
+    PII_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        table = "message_cursor"
+        unique_together = (("shop", "name"),)

@@ -37,12 +37,17 @@ async def customer_summary(
     node = await _customer(gql, creds, customer_id, email)
     if node is None:
         return CustomerSummary(customer_id=None, email=email, order_count=0)
-    address = (node.get("defaultEmailAddress") or {}).get("emailAddress")
+    default = node.get("defaultEmailAddress") or {}
+    address = default.get("emailAddress")
+    # The customer's email marketing consent (what `emailMarketingConsent` was before 2026-04
+    # deprecated it): only SUBSCRIBED is a yes; PENDING (double opt-in unconfirmed) is not.
+    state = default.get("marketingState")
     return CustomerSummary(
         customer_id=platform_id(node.get("id")),
         email=address or email,
         # UnsignedInt64 arrives as a string so it survives JSON; int() keeps it exact.
         order_count=int(node.get("numberOfOrders") or 0),
+        marketing_consent=None if state is None else state == "SUBSCRIBED",
     )
 
 

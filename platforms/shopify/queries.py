@@ -58,7 +58,7 @@ query ReferralCustomerById($id: ID!) {
   customer(id: $id) {
     id
     numberOfOrders
-    defaultEmailAddress { emailAddress }
+    defaultEmailAddress { emailAddress marketingState }
   }
 }
 """
@@ -68,7 +68,7 @@ query ReferralCustomerByEmail($email: String!) {
   customerByIdentifier(identifier: {emailAddress: $email}) {
     id
     numberOfOrders
-    defaultEmailAddress { emailAddress }
+    defaultEmailAddress { emailAddress marketingState }
   }
 }
 """

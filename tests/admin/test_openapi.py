@@ -16,6 +16,7 @@ from connector.services.admin.adjustments import AdjustmentRow
 from connector.services.admin.merchant import AdvocateReward, AdvocateStats, Alert, Friend
 from connector.services.admin.overview import Overview
 from connector.services.admin.settings import PartnerRow, ShopSettings
+from connector.services.notifications.outbox import MessageRow
 from connector.services.pipeline.deliveries import DeliveryRow
 from connector.services.referrals.advocates import AdvocateRow
 from connector.services.referrals.programs import VersionRow
@@ -46,7 +47,7 @@ def test_every_admin_route_and_method_is_described_and_nothing_else() -> None:
         if method in METHODS
     }  # fmt: skip
 
-    assert len(registered()) == 45
+    assert len(registered()) == 51
     assert described == registered()
 
 
@@ -69,6 +70,7 @@ def test_every_admin_route_and_method_is_described_and_nothing_else() -> None:
         ("Partner", PartnerRow),
         ("Change", Change),
         ("Alert", Alert),
+        ("Message", MessageRow),
     ],
 )
 def test_each_row_schema_has_exactly_the_fields_the_api_writes(schema: str, row: type) -> None:

@@ -68,12 +68,11 @@ def _environment(tmp: Path, port: int) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdminServer]:
-    """A seeded server for one test module (each module starts from the same data)."""
-    tmp = tmp_path_factory.mktemp("admin")
+@contextlib.contextmanager
+def running_admin_server(tmp: Path, **extra_env: str) -> Iterator[AdminServer]:
+    """Seed a database in `tmp` and serve it (`extra_env` added to the server's environment)."""
     port = _free_port()
-    env = _environment(tmp, port)
+    env = {**_environment(tmp, port), **extra_env}
     root = Path(__file__).resolve().parents[2]
     seeded = subprocess.run(
         [sys.executable, "-m", "tests.browser.admin_seed"], env={**env, "PYTHONPATH": str(root)},
@@ -82,8 +81,17 @@ def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdminServ
     ids = json.loads(seeded.stdout.strip().splitlines()[-1])
     command = [sys.executable, "-m", "connector.cli", "serve", "--port", str(port)]
     process = launch(command, env, tmp, port)
-    yield AdminServer(f"http://127.0.0.1:{port}", env, ids)
-    stop(process)
+    try:
+        yield AdminServer(f"http://127.0.0.1:{port}", env, ids)
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="module")
+def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdminServer]:
+    """A seeded server for one test module (each module starts from the same data)."""
+    with running_admin_server(tmp_path_factory.mktemp("admin")) as server:
+        yield server
 
 
 def proxy_app(page: Any, server: AdminServer) -> None:

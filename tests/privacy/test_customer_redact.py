@@ -157,6 +157,6 @@ async def test_redact_erases_the_earlier_data_request_export(
     assert rows[0].summary.endswith("by customers/redact.")
     assert rows[1].summary == (
         f"Customer {MARISOL.customer_id} redacted; rows changed: 3 in order_record,"
-        " 6 in delivery, 1 in privacy_request, 0 in reward, 0 in referral, 0 in offer_claim,"
+        " 6 in delivery, 1 in privacy_request, 0 in message, 0 in message_consent, 0 in reward, 0 in referral, 0 in offer_claim,"
         " 0 in discount_code, 0 in advocate_signal, 0 in block_entry, 0 in advocate."
     )

@@ -72,7 +72,7 @@ async def test_data_request_exports_what_we_hold_and_says_where(
     assert export["data"]["privacy_request"] == {"requests": []}
     assert row.summary == (
         f"Data request 9999 for customer {MARISOL.customer_id}: found 2 in order_record,"
-        f" 3 in delivery, 0 in privacy_request, 0 in reward, 0 in referral, 0 in offer_claim,"
+        f" 3 in delivery, 0 in privacy_request, 0 in message, 0 in message_consent, 0 in reward, 0 in referral, 0 in offer_claim,"
         f" 0 in discount_code, 0 in advocate_signal, 0 in block_entry, 0 in advocate. Read the export with"
         f" `connector privacy show {row.id}` (or in the admin under Privacy requests) and send"
         " it to the customer; a later customers/redact erases it."

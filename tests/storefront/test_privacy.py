@@ -123,6 +123,7 @@ async def test_only_the_signed_in_advocate_sees_her_dashboard(runtime, app_clien
                 }
             ],
         },
+        "whatsapp": {"available": False, "opted_in": False, "phone": None},
     }
     assert ANA_EMAIL not in me.text
     assert FRIEND_EMAIL not in me.text

@@ -85,6 +85,7 @@ class FakeCustomer:
     legacy_id: int
     email: str | None
     number_of_orders: int = 0
+    marketing_state: str = "NOT_SUBSCRIBED"  # defaultEmailAddress.marketingState
 
     @property
     def gid(self) -> str:
@@ -97,7 +98,11 @@ class FakeCustomer:
             "id": self.gid,
             "legacyResourceId": str(self.legacy_id),
             "numberOfOrders": str(self.number_of_orders),
-            "defaultEmailAddress": {"emailAddress": self.email} if self.email else None,
+            "defaultEmailAddress": (
+                {"emailAddress": self.email, "marketingState": self.marketing_state}
+                if self.email
+                else None
+            ),
         }
 
 
@@ -174,10 +179,18 @@ class FakeShopify:
     # -- seeding -----------------------------------------------------------------------------
 
     def add_customer(
-        self, email: str | None, *, orders: int = 0, customer_id: int | None = None
+        self,
+        email: str | None,
+        *,
+        orders: int = 0,
+        customer_id: int | None = None,
+        marketing: str = "NOT_SUBSCRIBED",
     ) -> str:
-        """Add a customer who has placed `orders` orders; returns the numeric id as a string."""
-        customer = FakeCustomer(customer_id or 6_000_000_000_000 + next(self._ids), email, orders)
+        """Add a customer who has placed `orders` orders (and the email marketing state given);
+        returns the numeric id as a string."""
+        customer = FakeCustomer(
+            customer_id or 6_000_000_000_000 + next(self._ids), email, orders, marketing
+        )
         self.customers[customer.gid] = customer
         return str(customer.legacy_id)
 
@@ -412,7 +425,10 @@ class FakeShopify:
             error = {"field": ["email"], "message": "Email has already been taken"}
             return {"customer": None, "userErrors": [error]}
         created = self.add_customer(email or None)
-        return {"customer": self.customers[f"gid://shopify/Customer/{created}"].node(), "userErrors": []}
+        return {
+            "customer": self.customers[f"gid://shopify/Customer/{created}"].node(),
+            "userErrors": [],
+        }
 
     def _customer_by_identifier(
         self, _info: Any, identifier: dict[str, Any]

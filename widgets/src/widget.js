@@ -415,6 +415,28 @@
     }).catch(noop);
   }
 
+  // WhatsApp messages (when the shop sends them): the signed-in advocate says yes with a number.
+  function waBox() {
+    var wa = S.me.whatsapp;
+    var say = function (yes, phone) {
+      if (S.busy) return;
+      S.busy = true;
+      S.err = "";
+      api("whatsapp", { opt_in: yes, phone: phone }).then(function (j) { S.me = j; }, function (e) {
+        S.err = t(e && e.error === "invalid_phone" ? "wa_invalid" : "failed");
+      }).then(function () { S.busy = false; drawAll(); }).catch(noop);
+    };
+    if (wa.opted_in) {
+      return h("p", { class: "fine", "data-k": "wa" }, [t("wa_on", { phone: wa.phone }) + " ",
+        h("button", { type: "button", class: "s", onclick: function () { say(false); } }, [t("wa_stop")])]);
+    }
+    var input = h("input", { id: "rw-wa", type: "tel", autocomplete: "tel", "aria-describedby": "rw-err" });
+    return h("form", {
+      "data-k": "wa", onsubmit: function (e) { e.preventDefault(); say(true, input.value.trim()); },
+    }, [h("label", { for: "rw-wa", text: t("wa_label") }), h("div", { class: "row" }, [input,
+      h("button", { type: "submit", class: "pri", disabled: !!S.busy }, [t("wa_yes")])]), error()]);
+  }
+
   function joined(v) {
     var me = S.me;
     var adv = me.advocate || {};
@@ -430,6 +452,7 @@
       h("div", { class: "sh", role: "group", "aria-labelledby": "rw-sv" }, shares(me)),
       me.dashboard ? dashboard(me.dashboard) : h("p", { class: "fine", text: t("sign_in") }),
       me.loyalty ? loyalty(v, me.loyalty) : null,
+      me.whatsapp && me.whatsapp.available ? waBox() : null,
       cause(me.dashboard),
       impact(),
       me.contest ? board(me.contest) : null,

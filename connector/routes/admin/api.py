@@ -1,6 +1,7 @@
 """The merchant's admin JSON API under /admin/api, described by GET /admin/api/openapi.json.
 
-The endpoints live by subject (program, advocates, referrals, operations) and share
+The endpoints live by subject (program, advocates, referrals, operations, settings,
+notifications) and share
 base: the session token, the shop it names, JSON answers. This
 module mounts them, serves the description, and answers a wrong path or method with JSON too.
 """
@@ -18,6 +19,7 @@ from connector.routes.admin import (
     advocates,
     analytics,
     fraud,
+    notifications,
     operations,
     program,
     referrals,
@@ -107,6 +109,13 @@ api_routes: list[BaseRoute] = [
     Route("/deliveries/{id:id}/replay", operations.post_replay, methods=["POST"]),
     Route("/rewards/{id:id}/retry", operations.post_reward_retry, methods=["POST"]),
     Route("/alerts", operations.get_alerts, methods=["GET"]),
+    Route("/notifications", _by_method(GET=notifications.get_notifications,
+                                       PUT=notifications.put_notifications),
+          methods=["GET", "PUT"]),
+    Route("/notifications/preview", notifications.post_preview, methods=["POST"]),
+    Route("/notifications/test", notifications.post_test, methods=["POST"]),
+    Route("/messages", notifications.get_messages, methods=["GET"]),
+    Route("/messages/{id:id}/replay", notifications.post_message_replay, methods=["POST"]),
 ]  # fmt: skip
 
 # Mounted with its own exception handler, so a wrong path or method here answers JSON too.

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from connector.domain.messages import KINDS, Audience, Category
+from connector.domain.messages import LOCALES as MESSAGE_LOCALES
 from connector.domain.reasons import Verdict
 from connector.domain.referral import ReferralState
 from connector.domain.rules.decision import Outcome
@@ -16,6 +18,9 @@ from connector.services.admin.adjustments import BLOCK, POINTS, REWARD, UNBLOCK
 from connector.services.admin.adjustments import GRANTABLE as GRANTABLE_KINDS
 from connector.services.admin.merchant import ALERT_KINDS, DELIVERY_STATUSES, SHOP_STATUSES
 from connector.services.base import limits
+from connector.services.notifications.consent import STORE_CONSENT_MODES
+from connector.services.notifications.editing import MAX_BODY, MAX_EMAIL, MAX_SUBJECT
+from connector.services.notifications.outbox import STATUSES as OUTBOX_STATUSES
 from connector.services.outbound.events import EVENTS
 from connector.services.referrals.records import CauseKind
 from connector.services.rewards.payouts import LISTED
@@ -740,7 +745,9 @@ PATHS: dict[str, Any] = {
                 _query("state", "Only referrals in this state.", enum=STATES),
                 _moment("since", "Made at or after (ISO-8601; a time without offset is UTC)."),
                 _moment("until", "Made before (ISO-8601)."),
-                _query("advocate_id", "Only this advocate's.", type="integer", minimum=0),
+                _query(
+                    "advocate_id", "Only this advocate's.", type="integer", minimum=0, maximum=MAX_ID
+                ),
                 LIMIT,
                 CURSOR,
             ],
@@ -1102,14 +1109,226 @@ PATHS["/admin/api/alerts"] = {
     )
 }
 
+# ---------------------------------------------------------------------------------------------
+# Notifications: the page's data and changes, a preview, a test send, and the message outbox.
+# ---------------------------------------------------------------------------------------------
+
+MESSAGE_KINDS = list(KINDS)
+MESSAGE_STATES = list(OUTBOX_STATUSES)
+_TEXT_PAIR = _row(subject=STR, body=STR)
+SCHEMAS["NotificationKind"] = _row(
+    name={"enum": MESSAGE_KINDS},
+    audience={"enum": [a.value for a in Audience]},
+    category={
+        "enum": [c.value for c in Category],
+        "description": "marketing: only with consent, never after an unsubscribe.",
+    },
+    on=BOOL,
+    placeholders={
+        "type": "object",
+        "additionalProperties": STR,
+        "description": "Each placeholder the texts may use ({{ name }}), with a sample value.",
+    },
+    texts={
+        "type": "object",
+        "additionalProperties": _row(subject=STR, body=STR, custom=BOOL),
+        "description": "Per locale: what the shop sends (its own text when `custom`).",
+    },
+    defaults={"type": "object", "additionalProperties": _TEXT_PAIR},
+    whatsapp={"type": "boolean", "description": "Also sent by WhatsApp to opted-in shoppers."},
+)
+SCHEMAS["Notifications"] = _row(
+    kinds={"type": "array", "items": _ref("NotificationKind")},
+    settings=_row(
+        from_name=STR,
+        from_address=STR,
+        reply_to=STR,
+        merchant_email=STR,
+        locale={"enum": list(MESSAGE_LOCALES)},
+        ask_after_days=INT,
+        winback_after_days=INT,
+        long_time_orders=INT,
+        store_consent={"enum": list(STORE_CONSENT_MODES)},
+        platform=STR,
+    ),
+    channels=_row(
+        email=_row(on=BOOL, detail=STR),
+        whatsapp=_row(
+            on=BOOL,
+            phone_number_id=STR,
+            detail=STR,
+            templates={"type": "object", "additionalProperties": STR},
+        ),
+    ),
+    locales={"type": "array", "items": STR},
+)
+SCHEMAS["Message"] = _row(
+    id=INT,
+    shop=STR,
+    kind={"enum": MESSAGE_KINDS},
+    channel={"enum": ["email", "whatsapp"]},
+    recipient=STR,
+    locale=STR,
+    status={"enum": MESSAGE_STATES},
+    reason={"type": ["string", "null"], "description": "Why it was skipped or dead-lettered."},
+    attempts=INT,
+    created_at=TIME,
+    sent_at=TIME_N,
+    last_error=STR_N,
+)
+_ADDRESS_N = {
+    **_text(MAX_EMAIL, nullable=True),
+    "description": "An email address; empty clears it.",
+}
+_DAYS = {"type": "integer"}
+_OWN_TEXT = {
+    "oneOf": [
+        {"type": "null"},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "subject": _text(MAX_SUBJECT, nullable=True),
+                "body": {"type": ["string", "null"], "maxLength": MAX_BODY},
+            },
+        },
+    ],
+    "description": "The shop's own subject and body (Jinja placeholders); null: the default.",
+}
+_DRAFT = {
+    "kind": {"enum": MESSAGE_KINDS},
+    "locale": {"enum": [*MESSAGE_LOCALES, None], "description": "Absent or null: English."},
+    "subject": _text(MAX_SUBJECT, nullable=True),
+    "body": {"type": ["string", "null"], "maxLength": MAX_BODY},
+}
+TEMPLATE_ERRORS = {
+    **BAD_BODY,
+    "422": _error(
+        '`error` is "invalid notifications" or "invalid body"; `fields` names each bad field'
+        " (a text that does not parse, names an unknown placeholder or uses more than"
+        " placeholders, if and text filters)."
+    ),
+}
+PATHS["/admin/api/notifications"] = {
+    "get": _op(
+        "Every message kind with its switch, placeholders and texts per locale; the sender,"
+        " timings and consent; whether email and WhatsApp are on.",
+        _json("The notifications.", _ref("Notifications")),
+    ),
+    "put": _op(
+        "Change some of it; absent fields stay. A bad field changes nothing.",
+        _json("The notifications now.", _ref("Notifications")),
+        requestBody=_body(
+            [],
+            kinds={
+                "type": "object",
+                "propertyNames": {"enum": MESSAGE_KINDS},
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "on": BOOL,
+                        "texts": {
+                            "type": "object",
+                            "propertyNames": {"enum": list(MESSAGE_LOCALES)},
+                            "additionalProperties": _OWN_TEXT,
+                        },
+                    },
+                },
+            },
+            from_name=_text(100, nullable=True),
+            from_address=_ADDRESS_N,
+            reply_to=_ADDRESS_N,
+            merchant_email=_ADDRESS_N,
+            locale={"enum": list(MESSAGE_LOCALES)},
+            ask_after_days={**_DAYS, "minimum": 1, "maximum": 365},
+            winback_after_days={**_DAYS, "minimum": 7, "maximum": 730},
+            long_time_orders={**_DAYS, "minimum": 2, "maximum": 100},
+            store_consent={
+                "enum": list(STORE_CONSENT_MODES),
+                "description": "Where the store keeps no marketing consent (WooCommerce):"
+                " store = send no marketing; collected = you collect consent yourself.",
+            },
+            whatsapp={
+                "oneOf": [
+                    {"type": "null"},
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {
+                            "phone_number_id": {"type": "string", "pattern": "^[0-9]{1,32}$"},
+                            "token": {**_text(1000), "description": "Write-only; kept encrypted."},
+                            "templates": {
+                                "type": "object",
+                                "propertyNames": {"enum": MESSAGE_KINDS},
+                                "additionalProperties": {
+                                    "type": "string",
+                                    "pattern": "^[a-z0-9_]{1,512}$",
+                                },
+                            },
+                        },
+                    },
+                ],
+                "description": "The shop's WhatsApp Business number; null disconnects it.",
+            },
+        ),
+        others=TEMPLATE_ERRORS,
+    ),
+}
+PATHS["/admin/api/notifications/preview"] = {
+    "post": _op(
+        "A kind rendered in a locale with real sample data: the saved text, or the draft given.",
+        _json("The rendered message.", _row(subject=STR, text=STR, html=STR)),
+        requestBody=_body(["kind"], **_DRAFT),
+        others=TEMPLATE_ERRORS,
+    )
+}
+PATHS["/admin/api/notifications/test"] = {
+    "post": _op(
+        "Send the preview now to `to` or the shop's merchant email, marked as a test.",
+        _json("Sent.", _row(sent={"enum": [True]}, to=STR)),
+        requestBody=_body(["kind"], **_DRAFT, to=_ADDRESS_N),
+        others={
+            **TEMPLATE_ERRORS,
+            "502": _error("The mail server did not take the test; the message says why."),
+            "503": _error("Email is off on this server (SMTP_URL is not set)."),
+        },
+    )
+}
+PATHS["/admin/api/messages"] = {
+    "get": _op(
+        "The shop's messages, newest first: kind, recipient, status and why, tries, last error.",
+        _json(
+            "A page of messages.",
+            _list("messages", "Message", next_cursor={"type": ["string", "null"]}),
+        ),
+        parameters=[
+            _query("status", "Only messages in this state.", enum=MESSAGE_STATES),
+            _query("kind", "Only messages of this kind.", enum=MESSAGE_KINDS),
+            CURSOR,
+            LIMIT,
+        ],
+        others=BAD_QUERY,
+    )
+}
+PATHS["/admin/api/messages/{id}/replay"] = {
+    "post": _op(
+        "Send one of the shop's dead or skipped messages again, with the same Message-ID.",
+        _json("Queued.", _row(id=INT, status={"enum": ["pending"]})),
+        status="202",
+        parameters=[_path("id", "The message's id.")],
+        others={**NOT_FOUND, "409": _error("The message was sent, or is on its way.")},
+    )
+}
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
         "title": "Referral Connector admin API",
         "version": "1",
         "description": (
-            "The merchant's admin: program, advocates, referrals, reviews, payouts, contests"
-            " and deliveries of the shop the session token names. Every error is JSON"
+            "The merchant's admin: program, advocates, referrals, reviews, payouts, contests,"
+            " deliveries and notifications of the shop the session token names. Every error is JSON"
             ' `{"error": "..."}`.'
         ),
     },

@@ -7,6 +7,7 @@ pipeline. `ratelimit` keeps cross-process counters in the database, `savepoints`
 fail without dooming its transaction, `rows` reads foreign keys off Tortoise rows, `limits` is the
 one table of text lengths every edge checks before storage, `tally` keeps a shop's running
 counts in the transaction that writes the rows, `deferred` sums the counters a worker's batch
-adds to and writes them once before it commits, and `health` answers readiness. This package may call the storage layer, `connector.crypto`, the settings and
+adds to and writes them once before it commits, `messages` is the message outbox's one way in
+(`enqueue`, called in the transaction of the event), and `health` answers readiness. This package may call the storage layer, `connector.crypto`, the settings and
 `platforms.base`/the registry; it imports no other service package.
 """

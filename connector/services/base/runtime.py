@@ -55,6 +55,8 @@ class Runtime:
         self.vault = Vault(self.settings.encryption_keys)
         SECRET_FILTER.add(s.reveal() for s in self.settings.encryption_keys)
         SECRET_FILTER.add(s.reveal() for s in self.settings.shopify.secrets)
+        if self.settings.mail.password:
+            SECRET_FILTER.add([self.settings.mail.password.reveal()])
 
     def now(self) -> datetime:
         """The current time from the runtime's clock."""

@@ -1,12 +1,12 @@
 """Outbox rows: lease due rows of a table, write to them under the lease, retry with backoff.
 
-Shared by the reward outbox (services.rewards.outbox) and the outbound webhooks
-(services.outbound). A lease is one UPDATE that stamps a batch of due rows with a fresh token and
+Shared by the reward outbox (services.rewards.outbox), the outbound webhooks
+(services.outbound) and the message outbox (services.notifications.sender). A lease is one UPDATE that stamps a batch of due rows with a fresh token and
 an expiry (on PostgreSQL the candidates are locked with FOR UPDATE SKIP LOCKED, so two workers
 never lease the same row; SQLite has a single writer). The status does not change while a row is
 leased: a lapsed lease makes the row due again. Every later write is guarded by the token, so a
 worker whose lease was taken over changes nothing. Rows of shops that are not active are not
-leased. Each table needs `status`, `attempts`, `next_attempt_at`, `lease_token`, `lease_until`
+leased, unless the caller says so (the message outbox). Each table needs `status`, `attempts`, `next_attempt_at`, `lease_token`, `lease_until`
 and `shop_id` columns.
 """
 
@@ -30,23 +30,34 @@ _LEASE = (
     "  WHERE status IN ({statuses})"
     "    AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
     "    AND (lease_until IS NULL OR lease_until < ?)"
-    "    AND shop_id IN (SELECT id FROM shop WHERE status = 'active')"
+    "    {active}"
     "  ORDER BY id LIMIT ?{lock})"
     " RETURNING id"
 )
 
 
 async def lease(
-    runtime: Runtime, model: type[Model], due: Sequence[str], limit: int
+    runtime: Runtime,
+    model: type[Model],
+    due: Sequence[str],
+    limit: int,
+    *,
+    active_shops_only: bool = True,
 ) -> tuple[str, list[int]]:
-    """Lease up to `limit` due rows of `model`'s table; the lease token and the rows' ids."""
+    """Lease up to `limit` due rows of `model`'s table; the lease token and the rows' ids.
+
+    `active_shops_only=False` leases rows of every shop (the message outbox: a shop waiting for
+    its merchant to re-authorise must still be able to tell the merchant so).
+    """
     client = conn()
     now = runtime.now()
     token = secrets.token_hex(16)
     lock = " FOR UPDATE SKIP LOCKED" if dialect(client) == "postgres" else ""
     until = now + timedelta(seconds=runtime.settings.worker.lease_seconds)
+    active = "AND shop_id IN (SELECT id FROM shop WHERE status = 'active')"
     query = _LEASE.format(
-        table=model._meta.db_table, statuses=", ".join("?" for _ in due), lock=lock
+        table=model._meta.db_table, statuses=", ".join("?" for _ in due), lock=lock,
+        active=active if active_shops_only else "",
     )
     rows = await client.execute_query_dict(
         sql(query, client), [token, until, *due, now, now, limit]

@@ -31,6 +31,7 @@ from connector.services.privacy.customer_data import (
     Referrals,
     Rewards,
 )
+from connector.services.privacy.message_data import MessageConsents, Messages
 from connector.services.privacy.redaction import CustomerIdentity
 from connector.store.models import (
     Advocate,
@@ -38,6 +39,8 @@ from connector.store.models import (
     BlockEntry,
     Delivery,
     DiscountCode,
+    Message,
+    MessageConsent,
     OfferClaim,
     OrderRecord,
     PrivacyRequest,
@@ -54,6 +57,9 @@ DATA_SOURCES: dict[type[Model], CustomerDataSource] = {
     OrderRecord: OrderRecords(),
     Delivery: Deliveries(),
     PrivacyRequest: PrivacyRequests(),
+    # Messages before the advocates they may point at; consent with them.
+    Message: Messages(),
+    MessageConsent: MessageConsents(),
     # The referral engine, children before parents so shop/redact counts what each held.
     Reward: Rewards(),
     Referral: Referrals(),

@@ -35,6 +35,7 @@ from connector.services.analytics import rollups
 from connector.services.analytics.figures import Metric
 from connector.services.base import tally
 from connector.services.base.limits import CODE, NAME, check_texts
+from connector.services.base.messages import enqueue_to_advocate
 from connector.services.base.runtime import Runtime
 from connector.services.base.savepoints import savepoint
 from connector.services.outbound import events
@@ -173,10 +174,13 @@ async def enrol_advocate(
     customer_id: str | None = None,
     name: str = "",
     locale: str | None = None,
+    welcome: bool = True,
 ) -> Enrolment:
     """Enrol a shopper by email or store customer id; the same shopper gets the same advocate.
 
-    FieldInvalid (a ValueError) names a value too long to store, before any storage call.
+    A new advocate is sent the welcome message with their link, unless `welcome` is False (a
+    message that carries the link itself enrols them). FieldInvalid (a ValueError) names a value
+    too long to store, before any storage call.
     """
     check_texts(email=email, customer_id=customer_id, name=name, locale=locale)
     normalized = normalize_email(email) if email and email.strip() else None
@@ -200,7 +204,7 @@ async def enrol_advocate(
             "friend_code": friend_code(name, length=code_length),
         }
 
-    return await _enrol(runtime, shop, find, values, shared=None)
+    return await _enrol(runtime, shop, find, values, shared=None, welcome=welcome)
 
 
 async def _enrol(
@@ -209,13 +213,16 @@ async def _enrol(
     find: Callable[[], Awaitable[Advocate | None]],
     values: Callable[[int], Mapping[str, str | None]],
     shared: bool | None,
+    welcome: bool = True,
 ) -> Enrolment:
     """The advocate `find` returns, else a new one, drawing its code again after a collision."""
     for attempt in range(MAX_CODE_TRIES):
         found = await find()
         if found is not None:
             return Enrolment(found, False, share_link(shop, found))
-        created = await _insert(runtime, shop, values(4 if attempt < SHORT_TRIES else 6), shared)
+        created = await _insert(
+            runtime, shop, values(4 if attempt < SHORT_TRIES else 6), shared, welcome
+        )
         if created is not None:
             log.info("shop %s: advocate %s enrolled", shop.domain, created.id)
             return Enrolment(created, True, share_link(shop, created))
@@ -223,18 +230,23 @@ async def _enrol(
 
 
 async def _insert(
-    runtime: Runtime, shop: Shop, values: Mapping[str, str | None], shared: bool | None
+    runtime: Runtime,
+    shop: Shop,
+    values: Mapping[str, str | None],
+    shared: bool | None,
+    welcome: bool = True,
 ) -> Advocate | None:
     """Insert the advocate and its friend code; None when a unique constraint said no.
 
-    `shared` forces a shared store code (partners); None follows the program's mode.
+    `shared` forces a shared store code (partners); None follows the program's mode. A customer
+    is welcomed (their link and code) in the same transaction, unless `welcome` is False.
     """
     for _ in range(2):
         live = await live_program(runtime, shop)
         try:
             async with in_transaction() as tx:
                 program = await ensure_saved(runtime, shop, live, tx)
-                return await _create(runtime, shop, program, values, shared, tx)
+                return await _create(runtime, shop, program, values, shared, tx, welcome=welcome)
         except IntegrityError:
             return None
         except ProgramChanged:
@@ -249,13 +261,24 @@ async def _create(
     values: Mapping[str, str | None],
     shared: bool | None,
     db: BaseDBAsyncClient,
+    *,
+    welcome: bool = False,
 ) -> Advocate:
-    """Insert the advocate, count it, and make its shared friend code pending (in `db`)."""
+    """Insert the advocate, count it, and make its shared friend code pending (in `db`).
+
+    A customer who joined is welcomed (their link and code) in `db` when `welcome` is True; a
+    member the loyalty program enrols on a purchase is not (the post-purchase ask tells them).
+    """
     now = runtime.now()
     advocate = await Advocate.create(
         shop_id=shop.id, share_token=_share_token(), created_at=now, using_db=db, **values
     )
     await tally.add(db, shop.id, tally.ADVOCATES, advocate.id, 1)
+    if welcome and advocate.kind == CUSTOMER:
+        context = {"share_link": share_link(shop, advocate), "friend_code": advocate.friend_code}
+        await enqueue_to_advocate(
+            db, shop, advocate, "welcome", f"advocate-{advocate.id}", now=now, context=context
+        )
     await rollups.count(db, shop.id, Metric.JOINS, now)
     joined = {"advocate_id": advocate.id, "kind": advocate.kind,
               "code": advocate.friend_code, "joined_at": now.isoformat()}  # fmt: skip

@@ -25,6 +25,7 @@ from connector.domain.rules.lifecycle import on_order_change
 from connector.services.base.runtime import Runtime
 from connector.services.base.savepoints import savepoint
 from connector.services.referrals.advocates import domain_id
+from connector.services.referrals.notices import reward_reversed
 from connector.services.referrals.programs import program_version
 from connector.services.referrals.records import (
     LIVE_REWARD,
@@ -108,10 +109,16 @@ async def _adjust_rewards(
             await _take_back(shop, row, change, db, now)
 
 
+# A reward in one of these states was announced to the advocate; taking it back is told too.
+_TOLD = (RewardStatus.ISSUED, RewardStatus.RECORDED, RewardStatus.PAID)
+
+
 async def _take_back(
     shop: Shop, row: Reward, change: RewardAdjustment, db: BaseDBAsyncClient, now: datetime
 ) -> None:
     reason = change.reason.value
+    if row.status in _TOLD:
+        await reward_reversed(db, row, now)
     never_sent = change.action is AdjustmentAction.DEACTIVATE and await _untouched(
         row, db, status=RewardStatus.DEACTIVATED, reason=reason, updated_at=now
     )

@@ -139,14 +139,20 @@ async def load_lookups(
         for advocate in advocates:
             for code in {advocate.friend_code, advocate.share_token} & codes:
                 owner_of[code] = advocate
-        singles = (
-            await DiscountCode.filter(shop_id=shop.id, code__in=codes, advocate_id__isnull=False)
+        singles = await (
+            DiscountCode.filter(shop_id=shop.id, code__in=codes, advocate_id__isnull=False)
             .using_db(db)
-            .prefetch_related("advocate")
+            .values_list("code", "advocate_id")
         )
-        for row in singles:
-            if row.advocate is not None and row.advocate.status in ATTRIBUTABLE:
-                owner_of[row.code] = row.advocate
+        # A friend code is also a discount code of its advocate, loaded above already.
+        known = {advocate.id: advocate for advocate in advocates}
+        missing = {int(a) for _, a in singles if a not in known}
+        if missing:
+            known.update((a.id, a) for a in await Advocate.filter(id__in=missing).using_db(db))
+        for code, advocate_id in singles:
+            owner = known.get(advocate_id)
+            if owner is not None and owner.status in ATTRIBUTABLE:
+                owner_of[str(code)] = owner
     emails = [normalize_email(order.email) if order.email else "" for order in orders]
     claimed: dict[str, list[OfferClaim]] = {}
     if any(emails):

@@ -33,6 +33,7 @@ from connector.errors import ConnectorError
 from connector.services.analytics import sources
 from connector.services.base import deferred
 from connector.services.outbound import events
+from connector.services.referrals.notices import referral_moved
 from connector.services.referrals.tally import count_change
 from connector.store.models import Referral, ReferralEvent, Reward, RewardStatus
 
@@ -198,7 +199,8 @@ async def record_event(
     Every creation and change of state is recorded here, so here the advocate's
     `live_referrals` counter, the shop's tally by state and the analytics rollups follow it, in
     the same transaction (the counter, in a worker's batch, summed and written once before it
-    commits: services.base.deferred).
+    commits: services.base.deferred), and the messages the new state calls for are written
+    (services.referrals.notices).
     """
     shop_id: int = referral.shop_id  # type: ignore[attr-defined]
     advocate_id: int = referral.advocate_id  # type: ignore[attr-defined]
@@ -208,6 +210,7 @@ async def record_event(
     if from_state is not None:
         # A batch that loaded this advocate's windows at its start must count them again.
         deferred.touch(db, ADVOCATE, advocate_id)
+    await referral_moved(db, referral, from_state, at)
     recorded = await ReferralEvent.create(
         referral_id=referral.id,
         from_state=from_state,

@@ -29,6 +29,7 @@ from connector.services.analytics import sources
 from connector.services.base.rows import fk
 from connector.services.base.runtime import Runtime
 from connector.services.outbound import events
+from connector.services.referrals.notices import reward_earned
 from connector.services.referrals.programs import live_program
 from connector.services.referrals.records import Cause, move
 from connector.services.rewards.actions import (
@@ -182,6 +183,7 @@ async def _record(runtime: Runtime, reward: Reward, lease: Lease, result: Result
         await guarded(lease, runtime, tx, **values)
         if result.status in (RewardStatus.ISSUED, RewardStatus.RECORDED):
             await announce_issued(tx, reward, result.code or reward.code, now)
+            await reward_earned(tx, row, now, result.code)
         for entry in (*result.ledger, *((returned,) if returned else ())):
             await _append(tx, reward, entry, now)
         if loyalty is not None:
@@ -292,6 +294,7 @@ async def confirm_store_credit(runtime: Runtime, reward_id: int, *, landed: bool
         )  # fmt: skip
         if landed:
             await announce_issued(tx, reward, reward.code, now)
+            await reward_earned(tx, reward, now)
         if landed and fk(reward, "referral") is not None:
             await _maybe_rewarded(tx, fk(reward, "referral"), now)
     log.info("reward %s: store credit confirmed %s by %s", reward_id, landed, by)

@@ -27,6 +27,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from connector.errors import ConnectorError
+from connector.services.base.messages import enqueue
 from connector.services.base.runtime import Runtime
 from connector.services.shops.credentials import credentials_of, save_credentials
 from connector.store.models import Shop, ShopStatus
@@ -194,7 +195,7 @@ async def _refresh_holding(
             raise PlatformAuthError(f"{row.domain}: the refresh token is missing or expired")
         fresh = await _call_refresh(runtime, creds, now)
     except PlatformAuthError as exc:
-        await _mark_needs_reauth(row.domain, shop_id, lease, str(exc))
+        await _mark_needs_reauth(row, lease, str(exc), now)
         raise ReauthRequired(row.domain, ShopStatus.NEEDS_REAUTH, str(exc)) from exc
     except (PlatformUnavailable, PlatformRateLimited) as exc:
         await _release(shop_id, lease)
@@ -227,21 +228,32 @@ async def _store(runtime: Runtime, shop_id: int, lease: str, fresh: StoreCredent
         status = current.status if current is not None else "deleted"
         if status == ShopStatus.ACTIVE:
             await save_credentials(runtime, fresh, using_db=tx)
-        await Shop.filter(id=shop_id, refresh_lease_token=lease).using_db(tx).update(
-            refresh_lease_token=None, refresh_lease_until=None
+        await (
+            Shop.filter(id=shop_id, refresh_lease_token=lease)
+            .using_db(tx)
+            .update(refresh_lease_token=None, refresh_lease_until=None)
         )
     if status != ShopStatus.ACTIVE:
         raise ReauthRequired(fresh.shop, status, "the shop changed status during the refresh")
 
 
-async def _mark_needs_reauth(domain: str, shop_id: int, lease: str, reason: str) -> None:
-    await Shop.filter(id=shop_id, refresh_lease_token=lease).update(
-        status=ShopStatus.NEEDS_REAUTH,
-        status_reason=reason[:1000],
-        refresh_lease_token=None,
-        refresh_lease_until=None,
-    )
-    log.warning("shop %s: refresh refused, marked needs_reauth: %s", domain, reason)
+async def _mark_needs_reauth(shop: Shop, lease: str, reason: str, now: datetime) -> None:
+    """Mark the shop as waiting for its merchant, and tell the merchant, in one transaction."""
+    async with in_transaction() as tx:
+        marked = (
+            await Shop.filter(id=shop.id, refresh_lease_token=lease)
+            .using_db(tx)
+            .update(
+                status=ShopStatus.NEEDS_REAUTH,
+                status_reason=reason[:1000],
+                refresh_lease_token=None,
+                refresh_lease_until=None,
+            )
+        )
+        if marked:  # the lease is this refresh's own: the message is keyed by it
+            why = {"why": reason[:300]}
+            await enqueue(tx, shop, "reauth_needed", f"refresh-{lease}", now=now, context=why)
+    log.warning("shop %s: refresh refused, marked needs_reauth: %s", shop.domain, reason)
 
 
 async def _release(shop_id: int, lease: str) -> None:

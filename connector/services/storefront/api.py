@@ -26,6 +26,13 @@ from connector.domain.rewards import vip as vip_rules
 from connector.services.analytics import rollups
 from connector.services.analytics.figures import Metric
 from connector.services.base import tally
+from connector.services.base.messages import (
+    OPTED_IN,
+    UNSUBSCRIBED,
+    record_consent,
+    whatsapp_connected,
+    whatsapp_number,
+)
 from connector.services.base.ratelimit import Limit, Verdict, hit
 from connector.services.base.runtime import Runtime
 from connector.services.referrals import advocates, signals, signups
@@ -33,6 +40,7 @@ from connector.services.referrals.programs import live_program
 from connector.services.rewards import contests, vip
 from connector.services.rewards import loyalty as points
 from connector.services.storefront.assets import load_assets, messages, resolve_locale
+from connector.store.db import conn
 from connector.store.models import Advocate, LinkClick, Referral, Reward, Shop, ShopStatus
 
 MAX_REWARDS_SHOWN = 20
@@ -51,6 +59,7 @@ LIMITS: Mapping[str, tuple[Limit, ...]] = {
     "share": (Limit("share", "ip", 60, 600), Limit("share", "shop", 20_000, 600)),
     # A redemption makes a code in the store: a signed-in member, a few a minute at most.
     "redeem": (Limit("redeem", "ip", 20, 600), Limit("redeem", "shop", 600, 600)),
+    "whatsapp": (Limit("whatsapp", "ip", 10, 600), Limit("whatsapp", "shop", 300, 600)),
 }  # fmt: skip
 # Where an advocate's link can go from the widget: its share buttons, copy, the device's sheet.
 SHARE_CHANNELS = ("whatsapp", "facebook", "x", "email", "sms", "copy", "more")
@@ -257,13 +266,29 @@ async def charity(shop: Shop, program: Program) -> dict[str, Any] | None:
         "default": program.charity.default_cause_id,
         "donated": {"amount": str(total[0] or 0) if total else "0", "currency": program.currency},
     }
+
+
+async def _whatsapp(shop: Shop, advocate: Advocate) -> dict[str, Any]:
+    """Whether the shop sends WhatsApp messages, and whether this advocate opted in (and where)."""
+    if not whatsapp_connected(shop):
+        return {"available": False, "opted_in": False, "phone": None}
+    phone = await whatsapp_number(conn(), shop, advocate.id)
+    # Only the last digits: the page may be seen over the shopper's shoulder.
+    shown = f"•••{phone[-4:]}" if phone else None
+    return {"available": True, "opted_in": phone is not None, "phone": shown}
+
+
 async def _own(
     runtime: Runtime, shop: Shop, advocate: Advocate, program: Program | None = None
 ) -> dict[str, Any]:
     """The advocate's link and dashboard, with what their program adds: their cause (charity),
     the contest's leaderboard, their loyalty view."""
     mine = await dashboard(advocate)
-    own: dict[str, Any] = {"advocate": _public_advocate(shop, advocate), "dashboard": mine}
+    own: dict[str, Any] = {
+        "advocate": _public_advocate(shop, advocate),
+        "dashboard": mine,
+        "whatsapp": await _whatsapp(shop, advocate),
+    }
     program = program or (await live_program(runtime, shop)).program
     if program.charity is not None:
         mine["cause"] = advocate.charity_cause
@@ -322,6 +347,29 @@ async def loyalty_view(
             for e in reversed(ledger.entries[-MAX_HISTORY_SHOWN:])
         ],
     }  # fmt: skip
+
+
+async def whatsapp(
+    runtime: Runtime, visitor: Visitor, phone: str | None, opt_in: bool
+) -> dict[str, Any]:
+    """The signed-in advocate says yes (with their number) or no to WhatsApp messages."""
+    if not visitor.customer_id:
+        raise NotSignedIn("sign in to choose WhatsApp messages")
+    shop = await find_shop(visitor.platform, visitor.shop)
+    advocate = await Advocate.get_or_none(shop_id=shop.id, customer_id=visitor.customer_id)
+    if advocate is None or advocate.status != advocates.ACTIVE:
+        raise NotAdvocate("not in the referral program")
+    if opt_in:
+        if phone is None:
+            raise ValueError("a phone number is needed")
+        await record_consent(shop.id, "whatsapp", phone, OPTED_IN, "widget", runtime.now(),
+                             advocate_id=advocate.id, customer_id=advocate.customer_id)  # fmt: skip
+    else:
+        number = await whatsapp_number(conn(), shop, advocate.id)
+        if number is not None:
+            await record_consent(shop.id, "whatsapp", number, UNSUBSCRIBED, "widget",
+                                 runtime.now(), advocate_id=advocate.id)  # fmt: skip
+    return await _own(runtime, shop, advocate)
 
 
 async def config(runtime: Runtime, visitor: Visitor, locale_tag: str | None) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import { h, clear } from './dom.js';
 
 const config = JSON.parse(document.getElementById('rc-config').textContent);
 const PAGES = ['overview', 'dashboard', 'start', 'program', 'advocates', 'referrals', 'payouts', 'contests',
-  'fraud', 'deliveries', 'webhooks', 'settings'];
+  'fraud', 'deliveries', 'webhooks', 'notifications', 'settings'];
 const KEEP = ['shop', 'host', 'embedded', 'locale'];
 const LOCALE_KEY = 'rc-locale';
 const TOKEN_KEY = 'rc-token:' + config.shop;
