@@ -202,7 +202,7 @@ export default {
         else if (type === 'int' || type === 'int?') value = text === '' ? null : (/^-?\d+$/.test(text) ? Number(text) : text);
         else if (type === 'decimal' || type === 'decimal?') value = text === '' ? null : text;
         else if (type === 'json') {
-          if (!text) value = (path === 'contest' || path === 'charity' || path === 'loyalty') ? null : [];
+          if (!text) value = ['contest', 'charity', 'loyalty', 'budget'].includes(path) ? null : [];
           else {
             try { value = JSON.parse(text); } catch (error) {
               setFieldError(input, w('badJson', { detail: error.message }));
