@@ -246,12 +246,13 @@ class Advocate(Model):
     class Meta:
         table = "advocate"
         # The admin's lists: newest first (of all, or by status), and by name's first letters.
-        # The dashboard's top advocates: by live referrals, most first.
+        # The dashboard's top advocates: by live referrals, most first (ties: newest first), so
+        # the top ten are read off the index however many advocates tie.
         indexes = (
             ("shop", "id"),
             ("shop", "status", "id"),
             ("shop", "name"),
-            ("shop", "live_referrals"),
+            ("shop", "live_referrals", "id"),
         )
         unique_together = (
             ("shop", "friend_code"),
