@@ -159,8 +159,9 @@ class OrderRecord(Model):
     class Meta:
         table = "order_record"
         unique_together = (("shop", "order_id"),)
-        # The scheduled asks read a shop's orders by when they were placed.
-        indexes = (("shop", "order_created_at"),)
+        # The scheduled asks read a shop's orders by when they were placed, and a customer's
+        # orders by their store id or email (thank-yous, win-backs).
+        indexes = (("shop", "order_created_at"), ("shop", "customer_id"), ("shop", "email"))
 
 
 class PrivacyRequest(Model):
@@ -464,6 +465,8 @@ class Reward(Model):
             ("shop_id", "code"),
             ("referral_id",),
             ("advocate_id",),
+            # Reminders before a reward code expires read a shop's issued rewards by expiry.
+            ("shop", "status", "expires_at"),
         )
 
 
