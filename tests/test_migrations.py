@@ -83,6 +83,11 @@ async def test_records_paid_before_the_payout_columns_move_into_them(tmp_path: P
         await close_db()
 
 
+
+def _number(path: Path) -> int:
+    """A migration's number (its file name's prefix)."""
+    return int(path.name.split("_", 1)[0])
+
 async def test_referrals_and_points_before_the_counters_are_counted_into_them(
     tmp_path: Path,
 ) -> None:
@@ -90,10 +95,9 @@ async def test_referrals_and_points_before_the_counters_are_counted_into_them(
     # one of them for an order whose record says when it was placed, and a ledger
     migration = next((MIGRATIONS / "models").glob("*_indexes_and_counters.py"))
     later = sorted((MIGRATIONS / "models").glob("*.py"))
+    # By number, not by name: "11_…" sorts before "5_…" as text.
     earlier = tmp_path / "migrations"
-    # By number, not by name: "10_…" sorts before "5_…" as text.
-    number = int(migration.name.split("_")[0])
-    skipped = [p.name for p in later if p.name[0].isdigit() and int(p.name.split("_")[0]) >= number]
+    skipped = [p.name for p in later if _number(p) >= _number(migration)]
     shutil.copytree(MIGRATIONS, earlier, ignore=shutil.ignore_patterns("__pycache__", *skipped))
     url = f"sqlite://{tmp_path / 'old.sqlite3'}"
     placed = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)

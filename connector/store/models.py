@@ -160,8 +160,9 @@ class OrderRecord(Model):
     class Meta:
         table = "order_record"
         unique_together = (("shop", "order_id"),)
-        # The scheduled asks read a shop's orders by when they were placed.
-        indexes = (("shop", "order_created_at"),)
+        # The scheduled asks read a shop's orders by when they were placed, and a customer's
+        # orders by their store id or email (thank-yous, win-backs).
+        indexes = (("shop", "order_created_at"), ("shop", "customer_id"), ("shop", "email"))
 
 
 class PrivacyRequest(Model):
@@ -251,12 +252,13 @@ class Advocate(Model):
     class Meta:
         table = "advocate"
         # The admin's lists: newest first (of all, or by status), and by name's first letters.
-        # The dashboard's top advocates: by live referrals, most first.
+        # The dashboard's top advocates: by live referrals, most first (ties: newest first), so
+        # the top ten are read off the index however many advocates tie.
         indexes = (
             ("shop", "id"),
             ("shop", "status", "id"),
             ("shop", "name"),
-            ("shop", "live_referrals"),
+            ("shop", "live_referrals", "id"),
         )
         unique_together = (
             ("shop", "friend_code"),
@@ -471,6 +473,8 @@ class Reward(Model):
             ("shop_id", "code"),
             ("referral_id",),
             ("advocate_id",),
+            # Reminders before a reward code expires read a shop's issued rewards by expiry.
+            ("shop", "status", "expires_at"),
         )
 
 

@@ -86,7 +86,7 @@ async def test_a_customer_silent_for_m_days_is_asked_back_and_one_who_came_back_
     await _order(shop, "7001", clock.now - timedelta(days=90, hours=3), "gone@example.org",
                  customer_id="7200")  # fmt: skip
     await _order(shop, "7002", clock.now - timedelta(days=90, hours=2), "back@example.org")
-    await _order(shop, "7003", clock.now - timedelta(days=10), "BACK@example.org")
+    await _order(shop, "7003", clock.now - timedelta(days=10), "back@example.org")
 
     assert await winback_asks(runtime) == 1
     assert await winback_asks(runtime) == 0

@@ -31,10 +31,11 @@ def period_of(today: date, start: date | None, end: date | None) -> Period:
 
 
 async def top_advocates(shop: Shop) -> list[dict[str, Any]]:
-    """The advocates with the most live referrals (not rejected or reversed), most first."""
+    """The advocates with the most live referrals (not rejected or reversed), most first; among
+    equals, the newest first (both descending, so one index walk answers it)."""
     rows = await (
         Advocate.filter(shop_id=shop.id, live_referrals__gt=0)
-        .order_by("-live_referrals", "id")
+        .order_by("-live_referrals", "-id")
         .limit(TOP)
         .values("id", "name", "partner_name", "friend_code", "live_referrals")
     )
