@@ -12,7 +12,7 @@ from connector.domain.program.presets import LOYALTY
 from connector.services.base.runtime import Runtime
 from connector.services.rewards.issuing import issue_due_rewards
 from connector.services.rewards.loyalty import balance, expire_points
-from connector.store.models import Advocate, LedgerEntry, Reward, Shop
+from connector.store.models import Advocate, LedgerEntry, Message, Reward, Shop
 from tests.admin.conftest import bearer
 from tests.conftest import Clock
 from tests.programs.journey import amount_off_input, gid, iso, post_paid, process, save, sent
@@ -131,6 +131,8 @@ async def test_earn_redeem_refund_refusal_and_expiry_on_shopify(
         "VIP perk: free shippin", {"customers": {"add": [gid("Customer", MARTA)]}}, None,
     )  # fmt: skip
     assert standing["appliesOncePerCustomer"] is False
+    told = await Message.filter(shop=shop, kind="tier_reached")
+    assert [(m.recipient, m.context["tier"]) for m in told] == [("marta@example.org", "Silver")]
     me = (await widget(app_client, clock, "me")).json()["loyalty"]
     assert (me["tier"], me["next_tier"]["name"]) == (
         {"name": "Silver", "perks": ["free shipping"]}, "Gold",

@@ -15,6 +15,7 @@ Messages to the member go through `tell_member`.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -24,10 +25,12 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
+from connector.domain.messages import KINDS
 from connector.domain.program import Loyalty, Program, RewardRule, VipTier
 from connector.domain.program.kinds import RewardKind, TierBasis
 from connector.domain.rewards import loyalty as rules
 from connector.domain.rewards import vip
+from connector.services.base.messages import enqueue_to_advocate
 from connector.services.base.runtime import Runtime
 from connector.services.base.savepoints import savepoint
 from connector.services.referrals.programs import live_program
@@ -68,10 +71,16 @@ async def tell_member(
     event: str,
     now: datetime,
     context: Mapping[str, Any],
-) -> None:
+) -> int:
     """The one place a loyalty event reaches the member (tier reached, points expiring, a card
-    completed), called in the event's transaction; `event` names the event, never the time."""
-    log.info("shop %s: member %s: %s (%s) %s", shop.domain, member.id, kind, event, dict(context))
+    completed), in the event's transaction: the message outbox's `enqueue_to_advocate` for the
+    kinds its catalogue has (one message per event and recipient, so noticing an event twice
+    writes nothing more); the log for the others. How many messages were written."""
+    log.info("shop %s: member %s: %s (%s)", shop.domain, member.id, kind, event)
+    if kind not in KINDS:
+        return 0
+    safe = re.sub(r"[^A-Za-z0-9_=+-]", "_", event)
+    return await enqueue_to_advocate(db, shop, member, kind, safe, now=now, context=context)
 
 
 # -- tiers -------------------------------------------------------------------------------------
@@ -127,11 +136,15 @@ async def review_member(
     if review.changed:
         values.update(vip_tier=review.tier.name if review.tier else None, vip_since=now)
         await _withdraw_perks(db, member, now)
+        before = vip.tier_named(loyalty, member.vip_tier)
         if review.tier is not None:
             await _grant_perks(db, shop, member, review.tier, now)
+        new = review.tier
+        # Told of a tier reached (above the base tier), not of one lost: the widget shows both.
+        if new is not None and new.threshold > (before.threshold if before else 0):
             await tell_member(
-                db, shop, member, "tier_reached", f"tier-{member.id}-{review.tier.name}-{now:%Y%m%d}",
-                now, {"tier": review.tier.name, "perks": ", ".join(review.tier.perks)},
+                db, shop, member, "tier_reached", f"tier-{member.id}-{new.name}-{now:%Y%m%d}",
+                now, {"tier": new.name, "perks": ", ".join(new.perks)},
             )  # fmt: skip
         log.info("shop %s: member %s is now %s", shop.domain, member.id, values["vip_tier"])
     if values != {k: getattr(member, k) for k in values}:
@@ -341,9 +354,8 @@ async def remind_expiring_points(runtime: Runtime) -> int:
                 if due is None or member is None or due[1] > soon:
                     continue
                 points, at = due
-                await tell_member(
+                told += await tell_member(
                     tx, shop, member, "points_expiring", f"points-expiry-{member_id}-{at:%Y%m%d}",
-                    now, {"points": points, "expires_on": at},
-                )  # fmt: skip
-                told += 1
+                    now, {"points": points, "expires_on": at, "balance": ledger.balance},
+                ) > 0  # fmt: skip
     return told
