@@ -185,17 +185,16 @@ def points_value(loyalty: Loyalty, points: int, currency: str) -> Money:
     return Money(value, currency).quantized()
 
 
-def vip_tier(loyalty: Loyalty, lifetime_points: int) -> VipTier | None:
-    """The highest VIP tier whose threshold `lifetime_points` reaches, if any."""
-    reached = [t for t in loyalty.vip_tiers if lifetime_points >= t.threshold]
+def vip_tier(loyalty: Loyalty, measure: int | Decimal) -> VipTier | None:
+    """The highest VIP tier whose threshold `measure` (points, or spend) reaches, if any."""
+    reached = [t for t in loyalty.vip_tiers if measure >= t.threshold]
     return max(reached, key=lambda t: t.threshold, default=None)
 
 
 def points_for_order(loyalty: Loyalty, value: Money, lifetime_points: int = 0) -> int:
     """Points an order of `value` earns: points per unit spent times the VIP multiplier, rounded down."""
     tier = vip_tier(loyalty, lifetime_points)
-    multiplier = tier.multiplier if tier is not None else Decimal(1)
-    return max(math.floor(value.amount * loyalty.points_per_unit * multiplier), 0)
+    return order_points(loyalty, value, value, tier.multiplier if tier is not None else Decimal(1))
 
 
 def order_points(

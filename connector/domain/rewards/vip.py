@@ -15,12 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from connector.domain.program import Loyalty, StampCard, VipTier
 from connector.domain.program.kinds import StampPer
-
-
-def tier_reached(loyalty: Loyalty, measure: Decimal) -> VipTier | None:
-    """The highest tier whose threshold `measure` reaches, if any."""
-    reached = [t for t in loyalty.vip_tiers if measure >= t.threshold]
-    return max(reached, key=lambda t: t.threshold, default=None)
+from connector.domain.rewards.loyalty import vip_tier
 
 
 def tier_named(loyalty: Loyalty, name: str | None) -> VipTier | None:
@@ -46,7 +41,7 @@ def review_tier(
 ) -> TierReview:
     """The member's tier after their measure was taken again at `now`."""
     current = tier_named(loyalty, held)
-    reached = tier_reached(loyalty, measure)
+    reached = vip_tier(loyalty, measure)
     rank = -1 if current is None else current.threshold
     if reached is not None and reached.threshold >= rank:
         return TierReview(reached, reached is not current, None)
@@ -54,9 +49,8 @@ def review_tier(
         return TierReview(None, held is not None, None)
     # Below the tier held: keep it through the grace period, then step down to what is reached.
     if grace_until is None:
-        grace = now + timedelta(days=loyalty.tier_grace_days)
-        if grace > now:
-            return TierReview(current, False, grace)
+        if loyalty.tier_grace_days > 0:
+            return TierReview(current, False, now + timedelta(days=loyalty.tier_grace_days))
     elif now < grace_until:
         return TierReview(current, False, grace_until)
     return TierReview(reached, True, None)

@@ -33,12 +33,15 @@ _VERDICT = {
 }
 
 
-def normalize_address(address: Mapping[str, str]) -> str:
-    """A comparable form of a postal address: lower-case words of its main fields, or ''."""
+def normalize_address(
+    address: Mapping[str, str], keys: tuple[str, ...] = ADDRESS_KEYS
+) -> str:
+    """A comparable form of a postal address: lower-case words of its `keys` fields, or ''
+    without a first line."""
     fields = {_ALIASES.get(key.lower(), key.lower()): value for key, value in address.items()}
     if not fields.get("address1", "").strip():
         return ""
-    parts = (_NOT_WORD.sub(" ", fields.get(key, "").lower()).strip() for key in ADDRESS_KEYS)
+    parts = (_NOT_WORD.sub(" ", fields.get(key, "").lower()).strip() for key in keys)
     return "|".join(parts)
 
 
@@ -48,11 +51,8 @@ def address_key(address: Mapping[str, str]) -> str | None:
     The sha256 of the street lines and postcode in their normal form: city and region are
     spelled many ways ("NY", "New York") while the street and postcode pin the place down.
     """
-    fields = {_ALIASES.get(key.lower(), key.lower()): value for key, value in address.items()}
-    if not fields.get("address1", "").strip():
-        return None
-    parts = (_NOT_WORD.sub(" ", fields.get(k, "").lower()).strip() for k in STREET_KEYS)
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+    normal = normalize_address(address, STREET_KEYS)
+    return hashlib.sha256(normal.encode()).hexdigest() if normal else None
 
 
 # What a blocklist entry can name, and how a finding words it.
