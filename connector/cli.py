@@ -10,7 +10,6 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from importlib import import_module
 from typing import Any, NoReturn
 
 from rich.console import Console
@@ -31,7 +30,7 @@ MAX_ID = 2**63 - 1  # ids are 64-bit in the database: a longer number names noth
 # Capabilities whose commands live in their own module (`connector/cli_*.py`): each registers
 # its commands with `command` and adds its parsers in `add_parsers(sub)`. Loaded by name, so a
 # module may import this one's helpers without an import cycle. Add one line per capability.
-EXTENSIONS: tuple[str, ...] = ("connector.cli_notifications",)
+EXTENSIONS: tuple[str, ...] = ("connector.cli_fraud", "connector.cli_notifications")
 LOYALTY_IMPORT = "connector.cli_loyalty"  # `connector loyalty import`, in its own module
 
 
@@ -247,7 +246,7 @@ async def cmd_privacy(args: argparse.Namespace, settings: Settings) -> int:
         found = await compliance.show_privacy_request(args.id)
         if found is None:
             raise CliError(f"no privacy request {args.id}")
-        print(json.dumps(found, default=str, indent=2, ensure_ascii=False))
+        _json_out(found)
         return 0
 
     return await _with_db(settings, body)
@@ -929,7 +928,6 @@ def build_parser() -> argparse.ArgumentParser:
     _reward_parsers(sub)
     _referral_parsers(sub)
     _admin_parsers(sub)
-    import_module("connector.cli_fraud").add_parsers(sub)  # registers `blocklist` too
     for name in EXTENSIONS:
         importlib.import_module(name).add_parsers(sub)
     cli_analytics.register(sub, command, _with_runtime)

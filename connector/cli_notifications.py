@@ -7,7 +7,6 @@ helpers without an import cycle.
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from connector.cli import (
@@ -16,6 +15,7 @@ from connector.cli import (
     Columns,
     _count,
     _id,
+    _json_out,
     _print_rows,
     _with_db,
     command,
@@ -48,7 +48,7 @@ async def cmd_messages(args: argparse.Namespace, settings: Settings) -> int:
             found = await outbox.show_message(args.id)
             if found is None:
                 raise CliError(f"no message {args.id}")
-            print(json.dumps(found, default=str, indent=2, ensure_ascii=False))
+            _json_out(found)
             return 0
         if args.action == "send":
             runtime = Runtime(settings, make_http_client())

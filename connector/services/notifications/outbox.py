@@ -111,12 +111,12 @@ async def replay_messages(
     """Queue the named dead or skipped messages (or every dead one) again."""
     query = Message.all() if shop is None else Message.filter(shop_id=shop.id)
     if all_dead:
-        wanted = [
-            r.id for r in await query.filter(status=MessageStatus.DEAD).order_by("id").only("id")
-        ]
+        rows = await query.filter(status=MessageStatus.DEAD).order_by("id")
+        wanted = [r.id for r in rows]
     else:
         wanted = list(dict.fromkeys(ids))
-    found = {r.id: r for r in await query.filter(id__in=wanted)}
+        rows = await query.filter(id__in=wanted)
+    found = {r.id: r for r in rows}
     queued: list[int] = []
     refused: list[tuple[int, str]] = []
     for message_id in wanted:

@@ -356,9 +356,7 @@ async def whatsapp(
     if not visitor.customer_id:
         raise NotSignedIn("sign in to choose WhatsApp messages")
     shop = await find_shop(visitor.platform, visitor.shop)
-    advocate = await Advocate.get_or_none(shop_id=shop.id, customer_id=visitor.customer_id)
-    if advocate is None or advocate.status != advocates.ACTIVE:
-        raise NotAdvocate("not in the referral program")
+    advocate = await _member(shop, visitor)
     if opt_in:
         if phone is None:
             raise ValueError("a phone number is needed")
