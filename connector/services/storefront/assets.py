@@ -1,6 +1,7 @@
 """The storefront widget's files as served: content-versioned, gzipped, with ETags; and its copy.
 
-The widget ships as written in `widgets/src/` (no build step). Its version is a hash of its
+The widget is written in `widgets/src/` and served minified (rjsmin, once per process: no build
+step, and the size budget counts the bytes a shopper downloads). Its version is a hash of those
 bytes, so `/widget/{version}/widget.js` never changes and can be cached for a year; the loader
 (a stable URL, cached briefly) names that version. Each locale is one JSON file in
 `widgets/src/locales/`; merchants override single messages per locale.
@@ -16,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import rjsmin
 
 from connector.settings import REPO_ROOT
 
@@ -83,12 +86,18 @@ def _read_locales(directory: Path) -> dict[str, dict[str, Message]]:
     }
 
 
+def minify(source: bytes) -> bytes:
+    """The script without comments (but its `/*!` header) and needless whitespace."""
+    minified: str = rjsmin.jsmin(source.decode("utf-8"), keep_bang_comments=True)
+    return minified.encode("utf-8")
+
+
 @functools.lru_cache(maxsize=4)
 def load_assets(directory: Path = WIDGET_DIR) -> WidgetAssets:
     """Read and prepare the widget's files once per process."""
-    widget = (directory / "widget.js").read_bytes()
+    widget = minify((directory / "widget.js").read_bytes())
     version = hashlib.sha256(widget).hexdigest()[:12]
-    loader = (directory / "loader.js").read_bytes().replace(VERSION_MARK, version.encode())
+    loader = minify((directory / "loader.js").read_bytes()).replace(VERSION_MARK, version.encode())
     return WidgetAssets(
         version=version,
         loader=_asset("loader.js", loader),
