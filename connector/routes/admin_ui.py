@@ -29,19 +29,19 @@ WOOCOMMERCE_PAGE = "/admin/woocommerce"
 LOCALES = ("en", "es")
 # The pages, in the order of the menu (the first is the home).
 PAGES = (
-    "overview", "dashboard", "start", "program", "advocates", "referrals", "payouts", "contests",
+    "overview", "dashboard", "start", "program", "loyalty", "advocates", "referrals", "payouts", "contests",
     "fraud", "deliveries", "webhooks", "notifications", "settings",
 )  # fmt: skip
 NAV_LABELS = {
     "en": {
         "overview": "Overview", "dashboard": "Dashboard", "start": "Get started",
-        "program": "Program", "advocates": "Advocates", "referrals": "Referrals",
+        "program": "Program", "loyalty": "Loyalty", "advocates": "Advocates", "referrals": "Referrals",
         "payouts": "Payouts", "contests": "Contests", "fraud": "Blocklist", "deliveries": "Deliveries",
         "webhooks": "Webhooks", "notifications": "Notifications", "settings": "Settings",
     },
     "es": {
         "overview": "Resumen", "dashboard": "Panel de resultados", "start": "Primeros pasos",
-        "program": "Programa", "advocates": "Embajadores", "referrals": "Referidos",
+        "program": "Programa", "loyalty": "Fidelidad", "advocates": "Embajadores", "referrals": "Referidos",
         "payouts": "Pagos", "contests": "Concursos", "fraud": "Lista de bloqueo", "deliveries": "Entregas",
         "webhooks": "Webhooks", "notifications": "Notificaciones", "settings": "Ajustes",
     },

@@ -6,7 +6,7 @@ import { t, setLocale, getLocale } from './i18n.js';
 import { h, clear } from './dom.js';
 
 const config = JSON.parse(document.getElementById('rc-config').textContent);
-const PAGES = ['overview', 'dashboard', 'start', 'program', 'advocates', 'referrals', 'payouts', 'contests',
+const PAGES = ['overview', 'dashboard', 'start', 'program', 'loyalty', 'advocates', 'referrals', 'payouts', 'contests',
   'fraud', 'deliveries', 'webhooks', 'notifications', 'settings'];
 const KEEP = ['shop', 'host', 'embedded', 'locale'];
 const LOCALE_KEY = 'rc-locale';

@@ -8,6 +8,7 @@ const COMMON = {
   en: {
     'nav.label': 'Referral program', 'nav.language': 'Language',
     'nav.overview': 'Overview', 'nav.dashboard': 'Dashboard', 'nav.start': 'Get started', 'nav.program': 'Program',
+    'nav.loyalty': 'Loyalty',
     'nav.advocates': 'Advocates', 'nav.referrals': 'Referrals', 'nav.payouts': 'Payouts',
     'nav.contests': 'Contests', 'nav.deliveries': 'Deliveries', 'nav.webhooks': 'Webhooks', 'nav.settings': 'Settings',
     'nav.fraud': 'Blocklist',
@@ -36,6 +37,7 @@ const COMMON = {
   es: {
     'nav.label': 'Programa de referidos', 'nav.language': 'Idioma',
     'nav.overview': 'Resumen', 'nav.dashboard': 'Panel de resultados', 'nav.start': 'Primeros pasos', 'nav.program': 'Programa',
+    'nav.loyalty': 'Fidelidad',
     'nav.advocates': 'Embajadores', 'nav.referrals': 'Referidos', 'nav.payouts': 'Pagos',
     'nav.contests': 'Concursos', 'nav.deliveries': 'Entregas', 'nav.webhooks': 'Webhooks', 'nav.settings': 'Ajustes',
     'nav.fraud': 'Lista de bloqueo',

@@ -3,12 +3,13 @@
 import { words, when, label } from '../i18n.js';
 import { h, field, setFieldError, button, busy, empty } from '../dom.js';
 import { simulator } from '../program-words.js';
+import { showFieldErrors, saveProgram } from '../forms.js';
 
 const w = words({
   en: {
     basics: 'Basics', rewards: 'Rewards', rules: 'Who qualifies', limits: 'Limits', fraud: 'Fraud checks',
-    advanced: 'Tiers, stages, campaigns, contest, charity, partners, loyalty and budget',
-    advancedHint: 'Each box holds that part of the program as JSON; leave it empty for none.',
+    advanced: 'Tiers, stages, campaigns, contest, charity, partners and budget',
+    advancedHint: 'Each box holds that part of the program as JSON; leave it empty for none. Points, rewards and VIP tiers are on the Loyalty page.',
     name: 'Program name', currency: 'Currency (ISO code)', hold_days: 'Days to wait before rewarding',
     hold_daysHint: 'Your return window: a cancel or refund in this time voids the referral.',
     attribution_window_days: 'Days a referral link counts after the click',
@@ -32,7 +33,7 @@ const w = words({
     'fraud.velocity_max': 'Referrals allowed per window', 'fraud.velocity_hours': 'Window (hours)',
     'fraud.disposable_domains': 'More throwaway email domains',
     tiers: 'Tiers', milestones: 'Stages', campaigns: 'Campaigns', contest: 'Contest', charity: 'Charity',
-    partners: 'Partners', loyalty: 'Loyalty', budget: 'Rewards budget per period (amount; period month, quarter or year; warn_percent)', badJson: 'This is not valid JSON: {detail}',
+    partners: 'Partners', budget: 'Rewards budget per period (amount; period month, quarter or year; warn_percent)', badJson: 'This is not valid JSON: {detail}',
     saved: 'Program saved: version {version}.', invalid: 'The program was not saved: fix the fields marked below.',
     other: 'Other problems:',
     versions: 'Versions', noVersions: 'No saved version yet.', noVersionsNext: 'Save the form or choose a program on Get started.',
@@ -44,8 +45,8 @@ const w = words({
   },
   es: {
     basics: 'Datos básicos', rewards: 'Recompensas', rules: 'Quién cumple', limits: 'Límites', fraud: 'Comprobaciones de fraude',
-    advanced: 'Niveles, etapas, campañas, concurso, causas, socios, fidelidad y presupuesto',
-    advancedHint: 'Cada caja contiene esa parte del programa en JSON; déjala vacía si no la usas.',
+    advanced: 'Niveles, etapas, campañas, concurso, causas, socios y presupuesto',
+    advancedHint: 'Cada caja contiene esa parte del programa en JSON; déjala vacía si no la usas. Los puntos, las recompensas y los niveles VIP están en la página Fidelidad.',
     name: 'Nombre del programa', currency: 'Moneda (código ISO)', hold_days: 'Días de espera antes de recompensar',
     hold_daysHint: 'Tu plazo de devolución: una cancelación o reembolso en este tiempo anula el referido.',
     attribution_window_days: 'Días que cuenta un enlace tras el clic',
@@ -69,7 +70,7 @@ const w = words({
     'fraud.velocity_max': 'Referidos permitidos por ventana', 'fraud.velocity_hours': 'Ventana (horas)',
     'fraud.disposable_domains': 'Más dominios de correo desechable',
     tiers: 'Niveles', milestones: 'Etapas', campaigns: 'Campañas', contest: 'Concurso', charity: 'Causas benéficas',
-    partners: 'Socios', loyalty: 'Fidelidad', budget: 'Presupuesto de recompensas por periodo (amount; period month, quarter o year; warn_percent)', badJson: 'No es un JSON válido: {detail}',
+    partners: 'Socios', budget: 'Presupuesto de recompensas por periodo (amount; period month, quarter o year; warn_percent)', badJson: 'No es un JSON válido: {detail}',
     saved: 'Programa guardado: versión {version}.', invalid: 'El programa no se guardó: corrige los campos marcados.',
     other: 'Otros problemas:',
     versions: 'Versiones', noVersions: 'Aún no hay versiones guardadas.', noVersionsNext: 'Guarda el formulario o elige un programa en Primeros pasos.',
@@ -84,7 +85,8 @@ const w = words({
 const KINDS = ['percentage_discount', 'fixed_amount_discount', 'free_shipping', 'store_credit', 'points', 'cash', 'charity_donation'];
 const BASES = ['flat', 'percent_of_order', 'per_unit_spent'];
 const CHECKS = ['self_referral', 'same_email', 'same_address', 'same_ip', 'same_user_agent', 'disposable_email', 'velocity', 'blocklist'];
-const ADVANCED = ['tiers', 'milestones', 'campaigns', 'contest', 'charity', 'partners', 'loyalty', 'budget'];
+// Loyalty (points, catalogue, tiers, stamp card, expiry) has its own page; saving here keeps it.
+const ADVANCED = ['tiers', 'milestones', 'campaigns', 'contest', 'charity', 'partners', 'budget'];
 const REWARDS = ['friend_offer', 'advocate_reward', 'friend_reward'];
 
 function get(obj, path) {
@@ -202,7 +204,7 @@ export default {
         else if (type === 'int' || type === 'int?') value = text === '' ? null : (/^-?\d+$/.test(text) ? Number(text) : text);
         else if (type === 'decimal' || type === 'decimal?') value = text === '' ? null : text;
         else if (type === 'json') {
-          if (!text) value = ['contest', 'charity', 'loyalty', 'budget'].includes(path) ? null : [];
+          if (!text) value = ['contest', 'charity', 'budget'].includes(path) ? null : [];
           else {
             try { value = JSON.parse(text); } catch (error) {
               setFieldError(input, w('badJson', { detail: error.message }));
@@ -218,52 +220,26 @@ export default {
       return ok ? out : null;
     }
 
-    // Each error beside its field: the exact path, or the nearest part of the form that has one.
+    // Each error beside its field, or beside the reward it belongs to.
     function showErrors(fields) {
-      const leftovers = [];
-      for (const error of fields) {
-        const parts = error.path.replace(/\[(\d+)\]/g, '.$1').split('.').filter(Boolean);
-        let placed = false;
-        for (let n = parts.length; n > 0 && !placed; n -= 1) {
-          const path = parts.slice(0, n).join('.');
-          const found = controls.get(path);
-          if (found && found[1] !== 'on') {
-            const input = found[0];
-            const already = document.getElementById(input.id + '-error');
-            const text = n === parts.length ? error.message : `${error.path}: ${error.message}`;
-            setFieldError(input, already && !already.hidden ? `${already.textContent} ${text}` : text);
-            placed = true;
-          } else if (REWARDS.includes(path)) {
-            const box = document.getElementById(`p-${path}-error`);
-            box.textContent = error.message;
-            box.hidden = false;
-            placed = true;
-          }
-        }
-        if (!placed) leftovers.push(error);
-      }
-      const notice = h('div', { class: 'notice notice-error', role: 'alert' }, h('p', {}, w('invalid')));
-      if (leftovers.length) {
-        notice.append(h('p', {}, w('other')), h('ul', {}, leftovers.map((e) => h('li', {}, `${e.path}: ${e.message}`))));
-      }
-      formErrors.replaceChildren(notice);
-      const first = form.querySelector('[aria-invalid="true"]');
-      if (first) first.focus();
+      showFieldErrors(fields, (path) => {
+        const found = controls.get(path);
+        if (found && found[1] !== 'on') return found[0];
+        if (!REWARDS.includes(path)) return null;
+        return (text) => {
+          const box = document.getElementById(`p-${path}-error`);
+          box.textContent = text;
+          box.hidden = false;
+        };
+      }, { form, box: formErrors, title: w('invalid'), other: w('other') });
     }
 
     async function save() {
       clearErrors();
       const body = read();
       if (!body) { showErrors([]); return; }
-      try {
-        const saved = await ctx.api('PUT', '/program', body);
-        ctx.saveBar.hide();
-        ctx.toast(w('saved', { version: saved.version }));
-        ctx.navigate('program');
-      } catch (error) {
-        if (error.fields && error.fields.length) showErrors(error.fields);
-        else formErrors.replaceChildren(ctx.errorBox(error));
-      }
+      await saveProgram(ctx, body, { page: 'program', saved: (version) => w('saved', { version }),
+        onFields: showErrors, box: formErrors });
     }
 
     const saveButton = button(w('common.save'), null, { primary: true, type: 'submit' });
