@@ -1,5 +1,5 @@
-"""A rewards budget per quarter, on Shopify: the merchant is warned at 80% (overview and alerts),
-and past the budget a new referral is held for review with the reason in words, never dropped;
+"""A rewards budget per quarter, on Shopify: the merchant is warned at 80% (overview, alerts and
+one `budget_warning` message for the quarter, to their notification address), and past the budget a new referral is held for review with the reason in words, never dropped;
 a person approves it and it goes on to be rewarded."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import httpx
 from connector.domain.program import Budget, BudgetPeriod
 from connector.domain.program.presets import FIXED
 from connector.services.base.runtime import Runtime
-from connector.store.models import Referral, Shop
+from connector.store.models import Message, Referral, Shop
 from tests.admin.conftest import bearer
 from tests.conftest import Clock
 from tests.programs.journey import end_hold, enrol, paid_order, post_paid, process, save
@@ -39,6 +39,17 @@ async def test_the_budget_warns_at_80_percent_and_then_holds_referrals_for_revie
     await save(runtime, shop, QUARTERLY)
     ana = await enrol(runtime, shop, fake_shopify, "Ana", 7001)
     quarter = f"Q{(clock.now.month - 1) // 3 + 1} {clock.now.year}"
+    starts = f"{clock.now.year}-{3 * ((clock.now.month - 1) // 3) + 1:02d}-01"
+    # (the merchant's notification address, set on the Notifications page)
+    notified = await app_client.put(
+        "/admin/api/notifications", json={"merchant_email": "owner@shop.example"},
+        headers=bearer(shop.domain),
+    )  # fmt: skip
+    assert notified.status_code == 200, notified.text
+
+    async def warnings() -> list[tuple[str, str, str, dict[str, object]]]:
+        rows = await Message.filter(shop=shop, kind="budget_warning").order_by("id")
+        return [(m.key, m.recipient, m.status, m.context) for m in rows]
 
     async def attention() -> dict[str, object] | None:
         answer = await app_client.get("/admin/api/overview", headers=bearer(shop.domain))
@@ -54,6 +65,7 @@ async def test_the_budget_warns_at_80_percent_and_then_holds_referrals_for_revie
     assert (first.state, first.reward_value) == ("pending", Decimal("10.00"))
     assert (await attention() or {})["level"] == "ok"
     assert await alerts() == []
+    assert await warnings() == []
 
     # When the second buys: $20 is 80% of the budget, so the merchant is warned
     second = await _buy(app_client, runtime, fake_shopify, clock, 2, ana.friend_code)
@@ -65,6 +77,12 @@ async def test_the_budget_warns_at_80_percent_and_then_holds_referrals_for_revie
     assert await alerts() == [
         ("budget_warning", f"The {quarter} rewards budget is 80% used: 20.0000 of 25.00 USD (80%)."),
     ]  # fmt: skip
+    # And one message to the merchant, for this quarter, waits in the outbox
+    warned = [(
+        f"budget_warning.budget-quarter-{starts}.email.merchant", "owner@shop.example", "pending",
+        {"spent": "20.00 USD", "budget": "25.00 USD", "period": quarter},
+    )]  # fmt: skip
+    assert await warnings() == warned
 
     # When the third buys: $30 would pass the budget, so the referral waits for a person
     third = await _buy(app_client, runtime, fake_shopify, clock, 3, ana.friend_code)
@@ -77,6 +95,8 @@ async def test_the_budget_warns_at_80_percent_and_then_holds_referrals_for_revie
     )
     queue = await app_client.get("/admin/api/review", headers=bearer(shop.domain))
     assert [r["id"] for r in queue.json()["referrals"]] == [third.id]
+    # (the quarter's warning was written once: this referral added no second message)
+    assert await warnings() == warned
 
     # And when the merchant approves it, it is rewarded like the others: held, not dropped
     approved = await app_client.post(

@@ -1,4 +1,5 @@
-"""Contest program: a June leaderboard, ties broken by time then id, cash prizes written once."""
+"""Contest program: a June leaderboard, ties broken by time then id, shown to its participants in
+the widget (through the App Proxy: initials only, an opt-out unnamed), cash prizes written once."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from tests.programs.journey import (
     sent,
     transitions,
 )
+from tests.storefront.factories import proxy_query
 from tests.support.fake_shopify import FakeShopify
 
 JUNE = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -92,6 +94,26 @@ async def test_contest_prizes_go_to_the_top_three_once_after_the_window(
     assert [(s.rank, ids[s.advocate_id], s.count) for s in board[1]] == [
         (1, "Bea", 2), (2, "Ana", 2), (3, "Cy", 1),
     ]  # fmt: skip
+
+    # And in the widget, Bea asks not to be named; Ana then sees the board by initials
+    def signed_in(name: str) -> dict[str, str]:
+        return proxy_query(clock.now, str(CUSTOMERS[name]), shop=shop.domain)
+
+    hidden = await app_client.post(
+        "/proxy/api/choose", params=signed_in("Bea"), json={"leaderboard": False}
+    )
+    assert (hidden.status_code, hidden.json()["contest"]["shown"]) == (200, False)
+    seen = await app_client.get("/proxy/api/me", params=signed_in("Ana"))
+    contest = seen.json()["contest"]
+    assert (contest["name"], contest["ends_at"], contest["shown"]) == (
+        "June Challenge", "2026-07-01T00:00:00+00:00", True,
+    )  # fmt: skip
+    assert contest["rows"] == [
+        {"rank": 1, "name": None, "referrals": 2, "me": False},
+        {"rank": 2, "name": "A.", "referrals": 2, "me": True},
+        {"rank": 3, "name": "C.", "referrals": 1, "me": False},
+    ]
+    assert "Bea" not in seen.text
 
     # When finalising while orders from the window's end are still held, no prize is written
     clock.now = ENDS + timedelta(days=13)

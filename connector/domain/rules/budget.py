@@ -8,9 +8,11 @@ percentage discounts have no money value to count. Past the budget a referral is
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from connector.domain.money import Money
 from connector.domain.program import Budget, BudgetPeriod, Program
 from connector.domain.reasons import Finding, Reason, Verdict
 from connector.domain.rewards.amounts import RewardPlan
@@ -48,6 +50,28 @@ def rewards_value(rewards: Iterable[RewardPlan], currency: str) -> Decimal:
 def used_share(budget: Budget, used: Decimal) -> int:
     """How much of the budget is used, in whole percent (rounded down)."""
     return int(used * 100 / budget.amount)
+
+
+@dataclass(frozen=True)
+class BudgetWarning:
+    """The merchant's warning that a period's budget is nearly spent: once per period (`event`)."""
+
+    event: str  # "budget-quarter-2026-10-01": the period itself, so noticing it twice is one message
+    period: str
+    spent: str
+    budget: str
+
+
+def budget_warning(program: Program, used: Decimal, at: datetime) -> BudgetWarning | None:
+    """The warning due when the budget's period of `at` has `used` at least `warn_percent` of it."""
+    budget = program.budget
+    if budget is None or used_share(budget, used) < budget.warn_percent:
+        return None
+    start = period_start(at, budget.period)
+    return BudgetWarning(
+        f"budget-{budget.period.value}-{start.date().isoformat()}", period_name(at, budget.period),
+        str(Money.of(used, program.currency)), str(Money.of(budget.amount, program.currency)),
+    )  # fmt: skip
 
 
 def check_budget(

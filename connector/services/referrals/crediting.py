@@ -30,7 +30,7 @@ from connector.domain.reasons import Reason
 from connector.domain.referral import EventKind, ReferralState, Refusal, Transition
 from connector.domain.rewards.amounts import RewardPlan, Side
 from connector.domain.rules.attribution import attribute
-from connector.domain.rules.budget import rewards_value
+from connector.domain.rules.budget import budget_warning, rewards_value
 from connector.domain.rules.decide import decide
 from connector.domain.rules.decision import Decision, Outcome
 from connector.domain.rules.facts import OrderFacts, ReferralLookup
@@ -45,6 +45,7 @@ from connector.services.referrals.inputs import (
     load_lookups,
     order_facts,
 )
+from connector.services.referrals.notices import budget_nearly_spent
 from connector.services.referrals.programs import LiveProgram, ensure_saved, live_program
 from connector.services.referrals.records import (
     CREATED,
@@ -69,6 +70,8 @@ BATCH = 100
 MAX_BATCHES = 20
 DEFAULT_STAGE = "purchase"
 _CREATES = frozenset({Outcome.CREDIT_PENDING, Outcome.FLAG_FOR_REVIEW, Outcome.REJECT})
+# The new referrals whose rewards the budget counts (inputs.budget_used: the live ones).
+_BUDGETED = frozenset({ReferralState.PENDING.value, ReferralState.FLAGGED.value})
 
 
 def order_key(order_id: str) -> str:
@@ -237,6 +240,12 @@ async def apply_order(
                 raise
             return await order_changed(runtime, shop, won, facts, cause, tx)
     await record_event(referral, None, CREATED, decision.reason, cause, now, tx)
+    if referral.state in _BUDGETED:
+        program = prepared.live.program
+        used = history.budget_used + rewards_value(decision.rewards, program.currency)
+        warning = budget_warning(program, used, facts.created_at)
+        if warning is not None:
+            await budget_nearly_spent(tx, shop, warning, now)
     log.info(
         "shop %s: order %s -> referral %s %s (%s)",
         shop.domain, facts.order_id, referral.id, referral.state, decision.reason,

@@ -1,5 +1,8 @@
 """What advocates and the merchant are told of referrals and rewards, in the changing transaction.
 
+`budget_nearly_spent` is called by crediting in the transaction that creates a referral: once the
+period's rewards reach the program's `warn_percent` of its budget, the merchant is told once per
+period (the message's key names the period, so every later referral of it writes nothing).
 `reward_earned` is called by the reward outbox in the transaction that records a reward as in
 the store (issued or recorded); `reward_reversed` by a refund's change, for a reward the advocate
 was already told of. `referral_moved` is called by `records.record_event` for every transition:
@@ -20,7 +23,13 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from connector.domain.messages import reward_words
 from connector.domain.referral import ReferralState
-from connector.services.base.messages import enqueue_to_advocate, pick_locale, setting_int
+from connector.domain.rules.budget import BudgetWarning
+from connector.services.base.messages import (
+    enqueue,
+    enqueue_to_advocate,
+    pick_locale,
+    setting_int,
+)
 from connector.services.base.rows import fk
 from connector.services.referrals.advocates import share_link
 from connector.store.models import Advocate, OrderRecord, Referral, Reward, Shop
@@ -108,3 +117,11 @@ async def referral_moved(
     return await enqueue_to_advocate(
         db, shop, advocate, kind, f"referral-{referral.id}", now=at, context=context
     )
+
+
+async def budget_nearly_spent(
+    db: BaseDBAsyncClient, shop: Shop, warning: BudgetWarning, now: datetime
+) -> bool:
+    """Tell the merchant the period's budget is nearly spent; False when they were told already."""
+    context = {"spent": warning.spent, "budget": warning.budget, "period": warning.period}
+    return await enqueue(db, shop, "budget_warning", warning.event, now=now, context=context)
