@@ -198,6 +198,18 @@ class OrderEvent:
     line_items: tuple[LineItem, ...] = ()
     refunds: tuple[Refund, ...] = ()
     billing_address: Mapping[str, str] = field(default_factory=dict)
+    # Money: `currency` is the shop's and every amount above (subtotal, total, refunded, refunds,
+    # line prices) is shop money. When the buyer paid in another currency, `presentment_currency`
+    # names it and `exchange_rate` is the order's rate: its units per one unit of `currency`.
+    # An order whose rate nobody recorded keeps its own currency here (and no rate): the rules
+    # then hold it for a person instead of comparing amounts in two currencies.
+    presentment_currency: str = ""
+    exchange_rate: Decimal | None = None
+
+    @property
+    def foreign(self) -> bool:
+        """True when the buyer paid in another currency than the shop's."""
+        return bool(self.presentment_currency) and self.presentment_currency != self.currency
 
 
 def client_hash(value: object) -> str | None:

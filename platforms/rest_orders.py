@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from connector.domain.money import is_currency, to_shop_money
 from platforms.base import LineItem, OrderEvent, OrderEventKind, Refund, client_hash
 
 _KIND_BY_TOPIC = {
@@ -55,22 +56,49 @@ def timestamp(value: Any) -> datetime | None:
     return parsed
 
 
+def _set_amount(money_set: Any, which: str) -> Decimal | None:
+    """`{key}_set.{which}.amount` of a Shopify money set (MoneyBag), when present."""
+    found = money_set.get(which) if isinstance(money_set, Mapping) else None
+    if isinstance(found, Mapping) and found.get("amount") is not None:
+        return money(found["amount"])
+    return None
+
+
 def _shop_amount(payload: Mapping[str, Any], key: str) -> Decimal:
     """Prefer `{key}_set.shop_money.amount` (shop currency), else the plain field."""
-    money_set = payload.get(f"{key}_set") or {}
-    shop_money = money_set.get("shop_money") if isinstance(money_set, Mapping) else None
-    if isinstance(shop_money, Mapping) and shop_money.get("amount") is not None:
-        return money(shop_money["amount"])
-    return money(payload.get(key))
+    found = _set_amount(payload.get(f"{key}_set"), "shop_money")
+    return found if found is not None else money(payload.get(key))
 
 
-def _refunds(payload: Mapping[str, Any]) -> tuple[Refund, ...]:
+def order_rate(payload: Mapping[str, Any]) -> Decimal | None:
+    """The order's exchange rate: presentment units per one shop unit, read from the totals'
+    MoneyBags (shop_money and presentment_money: shopify.dev, admin-graphql MoneyBag and the REST
+    Order's `*_set` fields); None when the buyer paid in the shop's currency or no total says."""
+    for key in ("total_price_set", "subtotal_price_set", "total_line_items_price_set"):
+        shop = _set_amount(payload.get(key), "shop_money")
+        shown = _set_amount(payload.get(key), "presentment_money")
+        if shop is not None and shown is not None and shop > 0 and shown > 0:
+            # Twelve places: the rate is derived from two rounded amounts, so more is noise.
+            return (shown / shop).quantize(Decimal("1e-12"))
+    return None
+
+
+def _refunds(
+    payload: Mapping[str, Any], currency: str, rate: Decimal | None
+) -> tuple[Refund, ...]:
     out = []
     for refund in payload.get("refunds") or ():
         amount = Decimal("0")
         for tx in refund.get("transactions") or ():
             if tx.get("kind") == "refund" and tx.get("status") in (None, "success"):
-                amount += money(tx.get("amount"))
+                # A refund transaction is in the currency the buyer paid in (its `currency`;
+                # refunds are made in the presentment currency: shopify.dev RefundInput), so a
+                # foreign one becomes shop money at the order's rate.
+                paid_in = str(tx.get("currency") or currency).upper()
+                value = money(tx.get("amount"))
+                if paid_in != currency and rate is not None:
+                    value = to_shop_money(value, rate, currency).amount
+                amount += value
         out.append(
             Refund(
                 refund_id=platform_id(refund.get("id")) or "",
@@ -96,7 +124,11 @@ def parse_rest_order(
     if order_id is None:
         raise ValueError("order payload has no id")
     financial = str(payload.get("financial_status") or "")
-    refunds = _refunds(payload)
+    currency = str(payload.get("currency") or "").upper()
+    shown = str(payload.get("presentment_currency") or "").upper()
+    presentment = shown if is_currency(shown) and shown != currency else ""
+    rate = order_rate(payload) if presentment else None
+    refunds = _refunds(payload, currency, rate)
     cancelled = bool(payload.get("cancelled_at"))
     kind = _KIND_BY_TOPIC.get(topic, OrderEventKind.UPDATED)
     if financial in ("refunded", "partially_refunded") and kind is OrderEventKind.UPDATED:
@@ -115,12 +147,11 @@ def parse_rest_order(
             product_id=platform_id(li.get("product_id")),
             variant_id=platform_id(li.get("variant_id")),
             quantity=int(li.get("quantity") or 0),
-            price=money(li.get("price")),
+            price=_shop_amount(li, "price"),
             title=str(li.get("title") or ""),
         )
         for li in payload.get("line_items") or ()
     )
-    currency = str(payload.get("currency") or "").upper()
     return OrderEvent(
         platform=platform,
         shop=shop,
@@ -151,4 +182,6 @@ def parse_rest_order(
         billing_address=_address(payload.get("billing_address")),
         line_items=lines,
         refunds=refunds,
+        presentment_currency=presentment,
+        exchange_rate=rate,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
 # Minor units that differ from the usual two decimals; anything not listed has 2.
@@ -134,3 +134,26 @@ def pro_rata(amount: Money, part: Money, whole: Money) -> Money:
     step = Fraction(quantum(amount.currency))
     units = math.trunc(share / step)
     return Money(Decimal(units) * quantum(amount.currency), amount.currency)
+
+
+def is_rate(rate: object) -> bool:
+    """True for an exchange rate we can divide by: a finite, positive Decimal (never a float)."""
+    return isinstance(rate, Decimal) and rate.is_finite() and rate > 0
+
+
+def to_shop_money(amount: Decimal, rate: Decimal, shop_currency: str) -> Money:
+    """An amount in the buyer's currency as shop money: `amount / rate`, where `rate` is the
+    buyer's units per one unit of the shop's currency, rounded half-even to the shop's minor unit
+    (as the stores show their own converted amounts)."""
+    if not is_rate(rate):
+        raise ValueError(f"an exchange rate must be a positive Decimal, got {rate!r}")
+    exact = Decimal(amount) / rate
+    return Money(exact.quantize(quantum(shop_currency), rounding=ROUND_HALF_EVEN), shop_currency)
+
+
+def from_shop_money(amount: Money, rate: Decimal, currency: str) -> Money:
+    """Shop money in another currency at `rate` (its units per one shop unit), cut down to that
+    currency's minor unit: a reward converted never gives more than the program says."""
+    if not is_rate(rate):
+        raise ValueError(f"an exchange rate must be a positive Decimal, got {rate!r}")
+    return Money(amount.amount * rate, currency).quantized()

@@ -139,10 +139,14 @@ class OrderRecord(Model):
     )
     order_id = fields.CharField(max_length=64)
     order_name = fields.CharField(max_length=64, default="")
-    currency = fields.CharField(max_length=3)
+    currency = fields.CharField(max_length=3)  # the shop's: the amounts are shop money
     subtotal = fields.DecimalField(max_digits=14, decimal_places=4)
     total = fields.DecimalField(max_digits=14, decimal_places=4)
     refunded = fields.DecimalField(max_digits=14, decimal_places=4, default=0)
+    # The buyer's currency when it was not the shop's ("" otherwise) and the order's rate: its
+    # units per one shop unit. Store credit for this buyer is issued in it.
+    presentment_currency = fields.CharField(max_length=3, default="")
+    exchange_rate = fields.DecimalField(max_digits=24, decimal_places=12, null=True)
     financial_status = fields.CharField(max_length=32, default="")
     paid = fields.BooleanField(default=False)
     cancelled = fields.BooleanField(default=False)

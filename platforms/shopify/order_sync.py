@@ -30,13 +30,16 @@ def _shop_amount(node: Mapping[str, Any], key: str) -> str | None:
 
 
 def _money_field(node: Mapping[str, Any], key: str, rest_key: str) -> dict[str, Any]:
-    """`total_price` and `total_price_set` from `totalPriceSet`."""
-    shop_money = (node.get(key) or {}).get("shopMoney") or {}
-    amount = shop_money.get("amount")
+    """`total_price` and `total_price_set` (both MoneyBag sides) from `totalPriceSet`."""
+    bag = node.get(key) or {}
+    sides = {"shop_money": bag.get("shopMoney") or {},
+             "presentment_money": bag.get("presentmentMoney") or {}}  # fmt: skip
     return {
-        rest_key: amount,
+        rest_key: sides["shop_money"].get("amount"),
         f"{rest_key}_set": {
-            "shop_money": {"amount": amount, "currency_code": shop_money.get("currencyCode")}
+            side: {"amount": found.get("amount"), "currency_code": found.get("currencyCode")}
+            for side, found in sides.items()
+            if found
         },
     }
 

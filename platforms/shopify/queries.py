@@ -129,8 +129,8 @@ query ReferralOrdersUpdatedSince($first: Int!, $after: String, $query: String!) 
       clientIp
       discountCodes
       customAttributes { key value }
-      subtotalPriceSet { shopMoney { amount currencyCode } }
-      totalPriceSet { shopMoney { amount currencyCode } }
+      subtotalPriceSet { shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }
+      totalPriceSet { shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }
       customerJourneySummary {
         lastVisit { landingPage referrerUrl referralCode }
       }

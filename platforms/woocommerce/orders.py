@@ -14,12 +14,15 @@ Amounts are decimal strings and stay Decimal; ids are ints and become str.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from connector.domain.money import to_shop_money
 from platforms.base import LineItem, OrderEvent, OrderEventKind, Refund, client_hash
 from platforms.rest_orders import money, platform_id
+from platforms.woocommerce.currencies import order_rate
 
 PLATFORM = "woocommerce"
 PAID = frozenset({"processing", "completed"})
@@ -136,8 +139,37 @@ def _deleted(shop: str, order_id: str) -> OrderEvent:
     )
 
 
+def _in_shop_money(event: OrderEvent, payload: Mapping[str, Any]) -> OrderEvent:
+    """The event in the store's money when a multi-currency plugin recorded the order's rate;
+    as it is (its own currency, no rate) otherwise, so that the rules hold it."""
+    found = order_rate(payload, event.currency)
+    if found is None or found.store_currency == event.currency:
+        return event
+    shop, rate = found.store_currency, found.rate
+
+    def convert(amount: Decimal) -> Decimal:
+        return to_shop_money(amount, rate, shop).amount
+
+    return replace(
+        event,
+        currency=shop,
+        subtotal=convert(event.subtotal),
+        total=convert(event.total),
+        refunded=convert(event.refunded),
+        line_items=tuple(replace(li, price=convert(li.price)) for li in event.line_items),
+        refunds=tuple(replace(r, amount=convert(r.amount)) for r in event.refunds),
+        presentment_currency=event.currency,
+        exchange_rate=rate,
+    )
+
+
 def parse_order(shop: str, topic: str, payload: Mapping[str, Any]) -> OrderEvent:
-    """Build the `OrderEvent` of an order.* webhook body or a REST order."""
+    """Build the `OrderEvent` of an order.* webhook body or a REST order, in the store's money."""
+    return _in_shop_money(_parse(shop, topic, payload), payload)
+
+
+def _parse(shop: str, topic: str, payload: Mapping[str, Any]) -> OrderEvent:
+    """The `OrderEvent` of an order.* body in the order's own currency."""
     order_id = platform_id(payload.get("id"))
     if order_id is None:
         raise ValueError("order payload has no id")

@@ -261,12 +261,29 @@ def test_caps_reject_with_their_reason():
     assert (decision.outcome, decision.reason) == (Outcome.REJECT, Reason.CAP_LIFETIME)
 
 
-def test_other_currency_is_rejected_without_amounts():
+def test_an_order_without_a_rate_to_the_shop_currency_is_held_with_its_flat_rewards():
     decision = decide(order(currency="EUR"), FIXED, history(), NOW)
     assert (decision.outcome, decision.reason, decision.order_value) == (
-        Outcome.REJECT,
+        Outcome.FLAG_FOR_REVIEW,
         Reason.CURRENCY_MISMATCH,
         None,
+    )
+    assert [(r.side, r.money) for r in decision.rewards] == [
+        (Side.ADVOCATE, Money.of("10.00", "USD"))
+    ]
+
+
+def test_an_order_paid_in_another_currency_is_judged_in_shop_money():
+    # Shop USD; the buyer paid 73.60 EUR at 0.92 EUR per USD: the parser gives 80.00 USD.
+    paid = order(presentment_currency="EUR", exchange_rate=Decimal("0.92"))
+    decision = decide(paid, FIXED, history(), NOW)
+    assert (decision.outcome, decision.order_value) == (
+        Outcome.CREDIT_PENDING,
+        Money.of("80.00", "USD"),
+    )
+    found = next(f for f in decision.findings if f.reason is Reason.CURRENCY_MISMATCH)
+    assert found.message == (
+        "Paid in EUR; judged in the shop currency USD at the order's rate of 0.92 EUR per USD."
     )
 
 

@@ -49,13 +49,14 @@ def test_unpaid_test_cancelled_and_refunded_orders_are_blocked():
     }
 
 
-def test_other_currency_is_blocked_and_amounts_are_not_compared():
+def test_other_currency_without_a_rate_is_held_and_amounts_are_not_compared():
     findings = check_order(order(currency="EUR"), FIXED, history(), ADVOCATE)
     mismatch = finding_for(findings, Reason.CURRENCY_MISMATCH)
-    assert mismatch.verdict is Verdict.BLOCK
-    assert (
-        mismatch.message
-        == "The order is in EUR, not the shop currency USD; amounts cannot be compared."
+    assert mismatch.verdict is Verdict.FLAG
+    assert mismatch.message == (
+        "The order is in EUR and carries no exchange rate to the shop currency USD, so its value "
+        "cannot be judged: the minimum is not checked and rewards that follow the order's value "
+        "come to nothing. The referral waits for a person to review it."
     )
     assert Reason.BELOW_MINIMUM not in verdicts(findings)
 

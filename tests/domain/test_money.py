@@ -4,7 +4,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connector.domain.money import CurrencyMismatch, Money, minor_units, pro_rata, quantum, total
+from connector.domain.money import (
+    CurrencyMismatch,
+    Money,
+    from_shop_money,
+    minor_units,
+    pro_rata,
+    quantum,
+    to_shop_money,
+    total,
+)
 
 
 def test_minor_units_follow_the_currency_table():
@@ -85,3 +94,42 @@ def test_pro_rata_shares_never_exceed_the_original_and_are_exact(currency, cents
     assert all(s.amount >= 0 for s in shares)
     # Cutting down loses less than one minor unit per share.
     assert amount.amount - total(shares, currency).amount < quantum(currency) * len(shares)
+
+
+def test_shop_money_divides_by_the_rate_and_rounds_half_even_to_the_shop_unit():
+    assert to_shop_money(Decimal("12000"), Decimal("150"), "USD") == Money.of("80.00", "USD")
+    # 10.005 USD is exactly half a cent: half-even keeps the even cent.
+    assert to_shop_money(Decimal("9.20460"), Decimal("0.92"), "USD").amount == Decimal("10.00")
+    assert to_shop_money(Decimal("100"), Decimal("0.92"), "JPY") == Money.of("109", "JPY")
+    with pytest.raises(ValueError, match="positive Decimal"):
+        to_shop_money(Decimal("1"), Decimal(0), "USD")
+
+
+def test_converted_rewards_are_cut_down_to_the_currency_minor_unit():
+    assert from_shop_money(Money.of("10.00", "USD"), Decimal("0.9237"), "EUR") == Money.of(
+        "9.23", "EUR"
+    )
+    assert from_shop_money(Money.of("10.00", "USD"), Decimal("151.49"), "JPY") == Money.of(
+        "1514", "JPY"
+    )
+    assert from_shop_money(Money.of("10.00", "USD"), Decimal("0.3075"), "KWD") == Money.of(
+        "3.075", "KWD"
+    )
+
+
+@given(
+    cents=st.integers(min_value=0, max_value=10**9),
+    rate=st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("20000"), places=4),
+    currency=st.sampled_from(["USD", "EUR", "JPY", "KWD"]),
+)
+def test_a_conversion_is_exact_to_the_unit_and_never_gives_more(cents, rate, currency):
+    shop = Money(Decimal(cents) / 100, "USD")
+    shown = from_shop_money(shop, rate, currency)
+    # Converted out: cut down to the unit, so never more than the exact amount, by under a unit.
+    exact = shop.amount * rate
+    assert shown.amount <= exact < shown.amount + quantum(currency)
+    assert shown.amount == shown.amount.quantize(quantum(currency))
+    # Converted back: within half a cent (rounded half-even) of the exact amount.
+    back = to_shop_money(shown.amount, rate, "USD")
+    assert abs(back.amount - shown.amount / rate) <= Decimal("0.005")
+    assert back.amount <= shop.amount + Decimal("0.005")

@@ -14,7 +14,6 @@ from connector.domain.money import Money
 from connector.domain.program import Program
 from connector.domain.reasons import Finding, Reason, Verdict, blocked, first_failure, passed
 from connector.domain.referral import ReferralState
-from connector.domain.rewards.amounts import RewardPlan
 from connector.domain.rules.attribution import Attribution, attribute
 from connector.domain.rules.budget import check_budget
 from connector.domain.rules.decision import Decision, Outcome
@@ -79,15 +78,15 @@ def decide(order: OrderFacts, program: Program, history: History, now: datetime)
         return _ignore(order, program, Reason.NO_ATTRIBUTION, attribution.findings, attribution)
     findings = [*attribution.findings, *check_order(order, program, history, advocate)]
     findings += check_fraud(order, program, history, advocate)
-    value: Money | None = None
-    rewards: tuple[RewardPlan, ...] = ()
-    if order.currency == program.currency:
-        value = order_value(order, program)
-        rewards, planned = plan_rewards(order, program, history, advocate, value)
-        findings += planned
-        budget = check_budget(program, history.budget_used, rewards, order.created_at)
-        if budget is not None:
-            findings.append(budget)
+    # An order held for its currency (no rate to the shop's) has no value we can judge: its
+    # flat rewards are planned, the ones that follow the order's value come to nothing.
+    judged = order.currency == program.currency
+    value = order_value(order, program) if judged else Money.zero(program.currency)
+    rewards, planned = plan_rewards(order, program, history, advocate, value)
+    findings += planned
+    budget = check_budget(program, history.budget_used, rewards, order.created_at)
+    if budget is not None:
+        findings.append(budget)
     contest = _contest_finding(program, order)
     if contest is not None:
         findings.append(contest)
@@ -107,7 +106,7 @@ def decide(order: OrderFacts, program: Program, history: History, now: datetime)
         attribution=attribution,
         findings=tuple(findings),
         contest_id=program.contest.contest_id if counts and program.contest else None,
-        order_value=value,
+        order_value=value if judged else None,
     )
 
 

@@ -1,7 +1,8 @@
 """Eligibility rules: which orders can credit a referral. Each rule yields one `Finding`.
 
-Rules: paid, not a test order, not cancelled or fully refunded, in the shop currency, not only
-excluded products, at least the minimum subtotal, a new customer, and within the advocate's caps.
+Rules: paid, not a test order, not cancelled or fully refunded, in the shop's money (an order
+paid in another currency counts at its rate; one without a rate is held), not only excluded
+products, at least the minimum subtotal, a new customer, and within the advocate's caps.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from decimal import Decimal
 
 from connector.domain.money import Money, pro_rata
 from connector.domain.program import Program
-from connector.domain.reasons import Finding, Reason, blocked, passed
+from connector.domain.reasons import Finding, Reason, Verdict, blocked, passed
 from connector.domain.rules.facts import History, OrderFacts
 
 
@@ -40,6 +41,34 @@ def order_value(order: OrderFacts, program: Program) -> Money:
     return pro_rata(base, kept, order.money(order.total))
 
 
+def currency_finding(order: OrderFacts, program: Program) -> Finding:
+    """Orders are judged in the shop's money: one paid in another currency counts at the rate
+    the order carries; one whose amounts are not in shop money (no rate was recorded) is held
+    for a person, never compared in two currencies."""
+    shop = program.currency
+    if order.currency == shop:
+        rate = order.exchange_rate
+        if order.presentment_currency and order.presentment_currency != shop and rate:
+            paid_in = order.presentment_currency
+            text = (
+                f"Paid in {paid_in}; judged in the shop currency {shop} at the order's rate "
+                f"of {rate.normalize():f} {paid_in} per {shop}."
+            )
+            return passed(
+                Reason.CURRENCY_MISMATCH, text, presentment_currency=paid_in,
+                exchange_rate=f"{rate.normalize():f}", shop_currency=shop,
+            )  # fmt: skip
+        return passed(Reason.CURRENCY_MISMATCH, f"The order is in the shop currency {shop}.")
+    return Finding(
+        Reason.CURRENCY_MISMATCH,
+        Verdict.FLAG,
+        f"The order is in {order.currency} and carries no exchange rate to the shop currency "
+        f"{shop}, so its value cannot be judged: the minimum is not checked and rewards that "
+        "follow the order's value come to nothing. The referral waits for a person to review it.",
+        {"order_currency": order.currency, "shop_currency": shop},
+    )
+
+
 def _status_findings(order: OrderFacts, program: Program) -> list[Finding]:
     found: list[Finding] = []
     found.append(
@@ -56,17 +85,7 @@ def _status_findings(order: OrderFacts, program: Program) -> list[Finding]:
         found.append(blocked(Reason.CANCELLED, "The order was cancelled."))
     if order.fully_refunded:
         found.append(blocked(Reason.REFUNDED, "The order was refunded in full."))
-    found.append(
-        passed(Reason.CURRENCY_MISMATCH, f"The order is in the shop currency {program.currency}.")
-        if order.currency == program.currency
-        else blocked(
-            Reason.CURRENCY_MISMATCH,
-            f"The order is in {order.currency}, not the shop currency {program.currency}; "
-            "amounts cannot be compared.",
-            order_currency=order.currency,
-            shop_currency=program.currency,
-        )
-    )
+    found.append(currency_finding(order, program))
     return found
 
 

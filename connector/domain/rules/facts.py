@@ -60,6 +60,10 @@ class OrderFacts:
     line_items: tuple[OrderLine, ...] = ()
     refunds: tuple[RefundFact, ...] = ()
     billing_address: Mapping[str, str] = field(default_factory=dict)
+    # The buyer's currency when it was not `currency` (the shop's), and the order's rate: its
+    # units per one shop unit. The amounts above are shop money either way.
+    presentment_currency: str = ""
+    exchange_rate: Decimal | None = None
 
     def money(self, amount: Decimal) -> Money:
         """`amount` as Money in the order's currency."""

@@ -95,11 +95,14 @@ def on_order_change(
         text = f"The referral is already {referral.state}; nothing changes."
         found = passed(Reason.NOTHING_TO_DO, text)
         return _answer(referral, Outcome.IGNORE, Reason.NOTHING_TO_DO, (found,))
-    value = order_value(order, program)
+    # An order held for its currency (no rate to the shop's) has no value to recompute from.
+    judged = order.currency == program.currency
+    value = order_value(order, program) if judged else Money.zero(program.currency)
     minimum = Money(program.min_subtotal, program.currency)
-    if order.cancelled or order.fully_refunded or (order.refunded > 0 and value < minimum):
+    below = judged and order.refunded > 0 and value < minimum
+    if order.cancelled or order.fully_refunded or below:
         return _reverse(order, referral, value, minimum)
-    if order.refunded <= 0:
+    if order.refunded <= 0 or not judged:
         found = passed(Reason.NOTHING_TO_DO, "The order was neither cancelled nor refunded.")
         return _answer(referral, Outcome.IGNORE, Reason.NOTHING_TO_DO, (found,))
     return _recompute(referral, value)

@@ -93,6 +93,8 @@ def order_facts(event: OrderEvent, record: OrderRecord | None = None) -> OrderFa
             OrderLine(li.product_id, li.quantity, li.price) for li in event.line_items
         ),
         refunds=tuple(RefundFact(r.refund_id, r.amount, r.created_at) for r in event.refunds),
+        presentment_currency=status.presentment_currency,
+        exchange_rate=status.exchange_rate,
     )
 
 

@@ -32,8 +32,9 @@ from platforms.base import OrderEvent
 UNREADABLE = (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError)
 # Order values and the widths they are stored in (OrderRecord's columns).
 _WIDTHS = {"order_id": 64, "order_name": 64, "currency": 3, "financial_status": 32,
-           "customer_id": 64, "email": 320}  # fmt: skip
+           "customer_id": 64, "email": 320, "presentment_currency": 3}  # fmt: skip
 _AMOUNT_LIMIT = Decimal(10) ** 10  # NUMERIC(14, 4)
+_RATE_LIMIT = Decimal(10) ** 12  # NUMERIC(24, 12)
 
 
 def _check_storable(event: OrderEvent) -> None:
@@ -46,6 +47,9 @@ def _check_storable(event: OrderEvent) -> None:
         amount: Decimal = getattr(event, name)
         if not amount.is_finite() or abs(amount) >= _AMOUNT_LIMIT:
             raise FatalDeliveryError(f"the order's {name} {amount} is out of range")
+    rate = event.exchange_rate
+    if rate is not None and not (rate.is_finite() and 0 < rate < _RATE_LIMIT):
+        raise FatalDeliveryError(f"the order's exchange rate {rate} is out of range")
 
 
 def _parse(ctx: HandlerContext) -> OrderEvent:
@@ -335,6 +339,8 @@ def _record_values(event: OrderEvent, delivery_id: int | None) -> dict[str, Any]
         "subtotal": event.subtotal,
         "total": event.total,
         "refunded": event.refunded,
+        "presentment_currency": event.presentment_currency,
+        "exchange_rate": event.exchange_rate,
         "financial_status": event.financial_status,
         "paid": event.paid,
         "cancelled": event.cancelled,

@@ -1,0 +1,106 @@
+"""Currencies on Shopify: an order paid in a presentment currency other than the shop's is judged
+in shop money (the `*_set` MoneyBags' shop_money), from the signed webhook to the store credit."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from connector.domain.program import RewardRule
+from connector.domain.program.kinds import Basis, RewardKind
+from connector.domain.program.presets import FIXED
+from connector.services.base.runtime import Runtime
+from connector.store.models import OrderRecord, Referral, Reward, Shop
+from tests.conftest import Clock
+from tests.programs.journey import (
+    credit,
+    end_hold,
+    enrol,
+    paid_order,
+    plans,
+    post_paid,
+    process,
+    save,
+    sent,
+)
+from tests.support.fake_shopify import FakeShopify
+
+ANA, LUCIA, KENJI = 7101, 8901, 8902
+
+# Shop USD, a $25 minimum, and the advocate earns 10% of the order's value in store credit.
+PERCENT_OF_ORDER = replace(
+    FIXED,
+    advocate_reward=RewardRule(RewardKind.STORE_CREDIT, Decimal(10), Basis.PERCENT_OF_ORDER),
+)
+
+
+def paid_in(body: dict[str, Any], currency: str, shown: dict[str, str]) -> dict[str, Any]:
+    """The body as a buyer paying in `currency` sees it: each `*_set` gets its presentment side
+    (`shown[key]`), the plain fields and shop_money stay in the shop's USD."""
+    body["presentment_currency"] = currency
+    for key, amount in shown.items():
+        shop = body[key]
+        body[f"{key}_set"] = {
+            "shop_money": {"amount": shop, "currency_code": "USD"},
+            "presentment_money": {"amount": amount, "currency_code": currency},
+        }
+    line = body["line_items"][0]
+    line["price_set"] = {
+        "shop_money": {"amount": line["price"], "currency_code": "USD"},
+        "presentment_money": {"amount": shown["subtotal_price"], "currency_code": currency},
+    }
+    return body
+
+
+async def test_an_order_paid_in_yen_is_judged_in_dollars(
+    runtime: Runtime,
+    shop: Shop,
+    app_client: httpx.AsyncClient,
+    fake_shopify: FakeShopify,
+    clock: Clock,
+) -> None:
+    # Given a USD shop whose advocate earns 10% of the order, with a $25 minimum
+    await save(runtime, shop, PERCENT_OF_ORDER)
+    ana = await enrol(runtime, shop, fake_shopify, "Ana", ANA)
+
+    # When a friend pays 12,000 JPY (80.00 USD in the shop's money) with Ana's code
+    body = paid_in(
+        paid_order(5101, clock.now, friend=LUCIA, email="lucia@example.org", total="80.00",
+                   code=ana.friend_code),
+        "JPY", {"subtotal_price": "12000", "total_price": "12000"},
+    )  # fmt: skip
+    await post_paid(app_client, body, "wh-yen-1")
+    # And another friend pays 3,000 JPY: more than 25 in yen, 20.00 USD in the shop's money
+    small = paid_in(
+        paid_order(5102, clock.now, friend=KENJI, email="kenji@example.org", total="20.00",
+                   code=ana.friend_code),
+        "JPY", {"subtotal_price": "3000", "total_price": "3000"},
+    )  # fmt: skip
+    await post_paid(app_client, small, "wh-yen-2")
+    assert await process(runtime) == {"done": 2}
+
+    # Then the order record keeps the buyer's currency and the order's rate
+    record = await OrderRecord.get(shop=shop, order_id="5101")
+    assert (record.currency, record.subtotal, record.presentment_currency, record.exchange_rate) == (
+        "USD", Decimal("80.00"), "JPY", Decimal("150"),
+    )  # fmt: skip
+    # And the reward is 10% of 80.00 USD, and the finding says how the order was judged
+    first = await Referral.get(shop=shop, order_id="5101")
+    assert (first.state, first.currency, first.order_subtotal) == ("pending", "USD", 80)
+    assert plans(first) == [("advocate", str(ana.id), "store_credit", "8.00", None, "base")]
+    judged = next(f for f in first.findings if f["reason"] == "currency_mismatch")
+    assert judged["message"] == (
+        "Paid in JPY; judged in the shop currency USD at the order's rate of 150 JPY per USD."
+    )
+    # And the 3,000 JPY order is below the $25 minimum in the shop's money
+    second = await Referral.get(shop=shop, order_id="5102")
+    assert (second.state, second.state_reason) == ("rejected", "below_minimum")
+
+    # When the hold is over, Ana's store credit is 8.00 USD
+    assert await end_hold(runtime, clock, days=14) == (1, 1)
+    assert sent(fake_shopify, "storeCreditAccountCredit") == [credit(ANA, "8.00")]
+    reward = await Reward.get(referral_id=first.id)
+    assert (reward.amount, reward.currency, reward.status) == (8, "USD", "issued")
