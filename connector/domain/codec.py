@@ -2,7 +2,7 @@
 
 The field types drive both directions, so whatever `encode` writes `decode` reads back equal.
 Supported field types: str, int, bool, Decimal (as a string), timezone-aware datetime (ISO-8601),
-StrEnum, `X | None`, `tuple[X, ...]` and nested dataclasses. A field may carry a check in its
+StrEnum, `X | None`, `tuple[X, ...]`, `dict[str, X]` (a JSON object) and nested dataclasses. A field may carry a check in its
 metadata (`field(metadata=rule(positive))`) that names what the value must be.
 """
 
@@ -119,6 +119,12 @@ def _decode(tp: Any, raw: Any, path: str, errors: list[FieldError]) -> Any:
             return ()
         inner = typing.get_args(tp)[0]
         return tuple(_decode(inner, item, _join(path, i), errors) for i, item in enumerate(raw))
+    if origin is dict:
+        if not isinstance(raw, Mapping):
+            errors.append((path, f"must be an object, got {raw!r}"))
+            return {}
+        inner = typing.get_args(tp)[1]
+        return {str(k): _decode(inner, v, _join(path, str(k)), errors) for k, v in raw.items()}
     if dataclasses.is_dataclass(tp):
         return decode(typing.cast(type[Any], tp), raw, path, errors)
     value, problem = _decode_scalar(tp, raw)
@@ -162,7 +168,13 @@ def decode(cls: type[T], raw: Any, path: str, errors: list[FieldError]) -> T:
 def encode(value: Any) -> Any:
     """A JSON-safe form of a config value: Decimals and datetimes as strings, tuples as lists."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        # An empty object field is left out: it reads back as its default, and every form
+        # written before the field existed stays the same.
+        return {
+            f.name: encode(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if getattr(value, f.name) != {}
+        }
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, Decimal):
@@ -171,4 +183,6 @@ def encode(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, tuple | list):
         return [encode(item) for item in value]
+    if isinstance(value, dict):
+        return {key: encode(item) for key, item in value.items()}
     return value

@@ -440,6 +440,10 @@ class Reward(Model):
     kind = fields.CharField(max_length=32)  # connector.domain.program.kinds.RewardKind
     amount = fields.DecimalField(max_digits=14, decimal_places=4, null=True)
     currency = fields.CharField(max_length=3, null=True)
+    # What the store was asked for when it differs from amount/currency (the shop's money, which
+    # budgets and analytics count): store credit in the currency the recipient shops in.
+    issued_amount = fields.DecimalField(max_digits=14, decimal_places=4, null=True)
+    issued_currency = fields.CharField(max_length=3, null=True)
     points = fields.BigIntField(null=True)
     # Who receives it in the store (customer id) or by email; charity cause; partner account.
     recipient_customer_id = fields.CharField(max_length=64, null=True)

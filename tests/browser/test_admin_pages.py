@@ -359,3 +359,37 @@ def test_referrals_filter_by_date(admin_server: AdminServer, page: Any, host: st
     app.get_by_label("To").fill("2020-01-31")
     app.get_by_role("button", name="Apply filters").click()
     expect(app.get_by_text("No referrals match.")).to_be_visible()
+
+
+@pytest.mark.parametrize("host", HOSTS)
+def test_the_program_page_edits_the_advocate_rewards_amount_per_currency(
+    admin_server: AdminServer, page: Any, host: str
+) -> None:
+    app = open_admin(page, admin_server, host, path="program")
+    before = api(admin_server, host, "GET", "/program").json()["version"]
+    app.locator("#p-advocate_reward-on").check()
+    app.locator("#p-advocate_reward-kind").select_option("store_credit")
+    app.locator("#p-advocate_reward-value").fill("10")
+    app.locator("#p-advocate_reward-basis").select_option("flat")
+    amounts = app.locator("#p-advocate_reward-amounts")
+    expect(app.get_by_text("A fixed amount in other currencies, e.g. EUR 9")).to_have_count(3)
+
+    # A code that is not ISO and an amount below zero: the API's words beside the field
+    amounts.fill("eur 9, GBP -1")
+    app.locator("#program-form").get_by_role("button", name="Save").click()
+    error = app.locator("#p-advocate_reward-amounts-error")
+    expect(error).to_contain_text("three-letter ISO currency code such as EUR, got 'eur'")
+    expect(error).to_contain_text("must be a positive amount, got '-1'")
+    assert api(admin_server, host, "GET", "/program").json()["version"] == before
+
+    amounts.fill("EUR 9, GBP 8.50")
+    app.locator(".savebar").get_by_role("button", name="Save").click()
+    expect(app.get_by_role("status")).to_contain_text(f"Program saved: version {before + 1}.")
+    reward = api(admin_server, host, "GET", "/program").json()["config"]["advocate_reward"]
+    assert (reward["kind"], reward["value"], reward["amounts"]) == (
+        "store_credit", "10", {"EUR": "9", "GBP": "8.50"},
+    )  # fmt: skip
+    # Shown again as written when the page is opened anew
+    app = open_admin(page, admin_server, host, path="program")
+    expect(app.locator("#p-advocate_reward-amounts")).to_have_value("EUR 9, GBP 8.50")
+    assert page.errors == []

@@ -26,6 +26,7 @@ from tests.programs.journey import (
     save,
     sent,
 )
+from tests.storefront.factories import proxy_query
 from tests.support.fake_shopify import FakeShopify
 
 ANA, LUCIA, KENJI = 7101, 8901, 8902
@@ -35,6 +36,17 @@ PERCENT_OF_ORDER = replace(
     FIXED,
     advocate_reward=RewardRule(RewardKind.STORE_CREDIT, Decimal(10), Basis.PERCENT_OF_ORDER),
 )
+
+
+def own_order(order_id: int, placed: Any, currency: str, shop: str, shown: str) -> dict[str, Any]:
+    """Ana's own paid order, from her own browser and address, paid in `currency`."""
+    body = paid_in(
+        paid_order(order_id, placed, friend=ANA, email="ana@example.org", total=shop),
+        currency, {"subtotal_price": shown, "total_price": shown},
+    )  # fmt: skip
+    body.update(browser_ip="198.51.100.44", client_details={"browser_ip": "198.51.100.44"})
+    body["shipping_address"] = {"address1": "Rue de Rivoli 1", "city": "Paris", "zip": "75001"}
+    return body
 
 
 def paid_in(body: dict[str, Any], currency: str, shown: dict[str, str]) -> dict[str, Any]:
@@ -104,3 +116,68 @@ async def test_an_order_paid_in_yen_is_judged_in_dollars(
     assert sent(fake_shopify, "storeCreditAccountCredit") == [credit(ANA, "8.00")]
     reward = await Reward.get(referral_id=first.id)
     assert (reward.amount, reward.currency, reward.status) == (8, "USD", "issued")
+
+
+async def test_store_credit_is_issued_in_the_currency_the_advocate_shops_in(
+    runtime: Runtime,
+    shop: Shop,
+    app_client: httpx.AsyncClient,
+    fake_shopify: FakeShopify,
+    clock: Clock,
+) -> None:
+    # Given a USD program crediting 10.00 USD, or 9 EUR to an advocate who shops in euros
+    euros = replace(
+        FIXED,
+        advocate_reward=RewardRule(RewardKind.STORE_CREDIT, Decimal(10), amounts={"EUR": Decimal(9)}),
+    )
+    await save(runtime, shop, euros)
+    ana = await enrol(runtime, shop, fake_shopify, "Ana", ANA)
+    # And Ana's own last order was paid in euros (at 0.92 EUR per USD)
+    own = own_order(5200, clock.now, "EUR", "50.00", "46.00")
+    await post_paid(app_client, own, "wh-own-1")
+
+    # When her friend pays 80.00 USD with her code and the hold passes
+    body = paid_order(5201, clock.now, friend=LUCIA, email="lucia@example.org", total="80.00",
+                      code=ana.friend_code)  # fmt: skip
+    await post_paid(app_client, body, "wh-eur-1")
+    assert await process(runtime) == {"done": 2}
+    assert await end_hold(runtime, clock, days=14) == (1, 1)
+
+    # Then the store credits Ana's EUR account with the program's 9.00 EUR
+    assert sent(fake_shopify, "storeCreditAccountCredit") == [credit(ANA, "9.00", "EUR")]
+    assert fake_shopify.store_credit == {("gid://shopify/Customer/7101", "EUR"): Decimal("9.00")}
+    # And the reward keeps its shop-money value (budget, analytics) beside what was issued
+    reward = await Reward.get(advocate_id=ana.id)
+    assert (reward.amount, reward.currency, reward.issued_amount, reward.issued_currency) == (
+        Decimal("10.00"), "USD", Decimal("9.00"), "EUR",
+    )  # fmt: skip
+    assert reward.status == "issued"
+    # And Ana's widget shows the credit in the currency it was issued in
+    me = await app_client.get(
+        "/proxy/api/me", params=proxy_query(clock.now, str(ANA), shop=shop.domain)
+    )
+    assert [(r["kind"], r["amount"], r["currency"]) for r in me.json()["dashboard"]["rewards"]] == [
+        ("store_credit", "9.0000", "EUR")
+    ]
+
+
+async def test_store_credit_without_an_amount_for_the_currency_is_converted_at_the_order_rate(
+    runtime: Runtime,
+    shop: Shop,
+    app_client: httpx.AsyncClient,
+    fake_shopify: FakeShopify,
+    clock: Clock,
+) -> None:
+    # Given the fixed program (10.00 USD store credit, no amount for EUR)
+    await save(runtime, shop, FIXED)
+    ana = await enrol(runtime, shop, fake_shopify, "Ana", ANA)
+    own = own_order(5300, clock.now, "EUR", "50.00", "46.00")
+    await post_paid(app_client, own, "wh-own-2")
+    body = paid_order(5301, clock.now, friend=LUCIA, email="lucia@example.org", total="80.00",
+                      code=ana.friend_code)  # fmt: skip
+    await post_paid(app_client, body, "wh-eur-2")
+    assert await process(runtime) == {"done": 2}
+
+    # When the hold passes, 10.00 USD reaches Ana as 9.20 EUR (0.92 EUR per USD)
+    assert await end_hold(runtime, clock, days=14) == (1, 1)
+    assert sent(fake_shopify, "storeCreditAccountCredit") == [credit(ANA, "9.20", "EUR")]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from decimal import ROUND_DOWN
 
-from connector.domain.money import is_currency
+from connector.domain.money import is_currency, minor_units, quantum
 from connector.domain.program.kinds import (
     DISCOUNT_KINDS,
     REDEEMABLE_KINDS,
@@ -44,6 +45,34 @@ def check_reward(path: str, reward: RewardRule) -> Iterator[FieldError]:
         yield f"{path}.basis", "must be 'flat' for a discount code"
     if reward.maximum is not None and reward.basis is Basis.FLAT:
         yield f"{path}.maximum", "only applies to a value-based reward"
+    yield from _check_amounts(path, reward)
+
+
+# Where a reward's amount per currency is used: store credit a referral earns, issued in the
+# currency its recipient shops in. Discount codes are made in the shop's currency on Shopify
+# (converted at checkout) and WooCommerce (coupons are in the store currency); the contest's
+# prizes and the points catalogue are valued in the shop's currency.
+_PER_CURRENCY = ("advocate_reward", "friend_reward", "tiers", "milestones", "campaigns", "partners")
+
+
+def _check_amounts(path: str, reward: RewardRule) -> Iterator[FieldError]:
+    if reward.amounts and (reward.kind is not RewardKind.STORE_CREDIT
+                           or reward.basis is not Basis.FLAT):  # fmt: skip
+        yield (
+            f"{path}.amounts",
+            "only applies to flat store credit (discount codes are made in the shop's currency)",
+        )
+    elif reward.amounts and not path.startswith(_PER_CURRENCY):
+        yield f"{path}.amounts", "only applies to store credit that a referral earns"
+    for currency, amount in reward.amounts.items():
+        where = f"{path}.amounts.{currency}"
+        if not is_currency(currency):
+            yield where, f"must be keyed by a three-letter ISO currency code such as EUR, got {currency!r}"
+        elif amount <= 0:
+            yield where, f"must be a positive amount, got '{amount}'"
+        elif amount != amount.quantize(quantum(currency), rounding=ROUND_DOWN):
+            places = minor_units(currency)
+            yield where, f"must have at most {places} decimal places in {currency}, got '{amount}'"
 
 
 def _rewards(program: Program) -> Iterator[tuple[str, RewardRule]]:

@@ -35,6 +35,9 @@ class RewardRule:
     basis: Basis = Basis.FLAT
     expires_days: int | None = field(default=None, metadata=rule(positive))
     maximum: Decimal | None = field(default=None, metadata=rule(positive))
+    # A flat money reward's amount in other currencies ({"EUR": "9"}), used where it is issued
+    # in the recipient's currency; a currency not listed gets `value` converted at the rate.
+    amounts: dict[str, Decimal] = field(default_factory=dict)
 
     @property
     def value_based(self) -> bool:

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from connector.domain.money import Money
+from connector.domain.money import Money, from_shop_money, is_rate
 from connector.domain.program import RewardRule
 from connector.domain.program.kinds import DISCOUNT_KINDS, Basis, RewardKind
 
@@ -146,3 +146,24 @@ def is_nothing(reward: RewardPlan) -> bool:
     if reward.kind is RewardKind.FREE_SHIPPING:
         return False
     return not any((reward.money and reward.money.amount, reward.points, reward.percent))
+
+
+def issued_in(
+    value: Money,
+    currency: str,
+    rate: Decimal | None,
+    rule: RewardRule | None = None,
+    multiplier: Decimal = Decimal(1),
+) -> Money:
+    """A money reward worth `value` (shop money) as issued in `currency`: the rule's own amount
+    for that currency (times the campaign multiplier), else `value` converted at `rate` (the
+    currency's units per shop unit) and cut down to its minor unit, else `value` itself in the
+    shop's currency when no rate is known."""
+    if currency == value.currency:
+        return value
+    listed = rule.amounts.get(currency) if rule is not None and not rule.value_based else None
+    if listed is not None:
+        return Money(listed * multiplier, currency).quantized()
+    if rate is not None and is_rate(rate):
+        return from_shop_money(value, rate, currency)
+    return value

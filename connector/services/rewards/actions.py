@@ -28,6 +28,7 @@ from connector.errors import LeaseLost
 from connector.services.base.rows import fk
 from connector.services.base.runtime import Runtime
 from connector.services.referrals.programs import live_program
+from connector.services.rewards.currencies import issue_money
 from connector.services.rewards.loyalty import advocate_ledger, points_expiry
 from connector.services.rewards.outbox import Lease, guarded
 from connector.services.rewards.vip import is_standing
@@ -199,7 +200,8 @@ async def _discount(runtime: Runtime, shop: Shop, reward: Reward, lease: Lease) 
 
 def _unconfirmed(reward: Reward, why: str) -> Result:
     return failed(
-        f"store credit of {reward.amount} {reward.currency} may or may not have reached the"
+        f"store credit of {reward.issued_amount or reward.amount}"
+        f" {reward.issued_currency or reward.currency} may or may not have reached the"
         f" store ({why}); check the customer's store credit, then confirm or resend it",
         reason=CREDIT_UNCONFIRMED,
     )
@@ -213,12 +215,18 @@ async def _store_credit(runtime: Runtime, shop: Shop, reward: Reward, lease: Lea
         return failed("store credit cannot be issued: no store customer to credit")
     if reward.amount is None or reward.currency is None:
         return failed("store credit cannot be issued: no amount")
-    amount = Money(DomainMoney(reward.amount, reward.currency).quantized().amount, reward.currency)
+    value = DomainMoney(reward.amount, reward.currency).quantized()
+    # In the currency the customer shops in, kept with the mark so a resend asks the same.
+    issued = await issue_money(shop, reward, customer_id, value)
     creds = await fresh_credentials(runtime, shop)
-    await _mark(lease, runtime, platform_ref=CREDIT_SENT)
+    await _mark(
+        lease, runtime, platform_ref=CREDIT_SENT,
+        issued_amount=issued.amount if issued != value else None,
+        issued_currency=issued.currency if issued != value else None,
+    )  # fmt: skip
     try:
         credited = await runtime.adapter(shop.platform).credit_store_credit(
-            creds, customer_id, amount
+            creds, customer_id, Money(issued.amount, issued.currency)
         )
     except (RequestNotSent, PlatformRateLimited, PlatformAuthError, PlatformRejected):
         # Never sent, or refused before the mutation ran: nothing was credited, the mark goes.

@@ -192,8 +192,9 @@ def _reward(row: Reward) -> dict[str, Any]:
     status = PUBLIC_STATUS.get(row.status, "pending")
     return {
         "kind": row.kind,
-        "amount": None if row.amount is None else str(row.amount),
-        "currency": row.currency,
+        # In the currency it was issued in (store credit follows the shopper's currency).
+        "amount": None if row.amount is None else str(row.issued_amount or row.amount),
+        "currency": row.issued_currency or row.currency,
         "points": row.points,
         # A code is shown once it exists in the store, so a shopper never holds a dead one.
         "code": row.code if status == "issued" else None,

@@ -22,6 +22,7 @@ const w = words({
     enabled: 'Give this', kind: 'Kind', value: 'Value', basis: 'How the value is read',
     flat: 'A fixed value', percent_of_order: 'A percentage of the order', per_unit_spent: 'Per currency unit spent',
     expires_days: 'Expires after (days)', maximum: 'At most',
+    amounts: 'Amount per currency', amountsHint: 'A fixed amount in other currencies, e.g. EUR 9, GBP 8.50. Store credit goes in the currency the shopper pays in: this amount, else the value converted at their order’s rate.',
     'combines_with.order': 'Combines with order discounts', 'combines_with.product': 'Combines with product discounts',
     'combines_with.shipping': 'Combines with shipping discounts',
     'caps.per_period': 'Referrals rewarded per period', 'caps.period_days': 'Period (days)',
@@ -59,6 +60,7 @@ const w = words({
     enabled: 'Dar esto', kind: 'Tipo', value: 'Valor', basis: 'Cómo se lee el valor',
     flat: 'Un valor fijo', percent_of_order: 'Un porcentaje del pedido', per_unit_spent: 'Por unidad de moneda gastada',
     expires_days: 'Caduca a los (días)', maximum: 'Como máximo',
+    amounts: 'Importe por moneda', amountsHint: 'Un importe fijo en otras monedas, p. ej. EUR 9, GBP 8.50. El saldo a favor se da en la moneda en que paga el cliente: este importe o, si no, el valor convertido al tipo de cambio de su pedido.',
     'combines_with.order': 'Se combina con descuentos de pedido', 'combines_with.product': 'Se combina con descuentos de producto',
     'combines_with.shipping': 'Se combina con descuentos de envío',
     'caps.per_period': 'Referidos recompensados por periodo', 'caps.period_days': 'Periodo (días)',
@@ -111,6 +113,9 @@ function control(path, type, value, options) {
     return h('textarea', { id, name: path, rows: 4, spellcheck: 'false' }, text);
   }
   if (type === 'list') return h('input', { id, name: path, type: 'text', value: (value || []).join(', ') });
+  if (type === 'amounts') {
+    return h('input', { id, name: path, type: 'text', value: Object.entries(value || {}).map(([c, a]) => `${c} ${a}`).join(', ') });
+  }
   const numeric = type === 'int' || type === 'int?' || type === 'decimal' || type === 'decimal?';
   return h('input', { id, name: path, type: numeric ? 'text' : 'text', inputmode: numeric ? 'decimal' : false,
     value: value === null || value === undefined ? '' : String(value) });
@@ -141,12 +146,12 @@ export default {
       const scoped = { ...config, [name]: rule };
       const parts = [
         ['kind', 'select', { options: KINDS }], ['value', 'decimal', {}], ['basis', 'select', { options: BASES }],
-        ['expires_days', 'int?', {}], ['maximum', 'decimal?', {}],
+        ['expires_days', 'int?', {}], ['maximum', 'decimal?', {}], ['amounts', 'amounts', { hint: w('amountsHint') }],
       ].map(([key, type, opts]) => {
         const path = `${name}.${key}`;
         const input = control(path, type, get(scoped, path), opts.options);
         controls.set(path, [input, type]);
-        return field(w(key), input);
+        return field(w(key), input, opts.hint ? { hint: opts.hint } : undefined);
       });
       const errorBox = h('p', { class: 'field-error', id: `p-${name}-error`, hidden: true });
       return h('fieldset', {}, h('legend', {}, w(name)),
@@ -203,6 +208,11 @@ export default {
         else if (type === 'list') value = text ? text.split(',').map((s) => s.trim()).filter(Boolean) : [];
         else if (type === 'int' || type === 'int?') value = text === '' ? null : (/^-?\d+$/.test(text) ? Number(text) : text);
         else if (type === 'decimal' || type === 'decimal?') value = text === '' ? null : text;
+        else if (type === 'amounts') {
+          // "EUR 9, GBP 8.50" -> {EUR: "9", GBP: "8.50"}; the API names a bad code or amount.
+          value = Object.fromEntries(text.split(',').map((s) => s.trim()).filter(Boolean)
+            .map((s) => { const [c, a = ''] = s.split(/[\s:=]+/); return [c, a]; }));
+        }
         else if (type === 'json') {
           if (!text) value = ['contest', 'charity', 'budget'].includes(path) ? null : [];
           else {
