@@ -19,6 +19,7 @@ from tests.programs.journey import (
     credit,
     end_hold,
     enrol,
+    iso,
     paid_order,
     plans,
     post_paid,
@@ -28,6 +29,7 @@ from tests.programs.journey import (
 )
 from tests.storefront.factories import proxy_query
 from tests.support.fake_shopify import FakeShopify
+from tests.support.shopify_payloads import encode, signed_headers
 
 ANA, LUCIA, KENJI = 7101, 8901, 8902
 
@@ -181,3 +183,47 @@ async def test_store_credit_without_an_amount_for_the_currency_is_converted_at_t
     # When the hold passes, 10.00 USD reaches Ana as 9.20 EUR (0.92 EUR per USD)
     assert await end_hold(runtime, clock, days=14) == (1, 1)
     assert sent(fake_shopify, "storeCreditAccountCredit") == [credit(ANA, "9.20", "EUR")]
+
+
+async def test_a_refund_made_in_yen_lowers_the_reward_in_dollars(
+    runtime: Runtime,
+    shop: Shop,
+    app_client: httpx.AsyncClient,
+    fake_shopify: FakeShopify,
+    clock: Clock,
+) -> None:
+    # Given a referral of a 12,000 JPY order (80.00 USD) earning 10%: 8.00 USD
+    await save(runtime, shop, PERCENT_OF_ORDER)
+    ana = await enrol(runtime, shop, fake_shopify, "Ana", ANA)
+    placed = clock.now
+    body = paid_in(
+        paid_order(5401, placed, friend=LUCIA, email="lucia@example.org", total="80.00",
+                   code=ana.friend_code),
+        "JPY", {"subtotal_price": "12000", "total_price": "12000"},
+    )  # fmt: skip
+    await post_paid(app_client, body, "wh-refund-1")
+    assert await process(runtime) == {"done": 1}
+
+    # When the shop refunds 3,000 JPY (the buyer's currency) a day later
+    clock.advance(days=1)
+    body.update(financial_status="partially_refunded", updated_at=iso(clock.now))
+    body["refunds"] = [{
+        "id": 88001, "created_at": iso(clock.now),
+        "transactions": [{"kind": "refund", "status": "success", "amount": "3000",
+                          "currency": "JPY"}],
+    }]  # fmt: skip
+    raw = encode(body)
+    answer = await app_client.post(
+        "/webhooks/shopify", content=raw,
+        headers=signed_headers(raw, "orders/updated", "wh-refund-2"),
+    )  # fmt: skip
+    assert answer.status_code == 200
+    assert await process(runtime) == {"done": 1}
+
+    # Then 20.00 USD is refunded in the shop's money, and the reward follows: 10% of 60.00 USD
+    record = await OrderRecord.get(shop=shop, order_id="5401")
+    assert (record.refunded, record.currency) == (Decimal("20.00"), "USD")
+    referral = await Referral.get(shop=shop, order_id="5401")
+    assert (referral.state, plans(referral)) == (
+        "pending", [("advocate", str(ana.id), "store_credit", "6.00", None, "base")],
+    )  # fmt: skip
