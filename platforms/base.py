@@ -340,6 +340,16 @@ class PlatformAdapter(Protocol):
         """A customer segment of people with no orders (found or created), or None if unsupported."""
         ...
 
+    async def tag_customer(self, creds: StoreCredentials, customer_id: str, tag: str) -> None:
+        """Put `tag` on a customer (Shopify: a customer tag; WooCommerce: the customer's tier
+        meta); idempotent. PlatformRejected when the store has no such customer."""
+        ...
+
+    async def untag_customer(self, creds: StoreCredentials, customer_id: str, tag: str) -> None:
+        """Take `tag` off a customer (WooCommerce: only while the tier meta still holds it);
+        idempotent, and a customer the store no longer has is not an error."""
+        ...
+
     def list_orders(
         self, creds: StoreCredentials, updated_since: datetime
     ) -> AsyncIterator[Mapping[str, Any]]:

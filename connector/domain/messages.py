@@ -216,6 +216,28 @@ _KINDS: tuple[MessageKind, ...] = (
         whatsapp_params=("first_name", "tier"),
     ),
     MessageKind(
+        "stamp_card_completed",
+        Audience.SHOPPER,
+        Category.TRANSACTIONAL,
+        {**_ADVOCATE, "card": "Every 4th order", "reward": "a 10.00 EUR discount", "cards": "1"},
+        {
+            "en": Text(
+                "Your stamp card at {{ shop_name }} is full",
+                "Hi {{ first_name }},\n\nyou filled your stamp card “{{ card }}” at"
+                " {{ shop_name }}, so you earned {{ reward }}. It is on its way to your account;"
+                " your next purchase starts a new card.",
+            ),
+            "es": Text(
+                "Has completado tu tarjeta de sellos en {{ shop_name }}",
+                "Hola {{ first_name }}:\n\nhas completado tu tarjeta de sellos «{{ card }}» en"
+                " {{ shop_name }}, así que has ganado {{ reward }}. Ya está en camino a tu cuenta;"
+                " tu próxima compra empieza una tarjeta nueva.",
+            ),
+        },
+        action=("shop_url", _SHOP_LABEL),
+        whatsapp_params=("first_name", "reward"),
+    ),
+    MessageKind(
         "purchase_ask",
         Audience.SHOPPER,
         Category.MARKETING,

@@ -73,6 +73,7 @@ class SandboxCustomer:
     customer_id: str
     email: str | None
     order_count: int = 0
+    tags: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -271,6 +272,19 @@ class SandboxAdapter:
         if customer is None:
             return CustomerSummary(customer_id=None, email=email, order_count=0)
         return CustomerSummary(customer.customer_id, customer.email or email, customer.order_count)
+
+    async def tag_customer(self, creds: StoreCredentials, customer_id: str, tag: str) -> None:
+        """Add the tag to the customer's tags, as Shopify's `tagsAdd` does."""
+        customer = self._store(creds).find_customer(customer_id, None)
+        if customer is None:
+            raise PlatformRejected("no such customer", code="NOT_FOUND", field=("id",))
+        customer.tags.add(tag)
+
+    async def untag_customer(self, creds: StoreCredentials, customer_id: str, tag: str) -> None:
+        """Take the tag off the customer's tags (nothing to do for a customer gone)."""
+        customer = self._store(creds).find_customer(customer_id, None)
+        if customer is not None:
+            customer.tags.discard(tag)
 
     async def credit_store_credit(
         self, creds: StoreCredentials, customer_id: str, amount: Money

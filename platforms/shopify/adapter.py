@@ -129,6 +129,14 @@ class ShopifyAdapter:
         """Our segment of customers with no orders, for friend codes restricted to new customers."""
         return await segments.new_customer_segment(self.graphql, creds)
 
+    async def tag_customer(self, creds: StoreCredentials, customer_id: str, tag: str) -> None:
+        """Add a customer tag (`tagsAdd`)."""
+        await customers.tag_customer(self.graphql, creds, customer_id, tag, add=True)
+
+    async def untag_customer(self, creds: StoreCredentials, customer_id: str, tag: str) -> None:
+        """Remove a customer tag (`tagsRemove`)."""
+        await customers.tag_customer(self.graphql, creds, customer_id, tag, add=False)
+
     def list_orders(
         self, creds: StoreCredentials, updated_since: datetime
     ) -> AsyncIterator[Mapping[str, Any]]:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from platforms.base import CustomerSummary, Money, StoreCredentials, StoreCreditResult
+from platforms.base import (
+    CustomerSummary,
+    Money,
+    PlatformRejected,
+    StoreCredentials,
+    StoreCreditResult,
+)
 from platforms.rest_orders import money, platform_id
 from platforms.shopify import queries
 from platforms.shopify.encode import decimal_text, gid
@@ -81,3 +87,19 @@ async def credit_store_credit(
         amount=_money(transaction.get("amount")) or amount,
         balance_after=_money(transaction.get("balanceAfterTransaction")),
     )
+
+
+async def tag_customer(
+    gql: AdminGraphQL, creds: StoreCredentials, customer_id: str, tag: str, *, add: bool
+) -> None:
+    """Add the tag to the customer (or remove it): `tagsAdd` / `tagsRemove` on its GID."""
+    document, root = (
+        (queries.TAGS_ADD, "tagsAdd") if add else (queries.TAGS_REMOVE, "tagsRemove")
+    )
+    variables = {"id": gid("Customer", customer_id), "tags": [tag]}
+    try:
+        await gql.mutate(creds, document, variables, root)
+    except PlatformRejected as exc:
+        # A customer the store no longer has carries no tag to take off.
+        if add or tuple(exc.field) != ("id",):
+            raise

@@ -196,3 +196,23 @@ mutation ReferralSegmentCreate($name: String!, $query: String!) {
   }
 }
 """
+
+# A VIP tier's tag on the member's customer record (scope write_customers). Adding a tag the
+# customer has, or removing one they do not, changes nothing: both are safe to repeat.
+TAGS_ADD = """
+mutation ReferralTagsAdd($id: ID!, $tags: [String!]!) {
+  tagsAdd(id: $id, tags: $tags) {
+    node { id }
+    userErrors { field message }
+  }
+}
+"""
+
+TAGS_REMOVE = """
+mutation ReferralTagsRemove($id: ID!, $tags: [String!]!) {
+  tagsRemove(id: $id, tags: $tags) {
+    node { id }
+    userErrors { field message }
+  }
+}
+"""

@@ -197,6 +197,14 @@ class WooCommerceAdapter:
         """WooCommerce has no customer segments; a new-customer rule is checked per order."""
         return None
 
+    async def tag_customer(self, creds: StoreCredentials, customer_id: str, tag: str) -> None:
+        """Set the customer's tier meta (`referral_connector_tier`) to the tag."""
+        await customers.set_tier_meta(self.rest, creds, customer_id, tag, add=True)
+
+    async def untag_customer(self, creds: StoreCredentials, customer_id: str, tag: str) -> None:
+        """Clear the customer's tier meta while it still holds the tag."""
+        await customers.set_tier_meta(self.rest, creds, customer_id, tag, add=False)
+
     async def list_orders(
         self, creds: StoreCredentials, updated_since: datetime
     ) -> AsyncIterator[Mapping[str, Any]]:

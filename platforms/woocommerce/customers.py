@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from platforms.base import CustomerSummary, StoreCredentials
+from platforms.base import CustomerSummary, PlatformRejected, StoreCredentials
 from platforms.woocommerce.rest import NotFound, WooREST
 
 # Orders that make someone a customer: paid, awaiting payment confirmation, or refunded later.
@@ -85,3 +85,35 @@ async def customer_summary(
         email=address,
         order_count=count,
     )
+
+
+# The customer meta a VIP tier's tag is kept in (WooCommerce has no customer tags): the
+# merchant's other plugins read it, e.g. `get_user_meta($id, 'referral_connector_tier', true)`.
+TIER_META = "referral_connector_tier"
+
+
+def _tier_meta(customer: Mapping[str, Any]) -> str | None:
+    for meta in customer.get("meta_data") or ():
+        if isinstance(meta, Mapping) and meta.get("key") == TIER_META:
+            value = meta.get("value")
+            return value if isinstance(value, str) and value else None
+    return None
+
+
+async def set_tier_meta(
+    rest: WooREST, creds: StoreCredentials, customer_id: str, tag: str, *, add: bool
+) -> None:
+    """Write the tier meta (`PUT /customers/{id}` with `meta_data`), or clear it while it still
+    holds `tag`: a later tier may have written its own already, and keeps it."""
+    if not customer_id.isdigit():
+        raise PlatformRejected(f"no customer {customer_id!r}", code="NOT_FOUND", field=("id",))
+    if not add:
+        customer = await customer_by_id(rest, creds, customer_id)
+        if customer is None or _tier_meta(customer) != tag:
+            return
+    body = {"meta_data": [{"key": TIER_META, "value": tag if add else ""}]}
+    try:
+        await rest.request(creds, "PUT", f"/customers/{customer_id}", json_body=body)
+    except NotFound as exc:
+        if add:
+            raise PlatformRejected(f"no customer {customer_id}", code="NOT_FOUND") from exc

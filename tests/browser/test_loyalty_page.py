@@ -68,6 +68,7 @@ def test_a_reward_added_on_the_loyalty_page_is_offered_in_the_members_widget(
     app.locator("#l-loyalty-vip_tiers-0-multiplier").fill("1.5")
     app.locator("#l-loyalty-vip_tiers-0-discount_percent").fill("10")
     app.locator("#l-loyalty-vip_tiers-0-perks").fill("Early access, Gift wrap")
+    app.get_by_label("Tag in the store").fill("VIP Gold")
     app.locator("#loyalty-form").get_by_role("button", name="Save").click()
 
     expect(app.get_by_role("status")).to_contain_text(
@@ -82,7 +83,9 @@ def test_a_reward_added_on_the_loyalty_page_is_offered_in_the_members_widget(
     }]  # fmt: skip
     gold = loyalty["vip_tiers"][0]
     assert (gold["name"], gold["threshold"], gold["multiplier"]) == ("Gold", 1000, "1.5")
-    assert (gold["discount_percent"], gold["perks"]) == ("10", ["Early access", "Gift wrap"])
+    assert (gold["discount_percent"], gold["perks"], gold["tag"]) == (
+        "10", ["Early access", "Gift wrap"], "VIP Gold",
+    )  # fmt: skip
     # The page shows what was saved, and the member's widget offers the new reward.
     expect(app.locator("#l-loyalty-catalogue-0-name")).to_have_value("5 € off")
     mine = widget_config(admin_server)["me"]["loyalty"]

@@ -155,6 +155,11 @@ async def test_earn_redeem_refund_refusal_and_expiry_on_shopify(
     assert sent(fake_shopify, "discountCodeBasicCreate")[-1] == amount_off_input(
         card.code, clock.now, MARTA, "10.00"
     )
+    # She is told once, in the transaction of the order that filled the card
+    full = await Message.filter(shop=shop, kind="stamp_card_completed")
+    assert [(m.recipient, m.context["card"], m.context["reward"]) for m in full] == [
+        ("marta@example.org", "Every 4th order", "a 10.00 USD discount"),
+    ]
 
     # When the store refuses a redemption, its points come back in the same transaction that
     # records the refusal

@@ -74,6 +74,10 @@ class Harness(Protocol):
         """Whether the store would accept the code at checkout now."""
         ...
 
+    def customer_tags(self, customer_id: str) -> set[str]:
+        """The tags the store holds for the customer (WooCommerce: its tier meta, if set)."""
+        ...
+
 
 class SandboxHarness:
     """The in-memory sandbox store."""
@@ -132,6 +136,10 @@ class SandboxHarness:
         """The sandbox discount's flag."""
         return self.store.discounts[code.casefold()].active
 
+    def customer_tags(self, customer_id: str) -> set[str]:
+        """The sandbox customer's tags."""
+        return set(self.store.customers[customer_id].tags)
+
 
 class ShopifyHarness:
     """Shopify's adapter against the fake Admin GraphQL API (every request schema-checked)."""
@@ -180,6 +188,10 @@ class ShopifyHarness:
     def discount_is_active(self, code: str) -> bool:
         """The fake discount's status."""
         return self.fake.discounts[code.casefold()].status == "ACTIVE"
+
+    def customer_tags(self, customer_id: str) -> set[str]:
+        """The fake customer's tags."""
+        return set(self.fake.customers[f"gid://shopify/Customer/{customer_id}"].tags)
 
 
 class WooCommerceHarness:
@@ -238,6 +250,11 @@ class WooCommerceHarness:
     def discount_is_active(self, code: str) -> bool:
         """Whether the fake store would accept the coupon now."""
         return self.fake.coupon_is_active(code)
+
+    def customer_tags(self, customer_id: str) -> set[str]:
+        """The customer's tier meta, as a tag when it is set."""
+        meta = self.fake.tier_meta(customer_id)
+        return {meta} if meta else set()
 
 
 HARNESSES: dict[str, Any] = {
@@ -471,6 +488,38 @@ async def test_store_credit_for_an_unknown_customer_is_rejected(harness: Harness
         )
 
     assert raised.value.code == "OWNER_NOT_FOUND"
+
+
+# -- a VIP tier's tag on a customer -----------------------------------------------------------
+
+
+async def test_tagging_a_customer_twice_tags_them_once_and_untagging_is_repeatable(
+    harness: Harness,
+) -> None:
+    customer_id = harness.seed_customer("ana@example.org", orders=1)
+
+    await harness.adapter.tag_customer(harness.creds, customer_id, "VIP Gold")
+    await harness.adapter.tag_customer(harness.creds, customer_id, "VIP Gold")
+    assert harness.customer_tags(customer_id) == {"VIP Gold"}
+
+    await harness.adapter.untag_customer(harness.creds, customer_id, "VIP Gold")
+    await harness.adapter.untag_customer(harness.creds, customer_id, "VIP Gold")
+    assert harness.customer_tags(customer_id) == set()
+
+
+async def test_untagging_another_tag_keeps_the_customers_tag(harness: Harness) -> None:
+    customer_id = harness.seed_customer("ana@example.org", orders=1)
+    await harness.adapter.tag_customer(harness.creds, customer_id, "VIP Gold")
+
+    await harness.adapter.untag_customer(harness.creds, customer_id, "VIP Silver")
+
+    assert harness.customer_tags(customer_id) == {"VIP Gold"}
+
+
+async def test_tagging_an_unknown_customer_is_rejected(harness: Harness) -> None:
+    with pytest.raises(PlatformRejected):
+        await harness.adapter.tag_customer(harness.creds, "999000111", "VIP Gold")
+    await harness.adapter.untag_customer(harness.creds, "999000111", "VIP Gold")
 
 
 # -- webhook subscriptions --------------------------------------------------------------------

@@ -86,6 +86,7 @@ class FakeCustomer:
     email: str | None
     number_of_orders: int = 0
     marketing_state: str = "NOT_SUBSCRIBED"  # defaultEmailAddress.marketingState
+    tags: set[str] = field(default_factory=set)
 
     @property
     def gid(self) -> str:
@@ -350,7 +351,24 @@ class FakeShopify:
             "webhookSubscriptionCreate": self._webhook_create,
             "segments": self._segments,
             "segmentCreate": self._segment_create,
+            "tagsAdd": self._tags_add,
+            "tagsRemove": self._tags_remove,
         }
+
+    def _tagged(self, id: str, tags: list[str], add: bool) -> dict[str, Any]:
+        customer = self.customers.get(id)
+        if customer is None:
+            error = {"field": ["id"], "message": "Customer does not exist"}
+            return {"node": None, "userErrors": [error]}
+        words = {t.strip() for tag in tags for t in tag.split(",") if t.strip()}
+        customer.tags = customer.tags | words if add else customer.tags - words
+        return {"node": {"__typename": "Customer", **customer.node()}, "userErrors": []}
+
+    def _tags_add(self, _info: Any, id: str, tags: list[str]) -> dict[str, Any]:
+        return self._tagged(id, tags, add=True)
+
+    def _tags_remove(self, _info: Any, id: str, tags: list[str]) -> dict[str, Any]:
+        return self._tagged(id, tags, add=False)
 
     def _discount_by_code(self, _info: Any, code: str) -> dict[str, Any] | None:
         discount = self.discounts.get(code.casefold())

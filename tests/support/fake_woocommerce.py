@@ -35,7 +35,7 @@ import respx
 
 from tests.support.woocommerce_payloads import CONSUMER_KEY, CONSUMER_SECRET, HOME
 from tests.support.woocommerce_payloads import order as order_payload
-from tests.support.woocommerce_schema import coupon_problems
+from tests.support.woocommerce_schema import coupon_problems, customer_problems
 
 NOW = 1_795_186_800  # 2026-11-20T15:00:00Z
 PUBLIC_ADDRESS = "93.184.215.14"
@@ -234,6 +234,7 @@ class FakeWooCommerce:
             ("GET", "orders", False): self._list_orders,
             ("GET", "customers", False): self._list_customers,
             ("GET", "customers", True): self._get_customer,
+            ("PUT", "customers", True): self._update_customer,
         }
         handler = handlers.get((method, collection, item is not None))
         if handler is None:
@@ -374,6 +375,29 @@ class FakeWooCommerce:
         if customer is None:
             return _error(404, "woocommerce_rest_invalid_id", "Invalid resource ID.")
         return httpx.Response(200, json=customer)
+
+    def _update_customer(self, item: int, body: Any, **_: Any) -> httpx.Response:
+        customer = self.customers.get(item)
+        if customer is None:
+            return _error(404, "woocommerce_rest_invalid_id", "Invalid resource ID.")
+        problems = customer_problems(body)
+        if problems:
+            self.invalid.extend(problems)
+            return _error(400, "rest_invalid_param", "Invalid parameter(s): " + "; ".join(problems))
+        metas = customer.setdefault("meta_data", [])
+        for entry in body.get("meta_data", []):
+            found = next((m for m in metas if m["key"] == entry["key"]), None)
+            if found is None:
+                metas.append({"id": next(self._ids), **entry})
+            else:
+                found["value"] = entry["value"]
+        customer.update({k: v for k, v in body.items() if k != "meta_data"})
+        return httpx.Response(200, json=customer)
+
+    def tier_meta(self, customer_id: str) -> str | None:
+        """The customer's `referral_connector_tier` meta value, if any."""
+        metas = self.customers[int(customer_id)].get("meta_data", [])
+        return next((m["value"] for m in metas if m["key"] == "referral_connector_tier"), None)
 
 
 @contextmanager

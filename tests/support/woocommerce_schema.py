@@ -108,3 +108,31 @@ def coupon_problems(body: Any, *, creating: bool) -> list[str]:
             if not check(value):
                 problems.append(f"{name} must be {expected}, got {value!r}")
     return problems
+
+
+# A customer's writable properties (WooCommerce REST API docs, "Customer properties"): the
+# connector only ever writes `meta_data`, each entry a `{key, value}` that WooCommerce adds,
+# or updates when the customer has that key already.
+CUSTOMER_WRITABLE: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "email": ("string", _string),
+    "first_name": ("string", _string),
+    "last_name": ("string", _string),
+    "username": ("string", _string),
+    "password": ("string", _string),
+    "billing": ("object", lambda v: isinstance(v, Mapping)),
+    "shipping": ("object", lambda v: isinstance(v, Mapping)),
+    "meta_data": ("array of {key, value}", _list_of(_meta_entry)),
+}
+
+
+def customer_problems(body: Any) -> list[str]:
+    """Every way `body` breaks the customer update schema; empty when WooCommerce takes it."""
+    if not isinstance(body, Mapping):
+        return ["the body is not a JSON object"]
+    problems = []
+    for name, value in body.items():
+        if name not in CUSTOMER_WRITABLE:
+            problems.append(f"{name} is not a writable customer property")
+        elif not CUSTOMER_WRITABLE[name][1](value):
+            problems.append(f"{name} must be {CUSTOMER_WRITABLE[name][0]}, got {value!r}")
+    return problems

@@ -19,6 +19,7 @@ from connector.domain.program.model import Program, RewardRule
 
 FieldError = tuple[str, str]
 HUNDRED = 100
+MAX_TAG = 40  # a tier's store tag: Shopify keeps 255 characters; a short word is what merchants use
 
 
 def check_reward(path: str, reward: RewardRule) -> Iterator[FieldError]:
@@ -204,9 +205,23 @@ def _check_charity_and_loyalty(program: Program) -> Iterator[FieldError]:
         for i, tier in enumerate(program.loyalty.vip_tiers):
             if tier.discount_percent is not None and tier.discount_percent > HUNDRED:
                 yield f"loyalty.vip_tiers[{i}].discount_percent", "must be at most 100"
+            if tier.tag is not None:
+                yield from (
+                    (f"loyalty.vip_tiers[{i}].tag", problem) for problem in _tag_problems(tier.tag)
+                )
         card = program.loyalty.stamp_card
         if card is not None and card.reward.kind not in REDEEMABLE_KINDS | {RewardKind.POINTS}:
             yield "loyalty.stamp_card.reward.kind", "must be a discount, store credit or points"
+
+
+def _tag_problems(tag: str) -> Iterator[str]:
+    """What is wrong with a store tag: one word or phrase a store keeps as it is."""
+    if not tag.strip() or tag != tag.strip():
+        yield "must be a tag without spaces around it (leave it out for none)"
+    if len(tag) > MAX_TAG:
+        yield f"must be at most {MAX_TAG} characters"
+    if "," in tag or any(not ch.isprintable() for ch in tag):
+        yield "must be one tag: no commas (a store reads them as a list) or control characters"
 
 
 def check_program(program: Program) -> list[FieldError]:

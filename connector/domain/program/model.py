@@ -173,8 +173,10 @@ class Partner:
 class VipTier:
     """A loyalty tier reached at `threshold` (points, or money spent: the program's `tier_basis`),
     with perks the engine applies while the member holds it: an earning multiplier, a standing
-    discount code for the tier (`discount_percent` off, any number of orders) and a standing free
-    shipping code. `perks` are the words the widget shows."""
+    discount code for the tier (`discount_percent` off, any number of orders), a standing free
+    shipping code, and `tag`, put on the customer in the store (a Shopify customer tag, the
+    WooCommerce customer's tier meta) for the merchant to use elsewhere (segments, early
+    access). `perks` are the words the widget shows."""
 
     name: str
     threshold: int = field(metadata=rule(non_negative))
@@ -182,6 +184,7 @@ class VipTier:
     perks: tuple[str, ...] = ()
     discount_percent: Decimal | None = field(default=None, metadata=rule(positive))
     free_shipping: bool = False
+    tag: str | None = None
 
 
 @dataclass(frozen=True)

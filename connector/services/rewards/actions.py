@@ -31,7 +31,7 @@ from connector.services.referrals.programs import live_program
 from connector.services.rewards.currencies import issue_money
 from connector.services.rewards.loyalty import advocate_ledger, points_expiry
 from connector.services.rewards.outbox import Lease, guarded
-from connector.services.rewards.vip import is_standing
+from connector.services.rewards.vip import is_standing, is_tag
 from connector.services.shops.tokens import fresh_credentials
 from connector.store.models import Advocate, Referral, Reward, RewardStatus, Shop
 from platforms.base import (
@@ -166,6 +166,8 @@ async def _mark(lease: Lease, runtime: Runtime, **values: Any) -> None:
 
 async def issue(runtime: Runtime, shop: Shop, reward: Reward, lease: Lease) -> Result:
     """Put a pending reward into the store, or record it when nothing is to be created there."""
+    if is_tag(reward):
+        return await _tag(runtime, shop, reward, add=True)
     kind = RewardKind(reward.kind)
     if kind in DISCOUNT_KINDS:
         return await _discount(runtime, shop, reward, lease)
@@ -256,11 +258,31 @@ async def _points(runtime: Runtime, shop: Shop, reward: Reward) -> Result:
     return Result(RewardStatus.RECORDED.value, ledger=(entry,))
 
 
+async def _tag(runtime: Runtime, shop: Shop, reward: Reward, *, add: bool) -> Result:
+    """A VIP tier's tag on its member's customer record: put on when the tier is entered, taken
+    off when it is lost. Both are safe to repeat, so a retry after a lost answer is harmless."""
+    tag = reward.platform_ref
+    customer_id = await _recipient(reward)
+    if not tag or customer_id is None:
+        if not add:
+            return Result(RewardStatus.DEACTIVATED.value, reason="never_issued")
+        return failed("the tier's tag needs a store customer to tag", reason=NO_OWNER)
+    creds = await fresh_credentials(runtime, shop)
+    adapter = runtime.adapter(shop.platform)
+    if add:
+        await adapter.tag_customer(creds, customer_id, tag)
+        return Result(RewardStatus.ISSUED.value, platform_ref=tag)
+    await adapter.untag_customer(creds, customer_id, tag)
+    return Result(RewardStatus.DEACTIVATED.value)
+
+
 # -- taking back -----------------------------------------------------------------------------
 
 
 async def take_back(runtime: Runtime, shop: Shop, reward: Reward) -> Result:
     """Undo a reward after a refund: deactivate it, reverse it, or record it as owed."""
+    if is_tag(reward):
+        return await _tag(runtime, shop, reward, add=False)
     kind = RewardKind(reward.kind)
     if kind in DISCOUNT_KINDS:
         return await _disable_code(runtime, shop, reward)

@@ -48,7 +48,7 @@ from connector.services.rewards.loyalty import (
     return_points,
 )
 from connector.services.rewards.outbox import Lease, guarded, lease_rewards, retry_later, settled
-from connector.services.rewards.vip import review_member
+from connector.services.rewards.vip import is_tag, review_member
 from connector.store.models import DiscountCode, Referral, Reward, RewardStatus, Shop
 from platforms.base import (
     PlatformAuthError,
@@ -183,7 +183,8 @@ async def _record(runtime: Runtime, reward: Reward, lease: Lease, result: Result
         await guarded(lease, runtime, tx, **values)
         if result.status in (RewardStatus.ISSUED, RewardStatus.RECORDED):
             await announce_issued(tx, reward, result.code or reward.code, now)
-            await reward_earned(tx, row, now, result.code)
+            if not is_tag(reward):  # a tier's tag is no reward to tell of: tier_reached did
+                await reward_earned(tx, row, now, result.code)
         for entry in (*result.ledger, *((returned,) if returned else ())):
             await _append(tx, reward, entry, now)
         if loyalty is not None:

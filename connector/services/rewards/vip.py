@@ -23,14 +23,15 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Sum
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from connector.domain.messages import KINDS
-from connector.domain.program import Loyalty, Program, RewardRule, VipTier
+from connector.domain.messages import KINDS, reward_words
+from connector.domain.program import Loyalty, Program, StampCard, VipTier
 from connector.domain.program.kinds import RewardKind, TierBasis
 from connector.domain.rewards import loyalty as rules
 from connector.domain.rewards import vip
-from connector.services.base.messages import enqueue_to_advocate
+from connector.services.base.messages import enqueue_to_advocate, pick_locale
 from connector.services.base.runtime import Runtime
 from connector.services.base.savepoints import savepoint
 from connector.services.referrals.programs import live_program
@@ -51,6 +52,9 @@ log = logging.getLogger("connector.loyalty")
 
 VIP_PREFIX = "vip:"
 VIP_PERK, VIP_LOST = "vip_perk", "vip_tier_lost"
+# The kind of a tier's store tag perk (a Reward row the outbox puts on the customer in the store;
+# not a reward a program can give): the tag itself is the row's `platform_ref`.
+TAG_PERK = "customer_tag"
 STAMP_REWARD = "stamp_card"
 JOB = "review_tiers"
 BATCH = 500
@@ -61,6 +65,11 @@ STANDING = (RewardStatus.PENDING.value, RewardStatus.ISSUED.value, RewardStatus.
 def is_standing(reward: Reward) -> bool:
     """True for a tier's perk code: bound to its member, good for any number of their orders."""
     return reward.idempotency_key.startswith(VIP_PREFIX)
+
+
+def is_tag(reward: Reward) -> bool:
+    """True for a tier's tag on the member's customer record in the store."""
+    return reward.kind == TAG_PERK
 
 
 async def tell_member(
@@ -135,7 +144,7 @@ async def review_member(
     values: dict[str, Any] = {"vip_grace_until": review.grace_until}
     if review.changed:
         values.update(vip_tier=review.tier.name if review.tier else None, vip_since=now)
-        await _withdraw_perks(db, member, now)
+        await _withdraw_perks(db, member, now, review.tier)
         before = vip.tier_named(loyalty, member.vip_tier)
         if review.tier is not None:
             await _grant_perks(db, shop, member, review.tier, now)
@@ -160,7 +169,7 @@ async def hold_tier(
     when they hold it already."""
     if member.vip_tier == tier.name:
         return False
-    await _withdraw_perks(db, member, now)
+    await _withdraw_perks(db, member, now, tier)
     await _grant_perks(db, shop, member, tier, now)
     values = {"vip_tier": tier.name, "vip_since": now, "vip_grace_until": None}
     await Advocate.filter(id=member.id).using_db(db).update(**values)
@@ -179,19 +188,37 @@ async def _grant_perks(
         perks.append(("shipping", RewardKind.FREE_SHIPPING, None))
     for name, kind, amount in perks:
         await _reward(db, shop, member, f"{entered}:{name}", kind, amount, None, VIP_PERK, now)
+    # A tag the member's customer record already carries (the tier before had the same) stays.
+    if tier.tag and not await _tags(db, member).filter(platform_ref=tier.tag).exists():
+        await _reward(
+            db, shop, member, f"{entered}:tag", TAG_PERK, None, None, VIP_PERK, now,
+            platform_ref=tier.tag,
+        )  # fmt: skip
 
 
-async def _withdraw_perks(db: BaseDBAsyncClient, member: Advocate, now: datetime) -> None:
-    await (
-        Reward.filter(
-            advocate_id=member.id, idempotency_key__startswith=f"{VIP_PREFIX}{member.id}:",
-            status__in=STANDING,
-        )
-        .using_db(db)
-        .update(
-            status=RewardStatus.DEACTIVATE_PENDING.value, reason=VIP_LOST, next_attempt_at=now,
-            lease_token=None, lease_until=None, updated_at=now,
-        )
+def _standing(db: BaseDBAsyncClient, member: Advocate) -> QuerySet[Reward]:
+    """The member's tier perks that stand in the store (or are on their way there)."""
+    return Reward.filter(
+        advocate_id=member.id, idempotency_key__startswith=f"{VIP_PREFIX}{member.id}:",
+        status__in=STANDING,
+    ).using_db(db)  # fmt: skip
+
+
+def _tags(db: BaseDBAsyncClient, member: Advocate) -> QuerySet[Reward]:
+    return _standing(db, member).filter(kind=TAG_PERK)
+
+
+async def _withdraw_perks(
+    db: BaseDBAsyncClient, member: Advocate, now: datetime, entering: VipTier | None
+) -> None:
+    """Take back the perks of the tier left; the tag of the tier entered stays on the customer
+    (taking it off and putting it back would race in the outbox)."""
+    query = _standing(db, member)
+    if entering is not None and entering.tag:
+        query = query.exclude(kind=TAG_PERK, platform_ref=entering.tag)
+    await query.update(
+        status=RewardStatus.DEACTIVATE_PENDING.value, reason=VIP_LOST, next_attempt_at=now,
+        lease_token=None, lease_until=None, updated_at=now,
     )  # fmt: skip
 
 
@@ -200,12 +227,13 @@ async def _reward(
     shop: Shop,
     member: Advocate,
     key: str,
-    kind: RewardKind,
+    kind: str,
     amount: Decimal | None,
     currency: str | None,
     reason: str,
     now: datetime,
     points: int | None = None,
+    platform_ref: str | None = None,
 ) -> None:
     """A pending reward for the member (written once: its key is unique per shop)."""
     if await Reward.filter(shop_id=shop.id, idempotency_key=key).using_db(db).exists():
@@ -213,7 +241,8 @@ async def _reward(
     async with savepoint(db) as point:
         await Reward.create(
             shop_id=shop.id, advocate_id=member.id, idempotency_key=key, side="advocate",
-            kind=kind.value, amount=amount, currency=currency, points=points,
+            kind=str(kind), amount=amount, currency=currency, points=points,
+            platform_ref=platform_ref,
             recipient_customer_id=member.customer_id, recipient_email=member.email,
             status=RewardStatus.PENDING.value, reason=reason, next_attempt_at=now,
             created_at=now, updated_at=now, using_db=point,
@@ -283,7 +312,7 @@ async def stamp_order(
         shop_id=shop.id, advocate_id=member.id, stamps=kept - held, reference=reference,
         idempotency_key=key, created_at=now, using_db=db,
     )  # fmt: skip
-    await _complete_cards(db, shop, program, member, card.reward, card.stamps, now)
+    await _complete_cards(db, shop, program, member, card, now)
 
 
 async def stamps_of(db: BaseDBAsyncClient | None, shop_id: int, member_id: int) -> int:
@@ -302,10 +331,12 @@ async def _complete_cards(
     shop: Shop,
     program: Program,
     member: Advocate,
-    reward: RewardRule,
-    per_card: int,
+    card: StampCard,
     now: datetime,
 ) -> None:
+    """Write the reward of each card the member's stamps fill that has none yet, and tell them,
+    in the transaction of the order that filled it."""
+    reward, per_card, card_name = card.reward, card.stamps, card.name
     total = await stamps_of(db, shop.id, member.id)
     done = (
         await Reward.filter(
@@ -315,15 +346,22 @@ async def _complete_cards(
         .count()
     )
     money = reward.kind in (RewardKind.FIXED_DISCOUNT, RewardKind.STORE_CREDIT)
+    amount = None if reward.kind in (RewardKind.FREE_SHIPPING, RewardKind.POINTS) else reward.value
+    points = int(reward.value) if reward.kind is RewardKind.POINTS else None
+    currency = program.currency if money else None
+    words = reward_words(
+        reward.kind.value, pick_locale(shop, member.locale), amount=amount, currency=currency,
+        points=points,
+    )  # fmt: skip
     for number in range(done + 1, max(total, 0) // per_card + 1):
-        points = int(reward.value) if reward.kind is RewardKind.POINTS else None
         await _reward(
-            db, shop, member, f"card:{member.id}:{number}", reward.kind,
-            None if reward.kind in (RewardKind.FREE_SHIPPING, RewardKind.POINTS) else reward.value,
-            program.currency if money else None, STAMP_REWARD, now, points=points,
+            db, shop, member, f"card:{member.id}:{number}", reward.kind, amount, currency,
+            STAMP_REWARD, now, points=points,
         )  # fmt: skip
-        await tell_member(db, shop, member, "stamp_card_completed", f"card-{member.id}-{number}",
-                          now, {"card": number})  # fmt: skip
+        await tell_member(
+            db, shop, member, "stamp_card_completed", f"card-{member.id}-{number}", now,
+            {"card": card_name, "reward": words, "cards": number},
+        )  # fmt: skip
 
 
 # -- reminders ---------------------------------------------------------------------------------

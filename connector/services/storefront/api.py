@@ -208,6 +208,7 @@ async def dashboard(advocate: Advocate) -> dict[str, Any]:
     referrals = Referral.filter(advocate_id=advocate.id)
     rewards = (
         await Reward.filter(advocate_id=advocate.id, side__in=("advocate", "partner"))
+        .exclude(kind=vip.TAG_PERK)  # a tier's tag in the store is no reward to show
         .order_by("-id")
         .limit(MAX_REWARDS_SHOWN)
     )

@@ -25,6 +25,7 @@ const w = words({
     removeTier: 'Remove tier {n}', tier: 'Tier {n}', threshold: 'Threshold', multiplier: 'Points multiplier',
     discount_percent: 'Standing discount (%)', free_shipping: 'Free shipping on every order',
     perks: 'Perks shown in the widget', listHint: 'Separate with commas.',
+    tag: 'Tag in the store', tagHint: 'Put on the member in your store while they hold the tier (Shopify: a customer tag; WooCommerce: the referral_connector_tier meta). Empty for none.',
     stamp: 'Stamp card', stampOn: 'Offer a stamp card', stamps: 'Stamps to fill a card', per: 'A stamp for each',
     order: 'Qualifying order', itemPer: 'Qualifying item', product_ids: 'Only these product ids',
     anyProduct: 'Empty for any product. Separate with commas.', min_subtotal: 'Minimum order subtotal',
@@ -55,6 +56,7 @@ const w = words({
     removeTier: 'Quitar el nivel {n}', tier: 'Nivel {n}', threshold: 'Umbral', multiplier: 'Multiplicador de puntos',
     discount_percent: 'Descuento permanente (%)', free_shipping: 'Envío gratis en cada pedido',
     perks: 'Ventajas que muestra el widget', listHint: 'Sepáralas con comas.',
+    tag: 'Etiqueta en la tienda', tagHint: 'Se pone al cliente en tu tienda mientras tenga el nivel (Shopify: una etiqueta de cliente; WooCommerce: el meta referral_connector_tier). Vacío para ninguna.',
     stamp: 'Tarjeta de sellos', stampOn: 'Ofrecer una tarjeta de sellos', stamps: 'Sellos para completar una tarjeta', per: 'Un sello por cada',
     order: 'Pedido que cumple', itemPer: 'Artículo que cumple', product_ids: 'Solo estos ids de producto',
     anyProduct: 'Vacío para cualquier producto. Sepáralos con comas.', min_subtotal: 'Subtotal mínimo del pedido',
@@ -83,7 +85,7 @@ function valueOf(input, type) {
   if (type === 'bool') return input.checked;
   if (type === 'list') return text ? text.split(',').map((s) => s.trim()).filter(Boolean) : [];
   if (type === 'int' || type === 'int?') return text === '' ? null : (/^-?\d+$/.test(text) ? Number(text) : text);
-  if (type === 'decimal?' || type === 'int?') return text === '' ? null : text;
+  if (type.endsWith('?')) return text === '' ? null : text;
   return text;
 }
 
@@ -138,7 +140,7 @@ export default {
       } else {
         const shown = type === 'list' ? (value || []).join(', ') : (value === null || value === undefined ? '' : String(value));
         input = h('input', { id, type: 'text', value: shown, autocomplete: 'off',
-          inputmode: type === 'text' || type === 'list' ? false : 'decimal' });
+          inputmode: ['text', 'text?', 'list'].includes(type) ? false : 'decimal' });
       }
       const update = () => { obj[key] = valueOf(input, type); };
       input.addEventListener('input', update);
@@ -195,6 +197,7 @@ export default {
           bind(row, 'multiplier', `${path}.multiplier`, 'text'),
           bind(row, 'discount_percent', `${path}.discount_percent`, 'decimal?', { hint: w('noDiscount') }),
           bind(row, 'perks', `${path}.perks`, 'list', { hint: w('listHint') }),
+          bind(row, 'tag', `${path}.tag`, 'text?', { hint: w('tagHint') }),
           bind(row, 'free_shipping', `${path}.free_shipping`, 'bool')),
         h('div', { class: 'actions' }, button(w('removeTier', { n: n + 1 }), remove)));
       controls.set(path, controls.get(`${path}.name`)); // a tier's own errors (a duplicate name)
