@@ -238,6 +238,26 @@ _KINDS: tuple[MessageKind, ...] = (
         whatsapp_params=("first_name", "reward"),
     ),
     MessageKind(
+        "birthday",
+        Audience.SHOPPER,
+        Category.TRANSACTIONAL,
+        {**_ADVOCATE, "points": "200", "balance": "1200"},
+        {
+            "en": Text(
+                "Happy birthday from {{ shop_name }}",
+                "Hi {{ first_name }},\n\nhappy birthday! We added {{ points }} points to your"
+                " account at {{ shop_name }}: you now have {{ balance }}.",
+            ),
+            "es": Text(
+                "¡Feliz cumpleaños de parte de {{ shop_name }}!",
+                "Hola {{ first_name }}:\n\n¡feliz cumpleaños! Hemos añadido {{ points }} puntos a"
+                " tu cuenta de {{ shop_name }}: ahora tienes {{ balance }}.",
+            ),
+        },
+        action=("shop_url", _SHOP_LABEL),
+        whatsapp_params=("first_name", "points"),
+    ),
+    MessageKind(
         "purchase_ask",
         Audience.SHOPPER,
         Category.MARKETING,

@@ -31,6 +31,7 @@ from connector.errors import NotConfigured
 from connector.routes.clients import client_ip
 from connector.services.base.limits import too_long
 from connector.services.base.runtime import Runtime
+from connector.services.rewards.birthdays import BirthdayAlreadySet, BirthdayInvalid
 from connector.services.storefront import api
 from connector.services.storefront.api import Visitor
 from connector.services.storefront.assets import Asset, load_assets
@@ -331,6 +332,19 @@ async def _whatsapp(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, An
         return _error(404, "not_an_advocate")
 
 
+async def _birthday(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, Any]) -> Response:
+    try:
+        return JSONResponse(await api.birthday(runtime, v, b.get("month"), b.get("day")))
+    except api.NotSignedIn:
+        return _error(401, "not_signed_in")
+    except api.NotAdvocate:
+        return _error(404, "not_a_member")
+    except BirthdayInvalid:
+        return _error(422, "invalid_birthday")
+    except BirthdayAlreadySet:
+        return _error(409, "birthday_already_set")
+
+
 ACTIONS: dict[str, tuple[str, Action]] = {
     "config": ("GET", _config),
     "me": ("GET", _me),
@@ -341,6 +355,7 @@ ACTIONS: dict[str, tuple[str, Action]] = {
     "share": ("POST", _share),
     "redeem": ("POST", _redeem),
     "whatsapp": ("POST", _whatsapp),
+    "birthday": ("POST", _birthday),
 }
 
 

@@ -58,6 +58,7 @@ PROGRAM: Mapping[str, Any] = {
         "points_per_unit": "10",
         "points_expire_days": 365,
         "join_points": 50,
+        "birthday_points": 100,
         "catalogue": [
             {"item_id": "five-off", "name": "5 € de descuento", "points": 200,
              "reward": {"kind": "fixed_amount_discount", "value": "5.00"}},

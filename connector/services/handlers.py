@@ -86,6 +86,7 @@ def reward_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]
     """The outbox and its neighbours: issue rewards, friend codes, points, contests, reconcile."""
     from connector.services.referrals.friend_codes import create_pending_friend_codes
     from connector.services.referrals.reconcile import reconcile_all
+    from connector.services.rewards.birthdays import credit_birthdays
     from connector.services.rewards.contests import finalise_contests
     from connector.services.rewards.issuing import issue_due_rewards
     from connector.services.rewards.loyalty import expire_inactive_points, expire_points
@@ -98,6 +99,8 @@ def reward_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]
         "expire_inactive_points": (86400.0, expire_inactive_points),
         "remind_expiring_points": (86400.0, remind_expiring_points),
         "review_tiers": (86400.0, review_tiers),
+        # Hourly: a member's birthday (UTC) is credited within the hour, once a year.
+        "credit_birthdays": (3600.0, credit_birthdays),
         "finalise_contests": (3600.0, finalise_contests),
         "reconcile_all": (3600.0, reconcile_all),
     }

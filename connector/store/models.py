@@ -250,8 +250,12 @@ class Advocate(Model):
     vip_tier = fields.CharField(max_length=64, null=True)
     vip_since = fields.DatetimeField(null=True)
     vip_grace_until = fields.DatetimeField(null=True)
+    # Loyalty: the birthday the member told us in the widget (month and day, never a year), for
+    # the program's birthday points (rewards.birthdays, once a year).
+    birth_month = fields.SmallIntField(null=True)
+    birth_day = fields.SmallIntField(null=True)
 
-    PII_FIELDS = ("email", "email_normalized", "name", "customer_id")
+    PII_FIELDS = ("email", "email_normalized", "name", "customer_id", "birth_month", "birth_day")
 
     class Meta:
         table = "advocate"
@@ -263,6 +267,8 @@ class Advocate(Model):
             ("shop", "status", "id"),
             ("shop", "name"),
             ("shop", "live_referrals", "id"),
+            # The birthday job reads a shop's members born on one day.
+            ("shop", "birth_month", "birth_day"),
         )
         unique_together = (
             ("shop", "friend_code"),

@@ -66,6 +66,13 @@ def test_a_member_earns_on_her_order_and_redeems_points_in_the_widget(
     expect(history.nth(0)).to_contain_text("Canjeados-200")
     expect(five).to_be_disabled()  # 90 points are not enough for another
 
+    # She tells the shop her birthday (the year is not kept) for its 100 birthday points
+    widget.get_by_label("Tu cumpleaños: te regalamos 100 puntos ese día").fill("1990-05-14")
+    widget.get_by_role("button", name="Guardar").click()
+    expect(widget.locator("[data-stat=birthday]")).to_have_text(
+        "Tu cumpleaños: 14 de mayo. Ese día te llegan los puntos."
+    )
+
     page.screenshot(path=str(tmp_path / "loyalty.png"))
     assert errors == []
     ana.close()

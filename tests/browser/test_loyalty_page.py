@@ -53,6 +53,7 @@ def test_a_reward_added_on_the_loyalty_page_is_offered_in_the_members_widget(
     app.get_by_label("Members collect points").check()
     app.get_by_label("Points per currency unit spent").fill("2")
     app.get_by_label("Points for joining").fill("50")
+    app.get_by_label("Points on their birthday").fill("200")
     app.get_by_role("button", name="Add a reward").click()
     app.locator("#l-loyalty-catalogue-0-name").fill("5 € off")
     app.locator("#l-loyalty-catalogue-0-points").fill("500")
@@ -75,7 +76,9 @@ def test_a_reward_added_on_the_loyalty_page_is_offered_in_the_members_widget(
         f"Loyalty saved: version {before['version'] + 1}."
     )
     loyalty = api(admin_server, "shopify", "GET", "/program").json()["config"]["loyalty"]
-    assert (loyalty["points_per_unit"], loyalty["join_points"]) == ("2", 50)
+    assert (loyalty["points_per_unit"], loyalty["join_points"], loyalty["birthday_points"]) == (
+        "2", 50, 200,
+    )  # fmt: skip
     assert loyalty["catalogue"] == [{
         "item_id": "5-off", "name": "5 € off", "points": 500,
         "reward": {"kind": "fixed_amount_discount", "value": "5.00", "basis": "flat",
@@ -93,6 +96,7 @@ def test_a_reward_added_on_the_loyalty_page_is_offered_in_the_members_widget(
         ("5-off", "5 € off", 500, False)
     ]
     assert mine["next_tier"] == {"name": "Gold", "threshold": 1000, "needed": 1000}
+    assert mine["birthday_points"] == 200
     folder = Path(os.environ.get("ADMIN_SCREENSHOTS") or tmp_path)
     page.locator("iframe[name=app-iframe]").screenshot(path=folder / "loyalty-saved.png")
     assert page.errors == []

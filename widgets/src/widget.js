@@ -353,6 +353,7 @@
         h("span", { class: "fine", text: m.stamps.name + " " }),
         h("span", { class: "sc", "aria-hidden": "true", text: Array(m.stamps.per_card + 1).join("○").split("").map(function (c, i) { return i < m.stamps.stamps ? "●" : c; }).join("") }),
       ]) : null,
+      m.birthday_points ? bdBox(m) : null,
       h("h3", { text: t("catalogue_title") }),
       h("ul", { class: "cat" }, m.catalogue.map(function (i) {
         return h("li", {}, [
@@ -415,16 +416,39 @@
     }).catch(noop);
   }
 
+  // One call that changes the member's own view: one at a time, its failure said in words.
+  function act(name, body, words) {
+    if (S.busy) return;
+    S.busy = true;
+    S.err = "";
+    api(name, body).then(function (j) { S.me = j; }, function (e) {
+      S.err = t((e && words[e.error]) || "failed");
+    }).then(function () { S.busy = false; drawAll(); }).catch(noop);
+  }
+
+  // Birthday points: the member tells the shop the day once (the year is not kept).
+  function bdBox(m) {
+    var b = m.birthday;
+    if (b) {
+      var day = fmt("DateTimeFormat", { month: "long", day: "numeric", timeZone: "UTC" });
+      return h("p", { class: "fine", "data-stat": "birthday", text: t("bd_on", { date: day.format(Date.UTC(2000, b.month - 1, b.day)) }) });
+    }
+    var input = h("input", { id: "rw-bd", type: "date", required: true, "aria-describedby": "rw-err" });
+    return h("form", {
+      "data-k": "bd", onsubmit: function (e) {
+        e.preventDefault();
+        var p = input.value.split("-");
+        act("birthday", { month: +p[1], day: +p[2] }, { invalid_birthday: "bd_invalid" });
+      },
+    }, [h("label", { for: "rw-bd", text: t("bd_label", { n: m.birthday_points }) }), h("div", { class: "row" }, [input,
+      h("button", { type: "submit", class: "pri", disabled: !!S.busy }, [t("bd_save")])])]);
+  }
+
   // WhatsApp messages (when the shop sends them): the signed-in advocate says yes with a number.
   function waBox() {
     var wa = S.me.whatsapp;
     var say = function (yes, phone) {
-      if (S.busy) return;
-      S.busy = true;
-      S.err = "";
-      api("whatsapp", { opt_in: yes, phone: phone }).then(function (j) { S.me = j; }, function (e) {
-        S.err = t(e && e.error === "invalid_phone" ? "wa_invalid" : "failed");
-      }).then(function () { S.busy = false; drawAll(); }).catch(noop);
+      act("whatsapp", { opt_in: yes, phone: phone }, { invalid_phone: "wa_invalid" });
     };
     if (wa.opted_in) {
       return h("p", { class: "fine", "data-k": "wa" }, [t("wa_on", { phone: wa.phone }) + " ",

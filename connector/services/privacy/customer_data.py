@@ -328,7 +328,7 @@ class Advocates(ShopperRows):
     key = "advocates"
     exported = (
         "id", "kind", "name", "email", "customer_id", "friend_code", "status", "charity_cause",
-        "locale", "created_at",
+        "locale", "birth_month", "birth_day", "created_at",
     )  # fmt: skip
     cleared = MappingProxyType(
         {
@@ -336,6 +336,8 @@ class Advocates(ShopperRows):
             "email_normalized": None,
             "customer_id": None,
             "name": "",
+            "birth_month": None,
+            "birth_day": None,
             "status": REDACTED_ADVOCATE,
         }
     )

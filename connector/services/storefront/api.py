@@ -37,7 +37,7 @@ from connector.services.base.ratelimit import Limit, Verdict, hit
 from connector.services.base.runtime import Runtime
 from connector.services.referrals import advocates, signals, signups
 from connector.services.referrals.programs import live_program
-from connector.services.rewards import contests, vip
+from connector.services.rewards import birthdays, contests, vip
 from connector.services.rewards import loyalty as points
 from connector.services.storefront.assets import load_assets, messages, resolve_locale
 from connector.store.db import conn
@@ -60,6 +60,7 @@ LIMITS: Mapping[str, tuple[Limit, ...]] = {
     # A redemption makes a code in the store: a signed-in member, a few a minute at most.
     "redeem": (Limit("redeem", "ip", 20, 600), Limit("redeem", "shop", 600, 600)),
     "whatsapp": (Limit("whatsapp", "ip", 10, 600), Limit("whatsapp", "shop", 300, 600)),
+    "birthday": (Limit("birthday", "ip", 10, 600), Limit("birthday", "shop", 300, 600)),
 }  # fmt: skip
 # Where an advocate's link can go from the widget: its share buttons, copy, the device's sheet.
 SHARE_CHANNELS = ("whatsapp", "facebook", "x", "email", "sms", "copy", "more")
@@ -344,6 +345,10 @@ async def loyalty_view(
             "points": expiring[0], "at": expiring[1].isoformat(),
         },
         "catalogue": [_item(item, currency, balance) for item in loyalty.catalogue],
+        "birthday_points": loyalty.birthday_points,
+        "birthday": None if member.birth_month is None else {
+            "month": member.birth_month, "day": member.birth_day,
+        },
         "history": [
             {"kind": e.kind.value, "points": e.points, "at": e.at.isoformat()}
             for e in reversed(ledger.entries[-MAX_HISTORY_SHOWN:])
@@ -442,6 +447,13 @@ async def _member(shop: Shop, visitor: Visitor) -> Advocate:
     if advocate is None or advocate.status != advocates.ACTIVE:
         raise NotAdvocate("not in the referral program")
     return advocate
+
+
+async def birthday(runtime: Runtime, visitor: Visitor, month: object, day: object) -> dict[str, Any]:
+    """The signed-in member tells us their birthday (month and day) for the birthday points."""
+    shop = await find_shop(visitor.platform, visitor.shop)
+    member = await birthdays.set_birthday(shop, await _member(shop, visitor), month, day)
+    return await _own(runtime, shop, member)
 
 
 class NoSuchItem(LookupError):

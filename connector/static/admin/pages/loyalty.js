@@ -12,7 +12,8 @@ const w = words({
     off: 'Points are off.', offNext: 'Tick the box above to set up earning, rewards, tiers and a stamp card.',
     earning: 'Earning', points_per_unit: 'Points per currency unit spent', earn_on: 'Points are earned on',
     subtotal: 'Subtotal after discounts', total: 'Order total (shipping and tax too)',
-    join_points: 'Points for joining',
+    join_points: 'Points for joining', birthday_points: 'Points on their birthday',
+    birthday_pointsHint: 'Members who tell their birthday in the widget get these on the day, once a year.',
     points_per_currency_unit_redeemed: 'Points worth one currency unit when redeemed',
     catalogue: 'Rewards catalogue', catalogueHint: 'What members buy with their points; each reward is a code made for them alone.',
     noItems: 'No rewards yet: members can only save points.', addItem: 'Add a reward', removeItem: 'Remove reward {n}',
@@ -43,7 +44,8 @@ const w = words({
     off: 'Los puntos están desactivados.', offNext: 'Marca la casilla de arriba para configurar puntos, recompensas, niveles y una tarjeta de sellos.',
     earning: 'Cómo se ganan', points_per_unit: 'Puntos por unidad de moneda gastada', earn_on: 'Los puntos se ganan sobre',
     subtotal: 'Subtotal tras descuentos', total: 'Total del pedido (con envío e impuestos)',
-    join_points: 'Puntos por unirse',
+    join_points: 'Puntos por unirse', birthday_points: 'Puntos en su cumpleaños',
+    birthday_pointsHint: 'Quien dice su cumpleaños en el widget los recibe ese día, una vez al año.',
     points_per_currency_unit_redeemed: 'Puntos que valen una unidad de moneda al canjear',
     catalogue: 'Catálogo de recompensas', catalogueHint: 'Lo que los clientes compran con sus puntos; cada recompensa es un código solo para ellos.',
     noItems: 'Aún no hay recompensas: solo se pueden acumular puntos.', addItem: 'Añadir una recompensa', removeItem: 'Quitar la recompensa {n}',
@@ -73,7 +75,7 @@ const w = words({
 
 const REDEEMABLE = ['fixed_amount_discount', 'percentage_discount', 'free_shipping', 'store_credit'];
 const CARD_KINDS = [...REDEEMABLE, 'points'];
-const STARTER = { points_per_unit: '1', earn_on: 'subtotal', join_points: 0, catalogue: [], vip_tiers: [] };
+const STARTER = { points_per_unit: '1', earn_on: 'subtotal', join_points: 0, birthday_points: 0, catalogue: [], vip_tiers: [] };
 const NEW_ITEM = () => ({ item_id: '', name: '', points: null, reward: { kind: 'fixed_amount_discount', value: '', basis: 'flat' } });
 const NEW_TIER = () => ({ name: '', threshold: null, multiplier: '1', perks: [], discount_percent: null, free_shipping: false });
 const NEW_CARD = () => ({ name: '', stamps: 10, per: 'order', product_ids: [], min_subtotal: '0', reward: { kind: 'fixed_amount_discount', value: '', basis: 'flat' } });
@@ -250,6 +252,7 @@ export default {
           bind(L, 'points_per_unit', 'loyalty.points_per_unit', 'text'),
           bind(L, 'earn_on', 'loyalty.earn_on', 'select', { options: opts([['subtotal', 'subtotal'], ['total', 'total']]) }),
           bind(L, 'join_points', 'loyalty.join_points', 'int'),
+          bind(L, 'birthday_points', 'loyalty.birthday_points', 'int', { hint: w('birthday_pointsHint') }),
           bind(L, 'points_per_currency_unit_redeemed', 'loyalty.points_per_currency_unit_redeemed', 'int'))),
         card(w('catalogue'), h('p', { class: 'hint' }, w('catalogueHint')), itemRows, itemAdd),
         card(w('tiers'), h('div', { class: 'fields' },

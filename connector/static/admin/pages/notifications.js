@@ -77,7 +77,7 @@ const KIND_NAMES = {
   en: {
     welcome: 'Welcome, with their link', reward_earned: 'Reward earned', reward_reversed: 'Reward taken back',
     reward_expiring: 'Reward about to expire', points_expiring: 'Points about to expire', tier_reached: 'Tier reached',
-    stamp_card_completed: 'Stamp card completed',
+    stamp_card_completed: 'Stamp card completed', birthday: 'Birthday points',
     purchase_ask: 'Ask to refer after a purchase', winback_ask: 'Ask a past customer back',
     thanks_long_time: 'Thank a long-time customer', thanks_occasional: 'Thank an occasional customer',
     referral_flagged: 'A referral to review', deliveries_dead: 'Deliveries that gave up',
@@ -86,7 +86,7 @@ const KIND_NAMES = {
   es: {
     welcome: 'Bienvenida, con su enlace', reward_earned: 'Recompensa ganada', reward_reversed: 'Recompensa retirada',
     reward_expiring: 'Recompensa a punto de caducar', points_expiring: 'Puntos a punto de caducar', tier_reached: 'Nivel alcanzado',
-    stamp_card_completed: 'Tarjeta de sellos completada',
+    stamp_card_completed: 'Tarjeta de sellos completada', birthday: 'Puntos de cumpleaños',
     purchase_ask: 'Pedir recomendación tras una compra', winback_ask: 'Invitar a volver a un antiguo cliente',
     thanks_long_time: 'Agradecer a un cliente habitual', thanks_occasional: 'Agradecer a un cliente ocasional',
     referral_flagged: 'Un referido que revisar', deliveries_dead: 'Entregas abandonadas',
