@@ -142,6 +142,8 @@ def test_a_custom_period_that_ends_before_it_starts_is_refused_in_words(
 def test_the_period_downloads_as_csv(admin_server: AdminServer, page: Any, tmp_path: Path) -> None:
     app = open_admin(page, admin_server, "shopify", path="dashboard")
     pick_period(app)
+    # The export is of the period shown: wait until the chosen one replaced the default.
+    expect(app.locator(".period-line")).to_contain_text("Nov 1, 2026")
 
     with page.expect_download() as waiting:
         app.locator("[data-export=kpis]").click()
