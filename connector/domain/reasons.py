@@ -66,6 +66,10 @@ class Reason(enum.StrEnum):
     CHARITY_CAUSE = "charity_cause"
     PARTNER = "partner"
     VIP_TIER = "vip_tier"
+    # The advocate's reward menu: picked by the advocate, or the default after the wait
+    REWARD_MENU = "reward_menu"
+    REWARD_CHOSEN = "reward_chosen"
+    REWARD_DEFAULTED = "reward_defaulted"
     INSUFFICIENT_POINTS = "insufficient_points"
     POINTS_EXPIRED = "points_expired"
 

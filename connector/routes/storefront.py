@@ -32,6 +32,7 @@ from connector.routes.clients import client_ip
 from connector.services.base.limits import too_long
 from connector.services.base.runtime import Runtime
 from connector.services.rewards.birthdays import BirthdayAlreadySet, BirthdayInvalid
+from connector.services.rewards.choices import AlreadyChosen, ChoiceError, NoSuchReward
 from connector.services.storefront import api
 from connector.services.storefront.api import Visitor
 from connector.services.storefront.assets import Asset, load_assets
@@ -45,6 +46,7 @@ OPENAPI = REPO_ROOT / "connector" / "static" / "storefront-openapi.json"
 TOKEN_HEADER = "x-referral-token"
 TOKEN_PLATFORMS = ("woocommerce", "sandbox")
 MAX_BODY = 4096
+MAX_ID = 2**63 - 1  # ids are 64-bit in the database: a larger one names nothing
 IMMUTABLE = "public, max-age=31536000, immutable"
 # The loader is the one stable URL: short enough that a new widget reaches shoppers quickly.
 SHORT = "public, max-age=300"
@@ -312,6 +314,25 @@ async def _redeem(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, Any]
         return _error(404, "unknown_item")
     except api.NotEnoughPoints:
         return _error(409, "not_enough_points")
+async def _pick(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, Any]) -> Response:
+    reward, choice, key = b.get("reward"), _text(b, "choice", 32), _text(b, "key", 64)
+    if not isinstance(reward, int) or isinstance(reward, bool) or not 0 < reward <= MAX_ID:
+        return _error(422, "invalid_reward")
+    if not choice:
+        return _error(422, "invalid_choice")
+    if not key:
+        return _error(422, "invalid_key")
+    try:
+        return JSONResponse(await api.pick(runtime, v, reward, choice, key))
+    except api.NotSignedIn:
+        return _error(401, "not_signed_in")
+    except api.NotAdvocate:
+        return _error(404, "not_an_advocate")
+    except ChoiceError as exc:
+        status = {NoSuchReward: 404, AlreadyChosen: 409}.get(type(exc), 422)
+        return JSONResponse({"error": exc.reason, "message": str(exc)}, status_code=status)
+
+
 # An international number as a person types it: digits with spaces, dashes, dots, brackets.
 _PHONE = re.compile(r"\+?[0-9 ().-]{8,24}")
 
@@ -356,6 +377,7 @@ ACTIONS: dict[str, tuple[str, Action]] = {
     "redeem": ("POST", _redeem),
     "whatsapp": ("POST", _whatsapp),
     "birthday": ("POST", _birthday),
+    "pick": ("POST", _pick),
 }
 
 

@@ -87,6 +87,7 @@ def reward_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]
     from connector.services.referrals.friend_codes import create_pending_friend_codes
     from connector.services.referrals.reconcile import reconcile_all
     from connector.services.rewards.birthdays import credit_birthdays
+    from connector.services.rewards.choices import issue_default_choices
     from connector.services.rewards.contests import finalise_contests
     from connector.services.rewards.issuing import issue_due_rewards
     from connector.services.rewards.loyalty import expire_inactive_points, expire_points
@@ -94,6 +95,7 @@ def reward_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]
 
     return {
         "issue_due_rewards": (15.0, issue_due_rewards),
+        "issue_default_choices": (3600.0, issue_default_choices),
         "create_pending_friend_codes": (15.0, create_pending_friend_codes),
         "expire_points": (3600.0, expire_points),
         "expire_inactive_points": (86400.0, expire_inactive_points),

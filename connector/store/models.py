@@ -41,6 +41,9 @@ class RewardStatus(enum.StrEnum):
     DEACTIVATE_PENDING = "deactivate_pending"  # a refund: the outbox takes it back
     DEACTIVATED = "deactivated"  # taken back, or stopped before it reached the store
     CLAWBACK = "clawback"  # used, or cannot be taken back: recorded as owed
+    # A menu reward waiting for the advocate's pick (or the default, at `choice_due_at`); the
+    # outbox does not see it until the pick makes it pending.
+    AWAITING_CHOICE = "awaiting_choice"
 
 
 class Shop(Model):
@@ -294,6 +297,8 @@ class DiscountCode(Model):
     platform_id = fields.CharField(max_length=255, null=True)
     # For a unique single-use friend code: the friend it was issued to.
     friend_email_normalized = fields.CharField(max_length=320, null=True)
+    # A friend code's offer in the store: 0 the program's friend offer, n tier n's raised one.
+    offer_level = fields.SmallIntField(default=0)
     last_error = fields.TextField(null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField(auto_now=True)
@@ -474,6 +479,8 @@ class Reward(Model):
     paid_at = fields.DatetimeField(null=True)
     paid_by = fields.CharField(max_length=320, null=True)
     payout_reference = fields.CharField(max_length=255, null=True)
+    # A menu reward awaiting the advocate's pick: when the default is issued without one.
+    choice_due_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 
@@ -483,6 +490,7 @@ class Reward(Model):
         table = "reward"
         unique_together = (("shop", "idempotency_key"),)
         indexes = (
+            ("status", "choice_due_at"),
             ("status", "next_attempt_at"),
             ("shop_id", "code"),
             ("referral_id",),
@@ -490,6 +498,35 @@ class Reward(Model):
             # Reminders before a reward code expires read a shop's issued rewards by expiry.
             ("shop", "status", "expires_at"),
         )
+
+
+class RewardChoice(Model):
+    """The pick of a menu reward: which choice, by whom (the advocate, or the default after the
+    wait). One per referral and side, by constraint, so a second or concurrent pick cannot issue
+    a second reward; `request_key` (the pick's idempotency key) makes a repeated request a replay.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    shop: fields.ForeignKeyRelation[Shop] = fields.ForeignKeyField(
+        "models.Shop", related_name="reward_choices", on_delete=fields.CASCADE
+    )
+    referral: fields.ForeignKeyRelation[Referral] = fields.ForeignKeyField(
+        "models.Referral", related_name="choices", on_delete=fields.CASCADE
+    )
+    reward: fields.OneToOneRelation[Reward] = fields.OneToOneField(
+        "models.Reward", related_name="choice", on_delete=fields.CASCADE
+    )
+    side = fields.CharField(max_length=16)
+    choice_id = fields.CharField(max_length=32)
+    chosen_by = fields.CharField(max_length=16)  # advocate | default
+    request_key = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField()
+
+    PII_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        table = "reward_choice"
+        unique_together = (("referral", "side"), ("shop", "request_key"))
 
 
 class LedgerEntry(Model):

@@ -7,6 +7,7 @@ fail: .ci/run installs Chromium. Playwright never downloads a browser here.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from connector.settings import REPO_ROOT
 from tests.browser.servers import _free_port, launch, stop
 from tests.conftest import TEST_KEY
 
@@ -76,6 +78,21 @@ def start_demo(tmp: Path) -> tuple[DemoServer, subprocess.Popen[bytes]]:
     command = [sys.executable, "-m", "connector.cli", "demo", "--port", str(port)]
     process = launch(command, env, tmp, port)
     return DemoServer(f"http://127.0.0.1:{port}", env, tmp / "data"), process
+
+
+@contextlib.contextmanager
+def seeded_demo(tmp: Path, seed_module: str) -> Iterator[DemoServer]:
+    """A demo server of its own, its database seeded by `python -m seed_module DATA_DIR`."""
+    server, process = start_demo(tmp)
+    try:
+        subprocess.run(
+            [sys.executable, "-m", seed_module, str(server.data_dir)],
+            env={**server.env, "PYTHONPATH": str(REPO_ROOT)}, cwd=REPO_ROOT, check=True,
+            capture_output=True,
+        )  # fmt: skip
+        yield server
+    finally:
+        stop(process)
 
 
 @pytest.fixture(scope="session")

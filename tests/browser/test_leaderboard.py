@@ -3,33 +3,21 @@ initials (an advocate who opted out is not named), and can take their own initia
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from connector.settings import REPO_ROOT
-from tests.browser.conftest import SHOP, DemoServer, start_demo
-from tests.browser.servers import stop
+from tests.browser.conftest import SHOP, DemoServer, seeded_demo
 from tests.browser.test_host_pages import serve, token
 
 
 @pytest.fixture(scope="module")
 def contest_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     """A demo server of its own whose program runs a contest, seeded with three advocates."""
-    server, process = start_demo(tmp_path_factory.mktemp("contest"))
-    try:
-        subprocess.run(
-            [sys.executable, "-m", "tests.browser.contest_seed", str(server.data_dir)],
-            env={**server.env, "PYTHONPATH": str(REPO_ROOT)}, cwd=REPO_ROOT, check=True,
-            capture_output=True,
-        )  # fmt: skip
+    with seeded_demo(tmp_path_factory.mktemp("contest"), "tests.browser.contest_seed") as server:
         yield server
-    finally:
-        stop(process)
 
 
 def page_for(server: DemoServer, customer: str) -> str:

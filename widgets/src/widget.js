@@ -311,11 +311,21 @@
   function reward(r) {
     var value = r.kind === "points" ? t("offer_points", { n: +r.points })
       : offer({ kind: r.kind, value: r.amount, currency: r.currency });
+    var c = r.choices, lab = function (x) { return x[S.conf.locale] || x.es; };
     return h("li", {}, [
-      h("strong", { text: value }),
+      c ? null : h("strong", { text: value }),
       h("span", { class: "tag", text: t("status_" + r.status) }),
       r.code ? h("span", { class: "rc", text: t("reward_code", { code: r.code }) }) : null,
       r.created_at ? h("time", { datetime: r.created_at, text: date(r.created_at) }) : null,
+      // A menu reward: the advocate picks one; the default follows on its date.
+      c ? h("div", { class: "ch", role: "group" }, c.map(function (x) {
+        return h("button", {
+          type: "button", class: "s", "data-k": "pick-" + x.id, disabled: !!S.busy,
+          onclick: function () { keyed("pick", r.id, { reward: r.id, choice: x.id }, "already_chosen"); },
+        }, [lab(x) + " · " + offer(x.reward)]);
+      }).concat(h("p", { class: "fine", text: t("pick_default", {
+        date: date(r.due_at), name: lab(c.filter(function (x) { return x.id === r.default; })[0]),
+      }) }))) : null,
     ]);
   }
 
@@ -331,6 +341,7 @@
       h("h3", { text: t("rewards_title") }),
       rewards.length ? h("ul", { class: "rl" }, rewards.map(reward))
         : h("p", { class: "fine", text: t("no_rewards") }),
+      rewards.some(function (r) { return r.choices; }) ? error() : null,
     ]);
   }
 
@@ -378,18 +389,24 @@
   }
 
   function redeem(item) {
+    keyed("redeem", item.id, { item: item.id }, "not_enough");
+  }
+
+  // A redemption or a reward's pick: one key per act the shopper means, so a retry after a lost
+  // answer does nothing twice; a 409 says why in `conflict`'s words.
+  function keyed(name, id, body, conflict) {
     if (S.busy) return;
-    // One key per redemption the shopper means: a retry after a lost answer spends nothing more.
-    if (!S.rk || S.rk.i !== item.id) S.rk = { i: item.id, k: item.id + "." + Date.now().toString(36) + Math.random().toString(36).slice(2, 8) };
+    if (!S.rk || S.rk.i !== name + id) S.rk = { i: name + id, k: id + "." + Date.now().toString(36) + Math.random().toString(36).slice(2, 8) };
     S.busy = true;
     S.err = "";
     drawAll();
-    api("redeem", { item: item.id, key: S.rk.k }).then(function (j) {
+    body.key = S.rk.k;
+    api(name, body).then(function (j) {
       S.me = j;
       S.rk = null;
       poll(8);
     }, function (e) {
-      S.err = t(e && e.status === 409 ? "not_enough" : e && e.status === 429 ? "too_many" : "failed");
+      S.err = t(e && e.status === 409 ? conflict : e && e.status === 429 ? "too_many" : "failed");
     }).then(function () {
       S.busy = false;
       drawAll();

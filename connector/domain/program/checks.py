@@ -20,6 +20,7 @@ from connector.domain.program.model import Program, RewardRule
 FieldError = tuple[str, str]
 HUNDRED = 100
 MAX_TAG = 40  # a tier's store tag: Shopify keeps 255 characters; a short word is what merchants use
+CHOICE_ID_MAX = 32  # the stored choice's column width
 
 
 def check_reward(path: str, reward: RewardRule) -> Iterator[FieldError]:
@@ -83,7 +84,15 @@ def _rewards(program: Program) -> Iterator[tuple[str, RewardRule]]:
         "friend_reward": program.friend_reward,
     }
     yield from ((path, r) for path, r in singles.items() if r is not None)
-    yield from ((f"tiers[{i}].reward", t.reward) for i, t in enumerate(program.tiers))
+    for i, t in enumerate(program.tiers):
+        yield f"tiers[{i}].reward", t.reward
+        if t.friend_offer is not None:
+            yield f"tiers[{i}].friend_offer", t.friend_offer
+        if t.friend_reward is not None:
+            yield f"tiers[{i}].friend_reward", t.friend_reward
+    if program.reward_menu is not None:
+        for i, pick in enumerate(program.reward_menu.choices):
+            yield f"reward_menu.choices[{i}].reward", pick.reward
     for i, m in enumerate(program.milestones):
         if m.advocate_reward is not None:
             yield f"milestones[{i}].advocate_reward", m.advocate_reward
@@ -136,8 +145,37 @@ def _check_sides(program: Program) -> Iterator[FieldError]:
         has_friend = program.friend_offer or program.friend_reward
         if not has_friend and not any(m.friend_reward for m in program.milestones):
             yield "friend_reward", "is required when friends are rewarded (or set friend_offer)"
-    if program.friend_offer is not None and program.friend_offer.kind not in DISCOUNT_KINDS:
-        yield "friend_offer.kind", "must be a discount (percentage, fixed amount or free shipping)"
+    offers = [("friend_offer", program.friend_offer)]
+    offers += [(f"tiers[{i}].friend_offer", t.friend_offer) for i, t in enumerate(program.tiers)]
+    for path, offer in offers:
+        if offer is not None and offer.kind not in DISCOUNT_KINDS:
+            yield f"{path}.kind", "must be a discount (percentage, fixed amount or free shipping)"
+    raised = any(t.friend_offer for t in program.tiers)
+    if raised and program.friend_offer is None:
+        yield "friend_offer", "is required when a tier raises the friend's offer (the first offer)"
+
+
+def _check_menu(program: Program) -> Iterator[FieldError]:
+    menu = program.reward_menu
+    if menu is None:
+        return
+    if not menu.choices:
+        yield "reward_menu.choices", "must list at least one choice"
+    yield from _unique("reward_menu.choices", (c.choice_id for c in menu.choices), "choice_id")
+    for i, c in enumerate(menu.choices):
+        if not c.choice_id.strip() or len(c.choice_id) > CHOICE_ID_MAX:
+            yield f"reward_menu.choices[{i}].choice_id", f"must be 1 to {CHOICE_ID_MAX} characters"
+        for lang in ("es", "en"):
+            if not getattr(c, f"label_{lang}").strip():
+                yield f"reward_menu.choices[{i}].label_{lang}", "must not be empty"
+    ids = [c.choice_id for c in menu.choices]
+    if menu.choices and menu.default_choice_id not in ids:
+        yield (
+            "reward_menu.default_choice_id",
+            f"must be one of the choices ({', '.join(ids)}), got {menu.default_choice_id!r}",
+        )
+    if not program.rewards_side(RewardedSides.ADVOCATE):
+        yield "reward_menu", "needs advocates to be rewarded (rewarded: advocate or both)"
 
 
 def _check_structure(program: Program) -> Iterator[FieldError]:
@@ -235,4 +273,5 @@ def check_program(program: Program) -> list[FieldError]:
     errors.extend(_check_structure(program))
     errors.extend(_check_charity_and_loyalty(program))
     errors.extend(_check_budget(program))
+    errors.extend(_check_menu(program))
     return errors

@@ -99,10 +99,41 @@ class Budget:
 
 @dataclass(frozen=True)
 class Tier:
-    """Referrals numbered up to `up_to` (inclusive; None: all the rest) earn `reward`."""
+    """Referrals numbered up to `up_to` (inclusive; None: all the rest) earn `reward`.
+
+    A tier may raise the friend's side too: `friend_offer` is the discount friends get with the
+    advocate's code once the advocate has reached this tier (their shared code is updated in the
+    store; unique codes are made with it), `friend_reward` what a friend earns after buying.
+    """
 
     up_to: int | None
     reward: RewardRule
+    friend_offer: RewardRule | None = None
+    friend_reward: RewardRule | None = None
+
+
+@dataclass(frozen=True)
+class RewardChoice:
+    """One reward of a program's menu: its id, its label in Spanish and English, the reward."""
+
+    choice_id: str
+    label_es: str
+    label_en: str
+    reward: RewardRule
+
+
+@dataclass(frozen=True)
+class RewardMenu:
+    """The advocate picks their reward from `choices` when it is earned; after
+    `default_after_days` without a pick, the default choice is issued."""
+
+    choices: tuple[RewardChoice, ...]
+    default_choice_id: str
+    default_after_days: int = field(default=14, metadata=rule(positive))
+
+    def choice(self, choice_id: str) -> RewardChoice | None:
+        """The choice with this id, if the menu has it."""
+        return next((c for c in self.choices if c.choice_id == choice_id), None)
 
 
 @dataclass(frozen=True)
@@ -267,6 +298,8 @@ class Program:
     partners: tuple[Partner, ...] = ()
     loyalty: Loyalty | None = None
     budget: Budget | None = None
+    # When set, the advocate's reward (the plain one or their tier's) is chosen from this menu.
+    reward_menu: RewardMenu | None = None
 
     def rewards_side(self, side: RewardedSides) -> bool:
         """True when `side` (ADVOCATE or FRIEND) is rewarded after the order."""
@@ -291,6 +324,8 @@ __all__ = [
     "Milestone",
     "Partner",
     "Program",
+    "RewardChoice",
+    "RewardMenu",
     "RewardRule",
     "StampCard",
     "Tier",

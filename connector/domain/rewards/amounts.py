@@ -53,6 +53,10 @@ class RewardPlan:
     usage_limit: int | None = None
     cause_id: str | None = None
     note: str = ""
+    # A reward from the program's menu: the choice it gives (the default until the advocate
+    # picks), and the days the advocate has to pick before the default is issued.
+    choice_id: str | None = None
+    menu_days: int | None = None
 
     @property
     def value_based(self) -> bool:
@@ -131,6 +135,17 @@ def plan(
         cause_id=cause_id,
         note=note,
     )
+
+
+def chosen(reward: RewardPlan, choice_id: str, rule: RewardRule, cause_id: str | None = None) -> RewardPlan:
+    """The menu reward `reward` as the choice `choice_id` (its `rule`) gives it: the amounts
+    follow the same order value and multiplier; the idempotency key stays the reward's own."""
+    money, points, percent = amounts(rule, reward.basis_value, reward.multiplier)
+    return replace(
+        reward, kind=rule.kind, rule=rule, money=money, points=points, percent=percent,
+        expires_days=rule.expires_days, usage_limit=1 if rule.kind in DISCOUNT_KINDS else None,
+        cause_id=cause_id, choice_id=choice_id,
+    )  # fmt: skip
 
 
 def recompute(reward: RewardPlan, value: Money) -> RewardPlan:

@@ -9,7 +9,7 @@ multiply the advocate's points; a charity donation goes to the advocate's chosen
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from connector.domain.emails import normalize_email
@@ -70,7 +70,8 @@ def base_rules(
         index = next(i for i, t in enumerate(program.tiers) if t.up_to is None or number <= t.up_to)
         text = f"This is referral number {number} of advocate {advocate_id}: tier {index + 1}."
         found = passed(Reason.TIER, text, tier=str(index + 1), number=str(number))
-        return BaseRules(program.tiers[index].reward, program.friend_reward, "base", (found,))
+        tier = program.tiers[index]
+        return BaseRules(tier.reward, tier.friend_reward or program.friend_reward, "base", (found,))
     return BaseRules(program.advocate_reward, program.friend_reward, "base", ())
 
 
@@ -110,7 +111,7 @@ def plan_rewards(
         findings.append(passed(Reason.CAMPAIGN, text, campaign_id=c.campaign_id))
     planned: list[RewardPlan] = []
 
-    def add(side: Side, who: str, rule: RewardRule, stage: str, factor: Decimal) -> None:
+    def add(side: Side, who: str, rule: RewardRule, stage: str, factor: Decimal) -> RewardPlan:
         cause = None
         if rule.kind is RewardKind.CHARITY_DONATION:
             cause, found = _cause(program, history, advocate_id)
@@ -120,10 +121,24 @@ def plan_rewards(
             value=value, stage=stage, multiplier=factor, cause_id=cause,
         )  # fmt: skip
         planned.append(reward)
+        return reward
 
     if program.rewards_side(RewardedSides.ADVOCATE) or program.partner_for(advocate_id):
-        factor = multiplier * _vip_factor(program, history, advocate_id, base.advocate, findings)
-        if base.advocate is not None:
+        menu = None if program.partner_for(advocate_id) else program.reward_menu
+        default = menu.choice(menu.default_choice_id) if menu is not None else None
+        if menu is not None and default is not None and base.advocate is not None:
+            # Any choice keeps the campaign's multiplier; a VIP points factor is for points rules.
+            added = add(Side.ADVOCATE, advocate_id, default.reward, base.stage, multiplier)
+            planned[-1] = replace(
+                added, choice_id=default.choice_id, menu_days=menu.default_after_days
+            )
+            text = (
+                f"The advocate picks the reward from the menu; after {menu.default_after_days}"
+                f" days without a pick, '{default.choice_id}' is issued."
+            )
+            findings.append(passed(Reason.REWARD_MENU, text, default=default.choice_id))
+        elif base.advocate is not None:
+            factor = multiplier * _vip_factor(program, history, advocate_id, base.advocate, findings)
             add(Side.ADVOCATE, advocate_id, base.advocate, base.stage, factor)
         for c in campaigns:
             if c.extra_reward is not None:

@@ -451,6 +451,9 @@ SCHEMAS: dict[str, Any] = {
         reason=STR_N,
         idempotency_key=STR,
         last_error=STR_N,
+        choice={**STR_N, "description": "A menu reward: the choice picked (none yet: null)."},
+        chosen_by={"enum": ["advocate", "default", None], "description": "Who picked it."},
+        choice_due_at={**TIME_N, "description": "Awaiting the pick: when the default is given."},
     ),
     "ReferralDetail": _row(
         referral=_ref("Referral"),

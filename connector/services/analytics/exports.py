@@ -27,6 +27,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "created_at", "state", "state_reason", "advocate_id", "order_id", "stage",
         "program_version", "currency", "order_subtotal", "order_total", "refunded",
         "winning_signal", "friend_customer_id", "friend_email", "placed_at", "updated_at",
+        "reward_choice", "reward_chosen_by",
     ),
     "advocates": (
         "id", "created_at", "kind", "name", "email", "customer_id", "friend_code", "status",
@@ -35,7 +36,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "rewards": (
         "id", "created_at", "referral_id", "advocate_id", "side", "kind", "amount", "currency",
         "points", "status", "reason", "code", "issued_at", "used_at", "paid_at", "expires_at",
+        "choice", "chosen_by", "choice_due_at",
     ),
+}  # fmt: skip
+# Columns read through a relation: a menu reward's pick (one per referral and side).
+SOURCES = {
+    "reward_choice": "choices__choice_id", "reward_chosen_by": "choices__chosen_by",
+    "choice": "choice__choice_id", "chosen_by": "choice__chosen_by",
 }  # fmt: skip
 MODELS: dict[str, type[Model]] = {"referrals": Referral, "advocates": Advocate, "rewards": Reward}
 # The KPI export: one row per day, each figure a column (counts, then amounts).
@@ -99,7 +106,7 @@ async def rows(shop_id: int, kind: str, period: Period | None = None) -> AsyncIt
         async for row in _kpi_rows(shop_id, period):
             yield row
         return
-    names = COLUMNS[kind]
+    names = [SOURCES.get(name, name) for name in COLUMNS[kind]]
     query = MODELS[kind].filter(shop_id=shop_id, **_created_in(period))
     last = 0
     while True:

@@ -83,7 +83,12 @@ async def order_changed(
 async def _untouched(row: Reward, db: BaseDBAsyncClient, **values: Any) -> bool:
     """Change a reward the outbox has never tried (so nothing of it is in a store); False if it has."""
     changed = await (
-        Reward.filter(id=row.id, status=RewardStatus.PENDING, lease_token__isnull=True, attempts=0)
+        Reward.filter(
+            id=row.id,
+            status__in=(RewardStatus.PENDING, RewardStatus.AWAITING_CHOICE),
+            lease_token__isnull=True,
+            attempts=0,
+        )
         .using_db(db)
         .update(**values)
     )

@@ -392,6 +392,8 @@ async def _write_reward(
             "recipient_email": referral.friend_email,
         }
     expires = now + timedelta(days=plan.expires_days) if plan.expires_days else None
+    # A menu reward waits for the advocate's pick (rewards.choices), or the default after the wait.
+    awaits = plan.menu_days is not None
     try:
         async with savepoint(db) as point:
             await Reward.create(
@@ -403,9 +405,10 @@ async def _write_reward(
                 **reward_amounts(plan),
                 **who,
                 charity_cause=plan.cause_id,
-                status=RewardStatus.PENDING,
-                expires_at=expires,
-                next_attempt_at=now,
+                status=RewardStatus.AWAITING_CHOICE if awaits else RewardStatus.PENDING,
+                expires_at=None if awaits else expires,
+                choice_due_at=now + timedelta(days=plan.menu_days or 0) if awaits else None,
+                next_attempt_at=None if awaits else now,
                 created_at=now,
                 updated_at=now,
                 using_db=point,

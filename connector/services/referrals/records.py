@@ -53,7 +53,11 @@ class ReferralNotFound(ConnectorError, LookupError):
 
 
 # Rewards a refund must take back: given, or on their way (paid: cash a person paid out).
-LIVE_REWARD = (RewardStatus.PENDING, RewardStatus.ISSUED, RewardStatus.RECORDED, RewardStatus.PAID)
+# A menu reward awaiting its pick is on its way too: a refund stops it, a partial one lowers it.
+LIVE_REWARD = (
+    RewardStatus.PENDING, RewardStatus.ISSUED, RewardStatus.RECORDED, RewardStatus.PAID,
+    RewardStatus.AWAITING_CHOICE,
+)  # fmt: skip
 
 
 class CauseKind(enum.StrEnum):

@@ -16,6 +16,7 @@ from connector.domain.referral import FINAL_STATES, ReferralState
 from connector.domain.rules.attribution import Attribution, Evidence, Signal
 from connector.domain.rules.decision import Decision, Outcome
 from connector.domain.rules.explain import explain
+from connector.services.base.rows import fk
 from connector.services.referrals.advocates import domain_id
 from connector.services.referrals.records import (
     ReferralNotFound,
@@ -23,7 +24,7 @@ from connector.services.referrals.records import (
     finding_from_json,
     plans_from_json,
 )
-from connector.store.models import Advocate, Referral, ReferralEvent, Reward, Shop
+from connector.store.models import Advocate, Referral, ReferralEvent, Reward, RewardChoice, Shop
 
 _REASONS = frozenset(r.value for r in Reason)
 _OUTCOME = {
@@ -81,6 +82,11 @@ class RewardRow:
     reason: str | None
     idempotency_key: str
     last_error: str | None  # why the last try failed (a failed reward's cause)
+    # A menu reward: the choice picked and by whom (advocate | default), or when the default
+    # is given if it still awaits the advocate's pick.
+    choice: str | None = None
+    chosen_by: str | None = None
+    choice_due_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +189,9 @@ async def referral_detail(referral_id: int, shop: Shop | None = None) -> Referra
     advocate = await Advocate.get(id=referral.advocate_id)  # type: ignore[attr-defined]
     events = await ReferralEvent.filter(referral_id=referral.id).order_by("at", "id")
     rewards = await Reward.filter(referral_id=referral.id).order_by("id")
+    picks = {
+        fk(c, "reward"): c for c in await RewardChoice.filter(referral_id=referral.id)
+    }
     decision = stored_decision(referral, owner.domain, domain_id(advocate), bool(rewards))
     lines = explain(decision)
     if referral.state_reason:
@@ -207,6 +216,9 @@ async def referral_detail(referral_id: int, shop: Shop | None = None) -> Referra
                 w.reason,
                 w.idempotency_key,
                 w.last_error,
+                picks[w.id].choice_id if w.id in picks else None,
+                picks[w.id].chosen_by if w.id in picks else None,
+                w.choice_due_at,
             )
             for w in rewards
         ),

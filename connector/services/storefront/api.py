@@ -18,7 +18,7 @@ from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from connector.domain.codes import reward_code
-from connector.domain.program import CatalogueItem, Loyalty, Program, RewardRule
+from connector.domain.program import CatalogueItem, Loyalty, Program, RewardMenu, RewardRule
 from connector.domain.program.kinds import FriendCodeMode
 from connector.domain.reasons import Reason
 from connector.domain.rewards import loyalty as point_rules
@@ -34,14 +34,23 @@ from connector.services.base.messages import (
     whatsapp_number,
 )
 from connector.services.base.ratelimit import Limit, Verdict, hit
+from connector.services.base.rows import fk
 from connector.services.base.runtime import Runtime
 from connector.services.referrals import advocates, signals, signups
-from connector.services.referrals.programs import live_program
-from connector.services.rewards import birthdays, contests, vip
+from connector.services.referrals.programs import live_program, program_version
+from connector.services.rewards import birthdays, choices, contests, vip
 from connector.services.rewards import loyalty as points
 from connector.services.storefront.assets import load_assets, messages, resolve_locale
 from connector.store.db import conn
-from connector.store.models import Advocate, LinkClick, Referral, Reward, Shop, ShopStatus
+from connector.store.models import (
+    Advocate,
+    LinkClick,
+    Referral,
+    Reward,
+    RewardStatus,
+    Shop,
+    ShopStatus,
+)
 
 MAX_REWARDS_SHOWN = 20
 MAX_HISTORY_SHOWN = 20  # a member's newest ledger entries in the widget
@@ -61,6 +70,7 @@ LIMITS: Mapping[str, tuple[Limit, ...]] = {
     "redeem": (Limit("redeem", "ip", 20, 600), Limit("redeem", "shop", 600, 600)),
     "whatsapp": (Limit("whatsapp", "ip", 10, 600), Limit("whatsapp", "shop", 300, 600)),
     "birthday": (Limit("birthday", "ip", 10, 600), Limit("birthday", "shop", 300, 600)),
+    "pick": (Limit("pick", "ip", 30, 600), Limit("pick", "shop", 600, 600)),
 }  # fmt: skip
 # Where an advocate's link can go from the widget: its share buttons, copy, the device's sheet.
 SHARE_CHANNELS = ("whatsapp", "facebook", "x", "email", "sms", "copy", "more")
@@ -74,6 +84,7 @@ PUBLIC_STATUS = {
     "deactivate_pending": "deactivated",
     "deactivated": "deactivated",
     "clawback": "clawback",
+    "awaiting_choice": "choose",
 }
 
 
@@ -189,9 +200,9 @@ def _public_advocate(shop: Shop, advocate: Advocate) -> dict[str, str]:
     return {"code": advocate.friend_code, "link": advocates.share_link(shop, advocate)}
 
 
-def _reward(row: Reward) -> dict[str, Any]:
+def _reward(row: Reward, menu: RewardMenu | None = None, currency: str = "") -> dict[str, Any]:
     status = PUBLIC_STATUS.get(row.status, "pending")
-    return {
+    shown: dict[str, Any] = {
         "kind": row.kind,
         # In the currency it was issued in (store credit follows the shopper's currency).
         "amount": None if row.amount is None else str(row.issued_amount or row.amount),
@@ -202,6 +213,19 @@ def _reward(row: Reward) -> dict[str, Any]:
         "status": status,
         "created_at": row.created_at.isoformat(),
     }
+    if status == "choose" and menu is not None:
+        # A menu reward awaiting its pick: the choices, and when the default is given instead.
+        shown.update(
+            id=row.id,
+            choices=[
+                {"id": c.choice_id, "es": c.label_es, "en": c.label_en,
+                 "reward": _rule(c.reward, currency)}
+                for c in menu.choices
+            ],
+            default=menu.default_choice_id,
+            due_at=row.choice_due_at.isoformat() if row.choice_due_at else None,
+        )  # fmt: skip
+    return shown
 
 
 async def dashboard(advocate: Advocate) -> dict[str, Any]:
@@ -213,12 +237,30 @@ async def dashboard(advocate: Advocate) -> dict[str, Any]:
         .order_by("-id")
         .limit(MAX_REWARDS_SHOWN)
     )
+    menus = await _menus(advocate, rewards)
     return {
         "clicks": await advocates.link_clicks(advocate),
         "friends": await referrals.filter(state__in=("approved", "rewarded")).count(),
         "pending": await referrals.filter(state__in=("pending", "flagged")).count(),
-        "rewards": [_reward(r) for r in rewards],
+        "rewards": [_reward(r, *menus.get(r.id, (None, ""))) for r in rewards],
     }
+
+
+async def _menus(advocate: Advocate, rewards: list[Reward]) -> dict[int, tuple[RewardMenu | None, str]]:
+    """The menu (and currency) of each reward awaiting its pick, by the referral's version."""
+    waiting = {r.id: fk(r, "referral") for r in rewards if r.status == RewardStatus.AWAITING_CHOICE}
+    if not waiting:
+        return {}
+    found = await Referral.filter(id__in=list(waiting.values())).values_list("id", "program_version")
+    versions = dict(found)
+    programs: dict[int, Program] = {}
+    for version in set(versions.values()):
+        programs[version] = await program_version(fk(advocate, "shop"), version)
+    out: dict[int, tuple[RewardMenu | None, str]] = {}
+    for reward_id, referral_id in waiting.items():
+        program = programs[versions[referral_id]]
+        out[reward_id] = (program.reward_menu, program.currency)
+    return out
 
 
 def initials(name: str) -> str:
@@ -477,6 +519,22 @@ async def redeem(runtime: Runtime, visitor: Visitor, item_id: str, request_key: 
         raise NotEnoughPoints(done.message)
     row = await Reward.get(id=done.reward_id)
     return {"redemption": _reward(row), **await _own(runtime, shop, member, program)}
+
+
+async def pick(
+    runtime: Runtime, visitor: Visitor, reward_id: int, choice_id: str, key: str
+) -> dict[str, Any]:
+    """The signed-in advocate picks a reward from the menu (once per `key`); their dashboard.
+
+    Raises the choices module's errors: unknown reward or choice, already chosen (a conflict).
+    """
+    shop = await find_shop(visitor.platform, visitor.shop)
+    advocate = await _member(shop, visitor)
+    done = await choices.choose_reward(runtime, shop, advocate, reward_id, choice_id, key)
+    return {
+        "picked": {"reward": done.reward.id, "choice": done.choice.choice_id, "replay": done.replay},
+        **await _own(runtime, shop, advocate),
+    }
 
 
 async def join(

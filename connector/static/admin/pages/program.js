@@ -8,7 +8,7 @@ import { showFieldErrors, saveProgram } from '../forms.js';
 const w = words({
   en: {
     basics: 'Basics', rewards: 'Rewards', rules: 'Who qualifies', limits: 'Limits', fraud: 'Fraud checks',
-    advanced: 'Tiers, stages, campaigns, contest, charity, partners and budget',
+    advanced: 'Tiers, reward menu, stages, campaigns, contest, charity, partners and budget',
     advancedHint: 'Each box holds that part of the program as JSON; leave it empty for none. Points, rewards and VIP tiers are on the Loyalty page.',
     name: 'Program name', currency: 'Currency (ISO code)', hold_days: 'Days to wait before rewarding',
     hold_daysHint: 'Your return window: a cancel or refund in this time voids the referral.',
@@ -33,7 +33,9 @@ const w = words({
     velocity: 'Too many referrals too fast', blocklist: 'Friend or advocate on your blocklist', block: 'Refuse', flag: 'Hold for review', ignore: 'Ignore',
     'fraud.velocity_max': 'Referrals allowed per window', 'fraud.velocity_hours': 'Window (hours)',
     'fraud.disposable_domains': 'More throwaway email domains',
-    tiers: 'Tiers', milestones: 'Stages', campaigns: 'Campaigns', contest: 'Contest', charity: 'Charity',
+    tiers: 'Tiers (each may raise the friend’s offer: friend_offer, friend_reward)',
+    reward_menu: 'Reward menu: the advocate chooses (choices with choice_id, label_es, label_en, reward; default_choice_id; default_after_days)',
+    milestones: 'Stages', campaigns: 'Campaigns', contest: 'Contest', charity: 'Charity',
     partners: 'Partners', budget: 'Rewards budget per period (amount; period month, quarter or year; warn_percent)', badJson: 'This is not valid JSON: {detail}',
     saved: 'Program saved: version {version}.', invalid: 'The program was not saved: fix the fields marked below.',
     other: 'Other problems:',
@@ -46,7 +48,7 @@ const w = words({
   },
   es: {
     basics: 'Datos básicos', rewards: 'Recompensas', rules: 'Quién cumple', limits: 'Límites', fraud: 'Comprobaciones de fraude',
-    advanced: 'Niveles, etapas, campañas, concurso, causas, socios y presupuesto',
+    advanced: 'Niveles, menú de recompensas, etapas, campañas, concurso, causas, socios y presupuesto',
     advancedHint: 'Cada caja contiene esa parte del programa en JSON; déjala vacía si no la usas. Los puntos, las recompensas y los niveles VIP están en la página Fidelidad.',
     name: 'Nombre del programa', currency: 'Moneda (código ISO)', hold_days: 'Días de espera antes de recompensar',
     hold_daysHint: 'Tu plazo de devolución: una cancelación o reembolso en este tiempo anula el referido.',
@@ -71,7 +73,9 @@ const w = words({
     velocity: 'Demasiados referidos demasiado rápido', blocklist: 'Amigo o embajador en tu lista de bloqueo', block: 'Rechazar', flag: 'Retener para revisión', ignore: 'Ignorar',
     'fraud.velocity_max': 'Referidos permitidos por ventana', 'fraud.velocity_hours': 'Ventana (horas)',
     'fraud.disposable_domains': 'Más dominios de correo desechable',
-    tiers: 'Niveles', milestones: 'Etapas', campaigns: 'Campañas', contest: 'Concurso', charity: 'Causas benéficas',
+    tiers: 'Niveles (cada uno puede mejorar la oferta del amigo: friend_offer, friend_reward)',
+    reward_menu: 'Menú de recompensas: elige el embajador (choices con choice_id, label_es, label_en, reward; default_choice_id; default_after_days)',
+    milestones: 'Etapas', campaigns: 'Campañas', contest: 'Concurso', charity: 'Causas benéficas',
     partners: 'Socios', budget: 'Presupuesto de recompensas por periodo (amount; period month, quarter o year; warn_percent)', badJson: 'No es un JSON válido: {detail}',
     saved: 'Programa guardado: versión {version}.', invalid: 'El programa no se guardó: corrige los campos marcados.',
     other: 'Otros problemas:',
@@ -88,7 +92,7 @@ const KINDS = ['percentage_discount', 'fixed_amount_discount', 'free_shipping', 
 const BASES = ['flat', 'percent_of_order', 'per_unit_spent'];
 const CHECKS = ['self_referral', 'same_email', 'same_address', 'same_ip', 'same_user_agent', 'disposable_email', 'velocity', 'blocklist'];
 // Loyalty (points, catalogue, tiers, stamp card, expiry) has its own page; saving here keeps it.
-const ADVANCED = ['tiers', 'milestones', 'campaigns', 'contest', 'charity', 'partners', 'budget'];
+const ADVANCED = ['tiers', 'reward_menu', 'milestones', 'campaigns', 'contest', 'charity', 'partners', 'budget'];
 const REWARDS = ['friend_offer', 'advocate_reward', 'friend_reward'];
 
 function get(obj, path) {
@@ -214,7 +218,7 @@ export default {
             .map((s) => { const [c, a = ''] = s.split(/[\s:=]+/); return [c, a]; }));
         }
         else if (type === 'json') {
-          if (!text) value = ['contest', 'charity', 'budget'].includes(path) ? null : [];
+          if (!text) value = ['contest', 'charity', 'budget', 'reward_menu'].includes(path) ? null : [];
           else {
             try { value = JSON.parse(text); } catch (error) {
               setFieldError(input, w('badJson', { detail: error.message }));

@@ -15,7 +15,8 @@ const w = words({
     approved: 'Referral {id} approved.', rejected: 'Referral {id} rejected.', open: 'Details',
     evidence: 'How the friend was referred', checks: 'Checks', history: 'History', rewardsTitle: 'Rewards',
     explanation: 'The decision in words', matched: 'counted', notMatched: 'not counted',
-    noRewards: 'No rewards.', noChecks: 'No check found anything.', advocate: 'Advocate', held: 'Held until',
+    noRewards: 'No rewards.', choiceAdvocate: 'chosen by the advocate: {choice}', choiceDefault: 'the default, not chosen in time: {choice}',
+    choiceDue: 'awaiting the advocate’s choice (the default on {when})', noChecks: 'No check found anything.', advocate: 'Advocate', held: 'Held until',
     verdict_pass: 'passed', verdict_flag: 'held for review', verdict_block: 'refused', verdict_info: 'noted',
     by: '{event} by {who}',
   },
@@ -30,7 +31,8 @@ const w = words({
     approved: 'Referido {id} aprobado.', rejected: 'Referido {id} rechazado.', open: 'Detalles',
     evidence: 'Cómo llegó el amigo', checks: 'Comprobaciones', history: 'Historial', rewardsTitle: 'Recompensas',
     explanation: 'La decisión explicada', matched: 'contó', notMatched: 'no contó',
-    noRewards: 'Sin recompensas.', noChecks: 'Ninguna comprobación encontró nada.', advocate: 'Embajador', held: 'Retenido hasta',
+    noRewards: 'Sin recompensas.', choiceAdvocate: 'elegida por el embajador: {choice}', choiceDefault: 'la predeterminada, sin elegir a tiempo: {choice}',
+    choiceDue: 'esperando la elección del embajador (la predeterminada el {when})', noChecks: 'Ninguna comprobación encontró nada.', advocate: 'Embajador', held: 'Retenido hasta',
     verdict_pass: 'superada', verdict_flag: 'retenido para revisión', verdict_block: 'rechazado', verdict_info: 'anotado',
     by: '{event} por {who}',
   },
@@ -134,7 +136,9 @@ async function showOne(view, ctx, id) {
     `${when(t.at)} · ${label(t.from_state)} → ${label(t.to_state)} · ${w('by', { event: t.event, who: t.cause_ref })}`,
     t.note ? ` · “${t.note}”` : '')));
   const rewards = d.rewards.length
-    ? h('ul', { class: 'lines' }, d.rewards.map((x) => h('li', {}, `${label(x.side)}: ${label(x.kind)} ${x.points ?? money(x.amount, x.currency)} · ${label(x.status)}`)))
+    ? h('ul', { class: 'lines' }, d.rewards.map((x) => h('li', {}, `${label(x.side)}: ${label(x.kind)} ${x.points ?? money(x.amount, x.currency)} · ${label(x.status)}`,
+      x.choice ? h('span', { class: 'choice' }, ` · ${w(x.chosen_by === 'default' ? 'choiceDefault' : 'choiceAdvocate', { choice: x.choice })}`) : null,
+      x.choice_due_at ? h('span', { class: 'choice' }, ` · ${w('choiceDue', { when: when(x.choice_due_at) })}`) : null)))
     : h('p', {}, w('noRewards'));
   view.replaceChildren(
     h('div', { class: 'actions', style: 'justify-content:flex-start' }, back),
