@@ -316,6 +316,13 @@ class PlatformAdapter(Protocol):
         """Create a discount code; an existing code with that name is read back, not an error."""
         ...
 
+    async def update_discount(
+        self, creds: StoreCredentials, ref: DiscountRef, spec: DiscountSpec
+    ) -> None:
+        """Change an existing discount's title and value (percentage or fixed amount) to the
+        spec's; its code, who may use it and its limits stay. Idempotent."""
+        ...
+
     async def disable_discount(self, creds: StoreCredentials, ref: DiscountRef) -> None:
         """Deactivate a discount; idempotent."""
         ...

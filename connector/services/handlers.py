@@ -84,7 +84,10 @@ def notification_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[
 
 def reward_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]]:
     """The outbox and its neighbours: issue rewards, friend codes, points, contests, reconcile."""
-    from connector.services.referrals.friend_codes import create_pending_friend_codes
+    from connector.services.referrals.friend_codes import (
+        create_pending_friend_codes,
+        raise_friend_offers,
+    )
     from connector.services.referrals.reconcile import reconcile_all
     from connector.services.rewards.birthdays import credit_birthdays
     from connector.services.rewards.choices import issue_default_choices
@@ -97,6 +100,7 @@ def reward_jobs() -> dict[str, tuple[float, Callable[[Runtime], Awaitable[Any]]]
         "issue_due_rewards": (15.0, issue_due_rewards),
         "issue_default_choices": (3600.0, issue_default_choices),
         "create_pending_friend_codes": (15.0, create_pending_friend_codes),
+        "raise_friend_offers": (300.0, raise_friend_offers),
         "expire_points": (3600.0, expire_points),
         "expire_inactive_points": (86400.0, expire_inactive_points),
         "remind_expiring_points": (86400.0, remind_expiring_points),

@@ -12,7 +12,7 @@ import hmac
 import itertools
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -252,6 +252,15 @@ class SandboxAdapter:
             ref = DiscountRef(code=spec.code, platform_id=store.next_id("discount"))
             store.discounts[key] = SandboxDiscount(ref, spec)
         return store.discounts[key].ref
+
+    async def update_discount(
+        self, creds: StoreCredentials, ref: DiscountRef, spec: DiscountSpec
+    ) -> None:
+        """Give the discount the spec's title and value; an unknown code is refused."""
+        discount = self._store(creds).discounts.get(ref.code.casefold())
+        if discount is None:
+            raise PlatformRejected(f"no discount {ref.code} to update", code="NOT_FOUND")
+        discount.spec = replace(discount.spec, title=spec.title, kind=spec.kind, value=spec.value)
 
     async def disable_discount(self, creds: StoreCredentials, ref: DiscountRef) -> None:
         """Deactivate; an inactive or unknown discount is fine."""

@@ -103,6 +103,12 @@ class ShopifyAdapter:
         """Create the discount code; a code that already exists is read back."""
         return await discounts.create_discount(self.graphql, creds, spec)
 
+    async def update_discount(
+        self, creds: StoreCredentials, ref: DiscountRef, spec: DiscountSpec
+    ) -> None:
+        """Change the code's title and value to the spec's (discountCodeBasicUpdate)."""
+        await discounts.update_discount(self.graphql, creds, ref, spec)
+
     async def disable_discount(self, creds: StoreCredentials, ref: DiscountRef) -> None:
         """Deactivate the discount; already inactive or deleted is fine."""
         await discounts.disable_discount(self.graphql, creds, ref)

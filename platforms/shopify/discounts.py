@@ -154,6 +154,17 @@ async def create_discount(
     return DiscountRef(code=spec.code, platform_id=str(node["id"]))
 
 
+async def update_discount(
+    gql: AdminGraphQL, creds: StoreCredentials, ref: DiscountRef, spec: DiscountSpec
+) -> None:
+    """Give an existing code the spec's title and value; who may use it and its limits stay."""
+    if spec.kind is DiscountKind.FREE_SHIPPING:
+        raise PlatformRejected("a free-shipping code has no value to change", code="UNSUPPORTED")
+    fields = {"title": spec.title, "customerGets": {"value": _value(spec), "items": {"all": True}}}
+    variables = {"id": ref.platform_id, "input": fields}
+    await gql.mutate(creds, queries.DISCOUNT_CODE_BASIC_UPDATE, variables, "discountCodeBasicUpdate")
+
+
 async def disable_discount(gql: AdminGraphQL, creds: StoreCredentials, ref: DiscountRef) -> None:
     """Deactivate; a discount that is already inactive or gone counts as done."""
     try:

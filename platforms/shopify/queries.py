@@ -40,6 +40,11 @@ DISCOUNT_CODE_FREE_SHIPPING_CREATE = _discount_mutation(
     "discountCodeFreeShippingCreate(freeShippingCodeDiscount: $input)",
 )
 
+DISCOUNT_CODE_BASIC_UPDATE = _discount_mutation(
+    "ReferralDiscountUpdate($id: ID!, $input: DiscountCodeBasicInput!)",
+    "discountCodeBasicUpdate(id: $id, basicCodeDiscount: $input)",
+)
+
 DISCOUNT_CODE_DEACTIVATE = _discount_mutation(
     "ReferralDiscountDeactivate($id: ID!)", "discountCodeDeactivate(id: $id)"
 )

@@ -171,6 +171,12 @@ class WooCommerceAdapter:
         """Create the coupon; a code that already exists is read back."""
         return await coupons.create_discount(self.rest, creds, spec)
 
+    async def update_discount(
+        self, creds: StoreCredentials, ref: DiscountRef, spec: DiscountSpec
+    ) -> None:
+        """Change the coupon's description and amount to the spec's (PUT coupons/{id})."""
+        await coupons.update_discount(self.rest, creds, ref, spec)
+
     async def disable_discount(self, creds: StoreCredentials, ref: DiscountRef) -> None:
         """Delete the coupon; already gone is fine."""
         await coupons.disable_discount(self.rest, creds, ref)

@@ -1,5 +1,5 @@
 """Referral discount codes as WooCommerce coupons: the payload, create (idempotent by code),
-look up, and clawback.
+look up, update the value, and clawback.
 
 WooCommerce stores codes lower-cased (`REF-ANA-10` comes back as `ref-ana-10`) and answers a
 second coupon with the same code, in any case, with 400 `woocommerce_rest_coupon_code_already_exists`;
@@ -132,6 +132,17 @@ async def create_discount(
     if not body.get("id"):
         raise PlatformRejected("POST /coupons returned no coupon", code="NO_PAYLOAD")
     return DiscountRef(code=spec.code, platform_id=str(body["id"]))
+
+
+async def update_discount(
+    rest: WooREST, creds: StoreCredentials, ref: DiscountRef, spec: DiscountSpec
+) -> None:
+    """Give an existing coupon the spec's description and value (PUT /coupons/{id})."""
+    found = ref if ref.platform_id.isdigit() else await find_discount(rest, creds, ref.code)
+    if found is None:
+        raise PlatformRejected(f"no coupon {ref.code.lower()} to update", code="NOT_FOUND")
+    body = {"description": spec.title, **_discount(spec)}
+    await rest.request(creds, "PUT", f"/coupons/{found.platform_id}", json_body=body)
 
 
 async def disable_discount(rest: WooREST, creds: StoreCredentials, ref: DiscountRef) -> None:

@@ -78,6 +78,10 @@ class Harness(Protocol):
         """The tags the store holds for the customer (WooCommerce: its tier meta, if set)."""
         ...
 
+    def discount_value(self, code: str) -> tuple[str, Decimal]:
+        """The kind (percentage | fixed_amount) and value the store's discount now gives."""
+        ...
+
 
 class SandboxHarness:
     """The in-memory sandbox store."""
@@ -140,6 +144,11 @@ class SandboxHarness:
         """The sandbox customer's tags."""
         return set(self.store.customers[customer_id].tags)
 
+    def discount_value(self, code: str) -> tuple[str, Decimal]:
+        """The sandbox discount's kind and value."""
+        found = self.store.discounts[code.casefold()].spec
+        return found.kind.value, found.value
+
 
 class ShopifyHarness:
     """Shopify's adapter against the fake Admin GraphQL API (every request schema-checked)."""
@@ -192,6 +201,13 @@ class ShopifyHarness:
     def customer_tags(self, customer_id: str) -> set[str]:
         """The fake customer's tags."""
         return set(self.fake.customers[f"gid://shopify/Customer/{customer_id}"].tags)
+
+    def discount_value(self, code: str) -> tuple[str, Decimal]:
+        """The kind and value the fake store's discount gives, as the last input set them."""
+        value = self.fake.discounts[code.casefold()].input["customerGets"]["value"]
+        if "percentage" in value:
+            return "percentage", Decimal(str(value["percentage"])) * 100
+        return "fixed_amount", Decimal(value["discountAmount"]["amount"])
 
 
 class WooCommerceHarness:
@@ -255,6 +271,12 @@ class WooCommerceHarness:
         """The customer's tier meta, as a tag when it is set."""
         meta = self.fake.tier_meta(customer_id)
         return {meta} if meta else set()
+
+    def discount_value(self, code: str) -> tuple[str, Decimal]:
+        """The kind and amount of the fake store's coupon."""
+        coupon = next(c for c in self.fake.coupons.values() if c["code"] == code.lower())
+        kinds = {"percent": "percentage", "fixed_cart": "fixed_amount"}
+        return kinds[coupon["discount_type"]], Decimal(coupon["amount"])
 
 
 HARNESSES: dict[str, Any] = {
@@ -401,6 +423,20 @@ async def test_create_discount_twice_returns_the_same_ref(harness: Harness) -> N
     second = await harness.adapter.create_discount(harness.creds, spec())
 
     assert second == first
+
+
+async def test_update_discount_changes_its_value_and_twice_is_fine(harness: Harness) -> None:
+    ref = await harness.adapter.create_discount(harness.creds, spec())
+    raised = spec(kind=DiscountKind.PERCENTAGE, value=Decimal("25"))
+
+    await harness.adapter.update_discount(harness.creds, ref, raised)
+    await harness.adapter.update_discount(harness.creds, ref, raised)
+    assert harness.discount_value(ref.code) == ("percentage", Decimal("25"))
+
+    amount = spec(kind=DiscountKind.FIXED_AMOUNT, value=Decimal("7.50"))
+    await harness.adapter.update_discount(harness.creds, ref, amount)
+    assert harness.discount_value(ref.code) == ("fixed_amount", Decimal("7.50"))
+    assert harness.discount_is_active(ref.code) is True
 
 
 async def test_find_discount_that_does_not_exist_is_none(harness: Harness) -> None:

@@ -341,6 +341,7 @@ class FakeShopify:
             "codeDiscountNodeByCode": self._discount_by_code,
             "discountCodeBasicCreate": self._basic_create,
             "discountCodeFreeShippingCreate": self._free_shipping_create,
+            "discountCodeBasicUpdate": self._basic_update,
             "discountCodeDeactivate": self._deactivate,
             "customer": self._customer,
             "customerByIdentifier": self._customer_by_identifier,
@@ -420,6 +421,17 @@ class FakeShopify:
         return self._create(
             "DiscountCodeFreeShipping", "freeShippingCodeDiscount", freeShippingCodeDiscount
         )
+
+    def _basic_update(
+        self, _info: Any, id: str, basicCodeDiscount: dict[str, Any]
+    ) -> dict[str, Any]:
+        found = [d for d in self.discounts.values() if d.node_id == id]
+        if not found or found[0].typename != "DiscountCodeBasic":
+            error = {"field": ["id"], "code": "INVALID", "message": "Discount does not exist"}
+            return {"codeDiscountNode": None, "userErrors": [error]}
+        found[0].input.update(basicCodeDiscount)
+        found[0].title = basicCodeDiscount.get("title", found[0].title)
+        return {"codeDiscountNode": found[0].node(), "userErrors": []}
 
     def _deactivate(self, _info: Any, id: str) -> dict[str, Any]:
         found = [d for d in self.discounts.values() if d.node_id == id]

@@ -226,6 +226,7 @@ class FakeWooCommerce:
         handlers: dict[tuple[str, str, bool], Callable[..., httpx.Response]] = {
             ("GET", "coupons", False): self._list_coupons,
             ("POST", "coupons", False): self._create_coupon,
+            ("PUT", "coupons", True): self._update_coupon,
             ("DELETE", "coupons", True): self._delete_coupon,
             ("GET", "webhooks", False): self._list_webhooks,
             ("POST", "webhooks", False): self._create_webhook,
@@ -283,6 +284,19 @@ class FakeWooCommerce:
         }
         self.coupons[coupon_id] = coupon
         return httpx.Response(201, json=coupon)
+
+    def _update_coupon(self, item: int, body: Any, **_: Any) -> httpx.Response:
+        coupon = self.coupons.get(item)
+        if coupon is None:
+            return _error(404, "woocommerce_rest_shop_coupon_invalid_id", "Invalid ID.")
+        problems = coupon_problems(body, creating=False)
+        if problems:
+            self.invalid.extend(problems)
+            return _error(400, "rest_invalid_param", "Invalid parameter(s): " + "; ".join(problems))
+        coupon.update(body)
+        if "amount" in body:
+            coupon["amount"] = str(Decimal(str(body["amount"])).quantize(Decimal("0.01")))
+        return httpx.Response(200, json=coupon)
 
     def _delete_coupon(self, item: int, params: dict[str, str], **_: Any) -> httpx.Response:
         coupon = self.coupons.get(item)

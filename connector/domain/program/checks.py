@@ -150,9 +150,14 @@ def _check_sides(program: Program) -> Iterator[FieldError]:
     for path, offer in offers:
         if offer is not None and offer.kind not in DISCOUNT_KINDS:
             yield f"{path}.kind", "must be a discount (percentage, fixed amount or free shipping)"
-    raised = any(t.friend_offer for t in program.tiers)
+    raised = [(i, t.friend_offer) for i, t in enumerate(program.tiers) if t.friend_offer]
     if raised and program.friend_offer is None:
         yield "friend_offer", "is required when a tier raises the friend's offer (the first offer)"
+    # A raised offer updates the advocate's code in the store, whose discount class is fixed.
+    raising = [(f"tiers[{i}].friend_offer", o) for i, o in raised]
+    for path, offer in [("friend_offer", program.friend_offer), *raising] if raised else []:
+        if offer is not None and offer.kind is RewardKind.FREE_SHIPPING:
+            yield f"{path}.kind", "must be a percentage or fixed amount when tiers raise the offer"
 
 
 def _check_menu(program: Program) -> Iterator[FieldError]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from connector.domain.codes import friend_code
-from connector.domain.program import Program
+from connector.domain.program import Program, RewardRule
 from connector.domain.program.kinds import FriendCodeMode, RewardKind
 
 
@@ -49,3 +49,41 @@ def friend_offer(
         minimum_subtotal=program.min_subtotal or None,
         expires_days=rule.expires_days,
     )
+
+
+@dataclass(frozen=True)
+class TierOffer:
+    """The friend's offer with the code of an advocate whose live referrals are in
+    [low, high) (high None: no end): `level` 0 is the program's own offer, n tier n's."""
+
+    low: int
+    high: int | None
+    level: int
+    rule: RewardRule | None
+
+
+def tier_offers(program: Program) -> tuple[TierOffer, ...]:
+    """The friend's offer by the advocate's tier, for programs whose tiers raise it.
+
+    An advocate with `live` referrals has reached the tier of their next referral (number
+    `live + 1`); a tier that names no friend offer keeps the one before it. Empty when no tier
+    raises the friend's offer.
+    """
+    if not any(t.friend_offer for t in program.tiers):
+        return ()
+    offers: list[TierOffer] = []
+    level, rule, low = 0, program.friend_offer, 0
+    for number, tier in enumerate(program.tiers, start=1):
+        if tier.friend_offer is not None:
+            level, rule = number, tier.friend_offer
+        offers.append(TierOffer(low, tier.up_to, level, rule))
+        low = tier.up_to or low
+    return tuple(offers)
+
+
+def offer_for(program: Program, live: int) -> TierOffer:
+    """The friend's offer with the code of an advocate who has `live` live referrals."""
+    for offer in tier_offers(program):
+        if live >= offer.low and (offer.high is None or live < offer.high):
+            return offer
+    return TierOffer(0, None, 0, program.friend_offer)

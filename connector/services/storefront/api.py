@@ -23,6 +23,7 @@ from connector.domain.program.kinds import FriendCodeMode
 from connector.domain.reasons import Reason
 from connector.domain.rewards import loyalty as point_rules
 from connector.domain.rewards import vip as vip_rules
+from connector.domain.rewards.offer import offer_for
 from connector.services.analytics import rollups
 from connector.services.analytics.figures import Metric
 from connector.services.base import tally
@@ -428,17 +429,18 @@ async def config(runtime: Runtime, visitor: Visitor, locale_tag: str | None) -> 
     sf = storefront_settings(shop)
     async with in_transaction() as tx:  # every widget that starts is one view on the dashboard
         await rollups.count(tx, shop.id, Metric.VIEWS, runtime.now())
-    me = None
+    me, live = None, 0
     if visitor.customer_id:
         advocate = await Advocate.get_or_none(shop_id=shop.id, customer_id=visitor.customer_id)
         if advocate is not None and advocate.status == advocates.ACTIVE:
-            me = await _own(runtime, shop, advocate, program)
+            me, live = await _own(runtime, shop, advocate, program), advocate.live_referrals
     return {
         "locale": locale,
         "copy": messages(assets, locale, sf.copy.get(locale)),
         "shop": {"name": sf.name or shop.domain},
         "program": {
-            "friend": _rule(program.friend_offer, program.currency),
+            # A signed-in advocate shares the offer of the tier they have reached.
+            "friend": _rule(offer_for(program, live).rule, program.currency),
             "advocate": _rule(program.advocate_reward, program.currency),
         },
         "charity": await charity(shop, program),
@@ -584,7 +586,7 @@ async def click(runtime: Runtime, visitor: Visitor, ref: str) -> dict[str, Any] 
     unique = program.friend_code_mode is FriendCodeMode.UNIQUE
     offered = program.friend_offer is not None
     answer: dict[str, Any] = {
-        "offer": _rule(program.friend_offer, program.currency),
+        "offer": _rule(offer_for(program, advocate.live_referrals).rule, program.currency),
         "code": advocate.friend_code if offered and not unique else None,
         "claim": offered and unique,
     }
