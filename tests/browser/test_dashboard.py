@@ -72,6 +72,20 @@ def test_the_dashboard_shows_the_periods_figures_as_the_api_counts_them(
     assert page.errors == []
 
 
+def focus_until_shown(figure: Any) -> None:
+    """Focus a figure until its tooltip shows. Under a loaded machine the focus was twice seen
+    gone before the check (the page otherwise right, the cause not found), so focusing is
+    retried for a few seconds; a tooltip that never shows still fails."""
+    for _ in range(5):
+        figure.focus()
+        try:
+            expect(figure.get_by_role("tooltip")).to_be_visible(timeout=1000)
+            return
+        except AssertionError:
+            continue
+    expect(figure.get_by_role("tooltip")).to_be_visible()
+
+
 def test_the_shopify_shops_figures_are_exact_and_explained(
     admin_server: AdminServer, page: Any, tmp_path: Path
 ) -> None:
@@ -91,8 +105,7 @@ def test_the_shopify_shops_figures_are_exact_and_explained(
 
     # Each figure says what it is on focus (keyboard) and on hover (mouse).
     roi = app.locator("[data-figure=roi] .explained")
-    roi.focus()
-    expect(roi.get_by_role("tooltip")).to_be_visible()
+    focus_until_shown(roi)
     expect(roi.get_by_role("tooltip")).to_have_text(
         "Referred revenue less the reward cost, divided by the reward cost: "
         "3.0 means 3 earned for every 1 spent."
