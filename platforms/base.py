@@ -19,7 +19,7 @@ import enum
 import hashlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
@@ -224,6 +224,8 @@ class DiscountKind(enum.StrEnum):
     PERCENTAGE = "percentage"
     FIXED_AMOUNT = "fixed_amount"
     FREE_SHIPPING = "free_shipping"
+    # One unit of `product_ids`/`variant_ids` free; `value` is its price (what it is worth).
+    FREE_PRODUCT = "free_product"
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,9 @@ class DiscountSpec:
     combines_with_product: bool = False
     combines_with_shipping: bool = True
     individual_use: bool = True
+    # The products or variants the discount is limited to (a free product); none: every item.
+    product_ids: tuple[str, ...] = ()
+    variant_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -270,6 +275,27 @@ class CustomerSummary:
     # Whether the store records the customer's consent to marketing email: True, False, or None
     # when the store keeps no such record (WooCommerce) or does not know the customer.
     marketing_consent: bool | None = None
+
+
+@dataclass(frozen=True)
+class GiftCardSpec:
+    """A gift card to make for one customer; `code` is deterministic and the idempotency key
+    (8 to 20 letters and digits, which both platforms accept)."""
+
+    code: str
+    amount: Money
+    note: str
+    customer_id: str | None = None
+    email: str | None = None
+    expires_on: date | None = None
+
+
+@dataclass(frozen=True)
+class GiftCardRef:
+    """A gift card that exists in the store."""
+
+    code: str
+    platform_id: str
 
 
 @dataclass(frozen=True)
@@ -355,6 +381,15 @@ class PlatformAdapter(Protocol):
     async def untag_customer(self, creds: StoreCredentials, customer_id: str, tag: str) -> None:
         """Take `tag` off a customer (WooCommerce: only while the tier meta still holds it);
         idempotent, and a customer the store no longer has is not an error."""
+        ...
+
+    async def create_gift_card(self, creds: StoreCredentials, spec: GiftCardSpec) -> GiftCardRef:
+        """Make a gift card; one that already exists with that code is found, not made again."""
+        ...
+
+    async def disable_gift_card(self, creds: StoreCredentials, ref: GiftCardRef) -> None:
+        """Deactivate a gift card for good; idempotent. A ref without a platform id (the answer
+        to its creation was lost) is looked up by its code; none found is done."""
         ...
 
     def list_orders(

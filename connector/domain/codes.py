@@ -63,6 +63,13 @@ def reward_code(key: bytes, idempotency_key: str, prefix: str, length: int = 10)
     return f"{ascii_prefix(prefix)}-{halves}"
 
 
+def gift_card_code(key: bytes, idempotency_key: str, prefix: str = "GIFT") -> str:
+    """A deterministic gift card code: letters and digits only, 16 long (stores take 8 to 20)."""
+    digest = hmac.new(key, idempotency_key.encode("utf-8"), hashlib.sha256).digest()
+    head = ascii_prefix(prefix, 4)
+    return head + _encode(digest, 16 - len(head))
+
+
 def normalize_code(code: str) -> str:
     """The form codes are matched in: trimmed, upper-case, dashes unified, no spaces."""
     text = unicodedata.normalize("NFKC", code).strip().upper()

@@ -460,6 +460,10 @@ class Reward(Model):
     recipient_customer_id = fields.CharField(max_length=64, null=True)
     recipient_email = fields.CharField(max_length=320, null=True)
     charity_cause = fields.CharField(max_length=128, null=True)
+    # A free product: the store's product (and variant) the code is limited to, and its name.
+    product_id = fields.CharField(max_length=64, null=True)
+    variant_id = fields.CharField(max_length=64, null=True)
+    product_name = fields.CharField(max_length=120, null=True)
     code = fields.CharField(max_length=64, null=True)
     platform_ref = fields.CharField(max_length=255, null=True)
     # RewardStatus: pending -> issued | recorded | failed; a refund: -> deactivate_pending ->

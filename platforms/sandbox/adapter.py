@@ -22,6 +22,8 @@ from platforms.base import (
     CustomerSummary,
     DiscountRef,
     DiscountSpec,
+    GiftCardRef,
+    GiftCardSpec,
     MissingHeaders,
     Money,
     OrderEvent,
@@ -86,6 +88,15 @@ class SandboxDiscount:
 
 
 @dataclass
+class SandboxGiftCard:
+    """A gift card in a sandbox shop."""
+
+    ref: GiftCardRef
+    spec: GiftCardSpec
+    enabled: bool = True
+
+
+@dataclass
 class SandboxShop:
     """One fake store's state; tests and the demo seed it through `add_customer`/`add_order`."""
 
@@ -97,6 +108,7 @@ class SandboxShop:
     store_credit: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     webhooks: dict[tuple[str, str], str] = field(default_factory=dict)
     new_customer_segment: str | None = None
+    gift_cards: dict[str, SandboxGiftCard] = field(default_factory=dict)
 
     def next_id(self, prefix: str) -> str:
         """A fresh id like `discount-3`, unique within the shop."""
@@ -318,6 +330,21 @@ class SandboxAdapter:
         if store.new_customer_segment is None:
             store.new_customer_segment = store.next_id("segment")
         return store.new_customer_segment
+
+    async def create_gift_card(self, creds: StoreCredentials, spec: GiftCardSpec) -> GiftCardRef:
+        """Make the card; an existing code is returned as it is (codes are case-insensitive)."""
+        store = self._store(creds)
+        key = spec.code.casefold()
+        if key not in store.gift_cards:
+            ref = GiftCardRef(code=spec.code, platform_id=store.next_id("gift-card"))
+            store.gift_cards[key] = SandboxGiftCard(ref, spec)
+        return store.gift_cards[key].ref
+
+    async def disable_gift_card(self, creds: StoreCredentials, ref: GiftCardRef) -> None:
+        """Disable the card; an unknown or disabled card is fine."""
+        card = self._store(creds).gift_cards.get(ref.code.casefold())
+        if card is not None:
+            card.enabled = False
 
     async def list_orders(
         self, creds: StoreCredentials, updated_since: datetime

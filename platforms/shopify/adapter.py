@@ -15,13 +15,22 @@ from platforms.base import (
     CustomerSummary,
     DiscountRef,
     DiscountSpec,
+    GiftCardRef,
+    GiftCardSpec,
     Money,
     OrderEvent,
     StoreCredentials,
     StoreCreditResult,
     WebhookDelivery,
 )
-from platforms.shopify import customers, discounts, order_sync, segments, subscriptions
+from platforms.shopify import (
+    customers,
+    discounts,
+    gift_cards,
+    order_sync,
+    segments,
+    subscriptions,
+)
 from platforms.shopify.auth import ShopifyAuth
 from platforms.shopify.graphql import AdminGraphQL
 from platforms.shopify.orders import parse_order
@@ -142,6 +151,14 @@ class ShopifyAdapter:
     async def untag_customer(self, creds: StoreCredentials, customer_id: str, tag: str) -> None:
         """Remove a customer tag (`tagsRemove`)."""
         await customers.tag_customer(self.graphql, creds, customer_id, tag, add=False)
+
+    async def create_gift_card(self, creds: StoreCredentials, spec: GiftCardSpec) -> GiftCardRef:
+        """A gift card for the customer (`giftCardCreate`); its code found again on a retry."""
+        return await gift_cards.create_gift_card(self.graphql, creds, spec)
+
+    async def disable_gift_card(self, creds: StoreCredentials, ref: GiftCardRef) -> None:
+        """Deactivate the gift card for good."""
+        await gift_cards.disable_gift_card(self.graphql, creds, ref)
 
     def list_orders(
         self, creds: StoreCredentials, updated_since: datetime

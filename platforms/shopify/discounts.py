@@ -37,7 +37,22 @@ def _context(spec: DiscountSpec) -> dict[str, Any]:
     return {"all": "ALL"}
 
 
+def _items(spec: DiscountSpec) -> dict[str, Any]:
+    """Which items the discount applies to: the named variants, else products, else all."""
+    if spec.variant_ids:
+        return {"products": {"productVariantsToAdd": [gid("ProductVariant", v) for v in spec.variant_ids]}}
+    if spec.product_ids:
+        return {"products": {"productsToAdd": [gid("Product", p) for p in spec.product_ids]}}
+    return {"all": True}
+
+
 def _value(spec: DiscountSpec) -> dict[str, Any]:
+    if spec.kind is DiscountKind.FREE_PRODUCT:
+        # One unit free: the product's price off once, shared across the entitled items. (A
+        # 100% basic discount would free every unit in the cart; quantities are BXGY-only.)
+        if spec.value <= 0 or not (spec.product_ids or spec.variant_ids):
+            raise ValueError("a free product needs its price and a product or variant")
+        return {"discountAmount": {"amount": decimal_text(spec.value), "appliesOnEachItem": False}}
     if spec.kind is DiscountKind.PERCENTAGE:
         if not Decimal(0) < spec.value <= Decimal(100):
             raise ValueError(f"a percentage must be in (0, 100], got {spec.value}")
@@ -71,7 +86,7 @@ def discount_input(spec: DiscountSpec) -> dict[str, Any]:
     if spec.kind is DiscountKind.FREE_SHIPPING:
         fields["destination"] = {"all": True}
     else:
-        fields["customerGets"] = {"value": _value(spec), "items": {"all": True}}
+        fields["customerGets"] = {"value": _value(spec), "items": _items(spec)}
     return fields
 
 
@@ -99,6 +114,16 @@ async def _customer_for_email(gql: AdminGraphQL, creds: StoreCredentials, email:
     if not found or not found.get("id"):
         raise PlatformRejected(f"no store customer could be made for {email}", code="NO_CUSTOMER")
     return str(found["id"]).rsplit("/", 1)[-1]
+
+
+async def store_customer(
+    gql: AdminGraphQL, creds: StoreCredentials, customer_id: str | None, email: str | None
+) -> str | None:
+    """The store customer a reward belongs to: the id we hold if the store knows it, else the
+    customer with the email (created when there is none); None when we hold neither."""
+    if customer_id and (not email or await _known(gql, creds, customer_id)):
+        return customer_id
+    return await _customer_for_email(gql, creds, email) if email else None
 
 
 async def bind_to_owner(

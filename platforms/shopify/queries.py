@@ -112,6 +112,33 @@ mutation ReferralStoreCredit($id: ID!, $creditInput: StoreCreditAccountCreditInp
 }
 """
 
+GIFT_CARD_CREATE = """
+mutation ReferralGiftCardCreate($input: GiftCardCreateInput!) {
+  giftCardCreate(input: $input) {
+    giftCard { id lastCharacters }
+    userErrors { field code message }
+  }
+}
+"""
+
+# Looks a card up by its full code (the default search covers codes); lastCharacters confirms it.
+GIFT_CARDS_BY_CODE = """
+query ReferralGiftCardByCode($query: String!) {
+  giftCards(first: 5, query: $query) {
+    nodes { id lastCharacters enabled }
+  }
+}
+"""
+
+GIFT_CARD_DEACTIVATE = """
+mutation ReferralGiftCardDeactivate($id: ID!) {
+  giftCardDeactivate(id: $id) {
+    giftCard { id enabled }
+    userErrors { field code message }
+  }
+}
+"""
+
 # Sized so one page stays well under the 1,000-point single-query cost limit.
 ORDERS_UPDATED_SINCE = """
 query ReferralOrdersUpdatedSince($first: Int!, $after: String, $query: String!) {

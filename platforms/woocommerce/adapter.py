@@ -21,6 +21,8 @@ from platforms.base import (
     CustomerSummary,
     DiscountRef,
     DiscountSpec,
+    GiftCardRef,
+    GiftCardSpec,
     Money,
     OrderEvent,
     PlatformRejected,
@@ -210,6 +212,14 @@ class WooCommerceAdapter:
     async def untag_customer(self, creds: StoreCredentials, customer_id: str, tag: str) -> None:
         """Clear the customer's tier meta while it still holds the tag."""
         await customers.set_tier_meta(self.rest, creds, customer_id, tag, add=False)
+
+    async def create_gift_card(self, creds: StoreCredentials, spec: GiftCardSpec) -> GiftCardRef:
+        """WooCommerce has no gift cards: a single-use coupon of the card's amount stands for it."""
+        return await coupons.create_gift_card(self.rest, creds, spec)
+
+    async def disable_gift_card(self, creds: StoreCredentials, ref: GiftCardRef) -> None:
+        """Delete the gift card's coupon; already gone is fine."""
+        await coupons.disable_discount(self.rest, creds, DiscountRef(ref.code, ref.platform_id))
 
     async def list_orders(
         self, creds: StoreCredentials, updated_since: datetime

@@ -8,12 +8,19 @@ customer-id restriction: a spec naming customers is sent with their emails, look
 store), and `date_expires_gmt` is accepted but ignored on write, so expiry is
 sent as `date_expires` with an explicit UTC offset. A clawed-back coupon is deleted for good
 (`force=true`; without it the coupon would only move to the trash).
+
+A free product is a 100% coupon limited to the product (or the variation: variations are
+products with their own ids in `product_ids`) and to one item (`limit_usage_to_x_items`).
+WooCommerce has no gift cards of its own: a gift card reward is a coupon worth the card's amount
+off the cart (`fixed_cart`), single use, bound to the owner's email, that combines with other
+coupons and is tagged as a gift card (`GIFT_CARD_META`). Unlike a Shopify card it holds no
+balance: what is not spent in the order that uses it is lost.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +29,8 @@ from platforms.base import (
     DiscountKind,
     DiscountRef,
     DiscountSpec,
+    GiftCardRef,
+    GiftCardSpec,
     PlatformRejected,
     StoreCredentials,
 )
@@ -33,6 +42,8 @@ META_KEY = "_referral_connector"
 # Marks a coupon for first orders only: the plugin refuses it at checkout to a customer who
 # already has a paid order (widgets/woocommerce/referral-connector.php, REFCONN_META_NEW_ONLY).
 NEW_CUSTOMERS_META = "_referral_connector_new_customers"
+# Marks a coupon that stands for a gift card reward.
+GIFT_CARD_META = "_referral_connector_gift_card"
 
 
 def amount_text(value: Decimal) -> str:
@@ -42,7 +53,26 @@ def amount_text(value: Decimal) -> str:
     return format(value, "f")
 
 
+def _product_ids(spec: DiscountSpec) -> list[int]:
+    """The store's ids (integers) of the variations, else the products, the coupon is for."""
+    ids = spec.variant_ids or spec.product_ids
+    if not ids:
+        raise ValueError("a free product needs a product or variation id")
+    if not all(i.isdigit() for i in ids):
+        raise PlatformRejected(
+            f"WooCommerce product ids are numbers, got {', '.join(ids)}", code="BAD_PRODUCT_ID"
+        )
+    return [int(i) for i in ids]
+
+
 def _discount(spec: DiscountSpec) -> dict[str, Any]:
+    if spec.kind is DiscountKind.FREE_PRODUCT:
+        return {
+            "discount_type": "percent",
+            "amount": "100",
+            "product_ids": _product_ids(spec),
+            "limit_usage_to_x_items": 1,
+        }
     if spec.kind is DiscountKind.PERCENTAGE:
         if not Decimal(0) < spec.value <= Decimal(100):
             raise ValueError(f"a percentage must be in (0, 100], got {spec.value}")
@@ -116,10 +146,14 @@ async def _with_emails(rest: WooREST, creds: StoreCredentials, spec: DiscountSpe
 
 
 async def create_discount(
-    rest: WooREST, creds: StoreCredentials, spec: DiscountSpec
+    rest: WooREST,
+    creds: StoreCredentials,
+    spec: DiscountSpec,
+    extra_meta: tuple[dict[str, str], ...] = (),
 ) -> DiscountRef:
     """Create the coupon; if the code already exists, read the existing one back."""
     payload = coupon_payload(await _with_emails(rest, creds, spec))
+    payload["meta_data"].extend(extra_meta)
     try:
         answer = await rest.request(creds, "POST", "/coupons", json_body=payload)
     except AlreadyExists:
@@ -143,6 +177,38 @@ async def update_discount(
         raise PlatformRejected(f"no coupon {ref.code.lower()} to update", code="NOT_FOUND")
     body = {"description": spec.title, **_discount(spec)}
     await rest.request(creds, "PUT", f"/coupons/{found.platform_id}", json_body=body)
+
+
+def gift_card_coupon(spec: GiftCardSpec) -> DiscountSpec:
+    """The coupon that stands for a gift card: its amount off the cart, once, for its owner."""
+    label = f"{spec.amount.amount} {spec.amount.currency}"
+    return DiscountSpec(
+        code=spec.code,
+        title=f"Gift card: {label} ({spec.code}). {spec.note}".strip(),
+        kind=DiscountKind.FIXED_AMOUNT,
+        value=spec.amount.amount,
+        currency=spec.amount.currency,
+        starts_at=datetime.now(UTC),
+        ends_at=(
+            datetime.combine(spec.expires_on, time.max, UTC).replace(microsecond=0)
+            if spec.expires_on is not None
+            else None
+        ),
+        usage_limit=1,
+        once_per_customer=True,
+        customer_ids=(spec.customer_id,) if spec.customer_id else (),
+        emails=(spec.email,) if spec.email else (),
+        individual_use=False,
+    )
+
+
+async def create_gift_card(
+    rest: WooREST, creds: StoreCredentials, spec: GiftCardSpec
+) -> GiftCardRef:
+    """Create the gift card's coupon; one that exists with the code is read back."""
+    coupon = gift_card_coupon(spec)
+    ref = await create_discount(rest, creds, coupon, extra_meta=({"key": GIFT_CARD_META, "value": "1"},))
+    return GiftCardRef(code=ref.code, platform_id=ref.platform_id)
 
 
 async def disable_discount(rest: WooREST, creds: StoreCredentials, ref: DiscountRef) -> None:

@@ -22,6 +22,8 @@ from platforms.base import (
     DiscountKind,
     DiscountRef,
     DiscountSpec,
+    GiftCardRef,
+    GiftCardSpec,
     MissingHeaders,
     Money,
     PlatformAdapter,
@@ -458,6 +460,40 @@ async def test_disable_missing_discount_is_fine(harness: Harness) -> None:
     await harness.adapter.disable_discount(harness.creds, ref)
 
     assert await harness.adapter.find_discount(harness.creds, "NEVER-CREATED") is None
+
+
+async def test_a_free_product_code_is_made_once_and_found(harness: Harness) -> None:
+    tote = spec("REF-TOTE-7KQ", kind=DiscountKind.FREE_PRODUCT, value=Decimal("18.00"),
+                product_ids=("812",), emails=("ana@example.org",))  # fmt: skip
+
+    created = await harness.adapter.create_discount(harness.creds, tote)
+
+    assert await harness.adapter.create_discount(harness.creds, tote) == created
+    assert await harness.adapter.find_discount(harness.creds, "REF-TOTE-7KQ") == created
+    assert harness.discount_is_active("REF-TOTE-7KQ") is True
+
+
+# -- gift cards -------------------------------------------------------------------------------
+
+
+def gift_card(code: str = "GIFT7KQ4XYZ2M3N5") -> GiftCardSpec:
+    """A 25 EUR gift card for a customer who is known by email."""
+    return GiftCardSpec(
+        code=code, amount=Money(Decimal("25.00"), "EUR"), note="Referral reward rw_1",
+        email="ana@example.org",
+    )  # fmt: skip
+
+
+async def test_a_gift_card_is_made_once_and_disabled_idempotently(harness: Harness) -> None:
+    harness.seed_customer("ana@example.org", 0)
+    first = await harness.adapter.create_gift_card(harness.creds, gift_card())
+
+    again = await harness.adapter.create_gift_card(harness.creds, gift_card())
+    await harness.adapter.disable_gift_card(harness.creds, first)
+    await harness.adapter.disable_gift_card(harness.creds, GiftCardRef(first.code, ""))
+
+    assert again == first
+    assert first.code == "GIFT7KQ4XYZ2M3N5"
 
 
 # -- customers and store credit ---------------------------------------------------------------

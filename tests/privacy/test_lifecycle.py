@@ -135,9 +135,9 @@ async def test_scopes_update_records_the_granted_scopes(
         assert await process(runtime) == {"done": 1}
 
     assert (await Shop.get(id=shop.id)).scopes == "read_customers,write_orders,write_discounts"
-    # write_orders covers read_orders; writing customers (tier tags) and store credit are missing
+    # write_orders covers read_orders; the customer, gift card and store-credit scopes are missing
     assert [r.getMessage() for r in caplog.records if r.name == "connector.lifecycle"] == [
-        f"delivery 1: shop {shop.id} lacks required scopes: write_customers,"
+        f"delivery 1: shop {shop.id} lacks required scopes: write_customers, write_gift_cards,"
         " write_store_credit_account_transactions"
     ]
 

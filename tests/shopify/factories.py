@@ -20,7 +20,7 @@ from tests.support.fake_shopify import ACCESS_TOKEN, FakeShopify
 
 SHOP = "referral-test.myshopify.com"
 TOKEN_URL = f"https://{SHOP}/admin/oauth/access_token"
-SCOPES = "write_customers,read_orders,write_discounts,write_store_credit_account_transactions"
+SCOPES = "write_customers,read_orders,write_discounts,write_gift_cards,write_store_credit_account_transactions"
 
 
 def session_token(

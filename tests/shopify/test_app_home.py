@@ -59,7 +59,7 @@ async def test_first_load_exchanges_the_session_token_and_stores_it_encrypted(
     assert shop.access_expires_at == clock.now + timedelta(seconds=3600)
     assert shop.refresh_expires_at == clock.now + timedelta(seconds=7_776_000)
     assert shop.scopes == (
-        "write_customers,read_orders,write_discounts,write_store_credit_account_transactions"
+        "write_customers,read_orders,write_discounts,write_gift_cards,write_store_credit_account_transactions"
     )
 
 

@@ -19,7 +19,7 @@ EXPECTED = {
     "application_url": "https://connector.example.com",
     "embedded": True,
     "access_scopes": {
-        "scopes": "write_customers,read_orders,write_discounts,write_store_credit_account_transactions"
+        "scopes": "write_customers,read_orders,write_discounts,write_gift_cards,write_store_credit_account_transactions"
     },
     "auth": {"redirect_urls": ["https://connector.example.com/auth/callback"]},
     "webhooks": {

@@ -22,7 +22,10 @@ from tests.storefront.factories import (
 
 # What must never reach anyone but Ana herself.
 PRIVATE = (ANA_EMAIL, ANA_CUSTOMER, REWARD_CODE, FRIEND_EMAIL, "clicks", "rewards", "friends")
-OFFER = {"kind": "percentage_discount", "value": "10", "currency": "EUR", "basis": "flat"}
+OFFER = {
+    "kind": "percentage_discount", "value": "10", "currency": "EUR", "basis": "flat",
+    "product": None,
+}  # fmt: skip
 
 
 def assert_private(body: str) -> None:
@@ -117,6 +120,7 @@ async def test_only_the_signed_in_advocate_sees_her_dashboard(runtime, app_clien
                     "amount": "10.0000",
                     "currency": "EUR",
                     "points": None,
+                    "product": None,
                     "code": REWARD_CODE,
                     "status": "issued",
                     "created_at": clock.now.isoformat(),

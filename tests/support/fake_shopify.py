@@ -79,6 +79,30 @@ class FakeDiscount:
 
 
 @dataclass
+class FakeGiftCard:
+    """A gift card in the fake store (the code is write-only in Shopify; kept here for tests)."""
+
+    gid: str
+    code: str
+    initial_value: Decimal
+    customer_id: str | None
+    note: str | None
+    expires_on: str | None
+    enabled: bool = True
+
+    def node(self) -> dict[str, Any]:
+        """As a GiftCard (only the last four characters of the code are readable)."""
+        return {
+            "id": self.gid,
+            "lastCharacters": self.code[-4:].lower(),
+            "maskedCode": "•••• •••• •••• " + self.code[-4:].lower(),
+            "enabled": self.enabled,
+            "note": self.note,
+            "expiresOn": self.expires_on,
+        }
+
+
+@dataclass
 class FakeCustomer:
     """A customer in the fake store."""
 
@@ -162,6 +186,7 @@ class FakeShopify:
         self.store_credit: dict[tuple[str, str], Decimal] = {}
         self.webhooks: list[dict[str, Any]] = []
         self.segments: list[dict[str, Any]] = []
+        self.gift_cards: dict[str, FakeGiftCard] = {}
         self.calls: list[Call] = []
         self.invalid: list[InvalidOperation] = []
         self._scripted: list[Answer] = []
@@ -354,7 +379,45 @@ class FakeShopify:
             "segmentCreate": self._segment_create,
             "tagsAdd": self._tags_add,
             "tagsRemove": self._tags_remove,
+            "giftCardCreate": self._gift_card_create,
+            "giftCards": self._gift_cards,
+            "giftCardDeactivate": self._gift_card_deactivate,
         }
+
+    def _gift_card_create(self, _info: Any, input: dict[str, Any]) -> dict[str, Any]:
+        code = str(input.get("code") or f"FAKE{next(self._ids):012d}")
+        error: dict[str, Any] | None = None
+        if not (8 <= len(code) <= 20 and code.isalnum()):
+            error = {"field": ["input", "code"], "code": "INVALID", "message": "Code is invalid"}
+        elif code.casefold() in self.gift_cards:
+            error = {"field": ["input", "code"], "code": "TAKEN", "message": "Code has already been taken"}
+        elif input.get("customerId") and input["customerId"] not in self.customers:
+            error = {"field": ["input", "customerId"], "code": "CUSTOMER_NOT_FOUND",
+                     "message": "Customer does not exist"}  # fmt: skip
+        elif Decimal(str(input["initialValue"])) <= 0:
+            error = {"field": ["input", "initialValue"], "code": "GREATER_THAN",
+                     "message": "Initial value must be greater than 0"}  # fmt: skip
+        if error is not None:
+            return {"giftCard": None, "giftCardCode": None, "userErrors": [error]}
+        card = FakeGiftCard(
+            f"gid://shopify/GiftCard/{next(self._ids)}", code, Decimal(str(input["initialValue"])),
+            input.get("customerId"), input.get("note"), input.get("expiresOn"),
+        )  # fmt: skip
+        self.gift_cards[code.casefold()] = card
+        return {"giftCard": card.node(), "giftCardCode": code.lower(), "userErrors": []}
+
+    def _gift_cards(self, _info: Any, query: str | None = None, **_: Any) -> dict[str, Any]:
+        wanted = (query or "").strip().casefold()
+        nodes = [c.node() for c in self.gift_cards.values() if not wanted or c.code.casefold() == wanted]
+        return {"nodes": nodes, "pageInfo": {"hasNextPage": False, "hasPreviousPage": False}}
+
+    def _gift_card_deactivate(self, _info: Any, id: str) -> dict[str, Any]:
+        found = [c for c in self.gift_cards.values() if c.gid == id]
+        if not found:
+            error = {"field": ["id"], "code": "GIFT_CARD_NOT_FOUND", "message": "Gift card not found"}
+            return {"giftCard": None, "userErrors": [error]}
+        found[0].enabled = False
+        return {"giftCard": found[0].node(), "userErrors": []}
 
     def _tagged(self, id: str, tags: list[str], add: bool) -> dict[str, Any]:
         customer = self.customers.get(id)

@@ -225,3 +225,29 @@ async def test_clawback_deletes_the_coupon_for_good(
     ]
     assert fake_woo.calls[1].params == {"force": "true"}
     assert fake_woo.coupon_is_active("rwd-ana-0001") is False
+
+
+def test_free_product_payload_is_a_100_percent_coupon_for_one_item_of_the_variation() -> None:
+    tote = spec(code="RWD-TOTE", kind=DiscountKind.FREE_PRODUCT, value=Decimal("18.00"),
+                usage_limit=1, emails=("ana@example.org",), product_ids=("812",),
+                variant_ids=("815",))  # fmt: skip
+
+    payload = coupon_payload(tote)
+
+    assert {k: payload[k] for k in ("discount_type", "amount", "product_ids",
+                                    "limit_usage_to_x_items", "usage_limit")} == {
+        "discount_type": "percent", "amount": "100", "product_ids": [815],
+        "limit_usage_to_x_items": 1, "usage_limit": 1,
+    }  # fmt: skip
+    assert coupon_problems(payload, creating=True) == []
+
+
+def test_free_product_with_an_id_that_is_not_a_number_is_refused() -> None:
+    tote = spec(kind=DiscountKind.FREE_PRODUCT, value=Decimal("18.00"),
+                emails=("ana@example.org",), product_ids=("gid://shopify/Product/1",))  # fmt: skip
+
+    with pytest.raises(PlatformRejected) as refused:
+        coupon_payload(tote)
+
+    assert refused.value.code == "BAD_PRODUCT_ID"
+    assert "WooCommerce product ids are numbers" in refused.value.detail

@@ -16,6 +16,7 @@ from typing import Any
 from connector.domain.codec import ProgramError, decode, encode
 from connector.domain.program.checks import check_program
 from connector.domain.program.kinds import (
+    CODE_KINDS,
     DISCOUNT_KINDS,
     Basis,
     BudgetPeriod,
@@ -73,6 +74,7 @@ def validate_program(program: Program) -> Program:
 
 
 __all__ = [
+    "CODE_KINDS",
     "DISCOUNT_KINDS",
     "Basis",
     "Budget",

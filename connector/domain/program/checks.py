@@ -9,6 +9,7 @@ from decimal import ROUND_DOWN
 
 from connector.domain.money import is_currency, minor_units, quantum
 from connector.domain.program.kinds import (
+    CODE_KINDS,
     DISCOUNT_KINDS,
     REDEEMABLE_KINDS,
     Basis,
@@ -21,11 +22,40 @@ FieldError = tuple[str, str]
 HUNDRED = 100
 MAX_TAG = 40  # a tier's store tag: Shopify keeps 255 characters; a short word is what merchants use
 CHOICE_ID_MAX = 32  # the stored choice's column width
+ID_MAX = 64
+NAME_MAX = 120
+
+
+def _check_product(path: str, reward: RewardRule) -> Iterator[FieldError]:
+    """A free product names the store's product; no other kind names one."""
+    named = {
+        "product_id": reward.product_id,
+        "variant_id": reward.variant_id,
+        "product_name": reward.product_name,
+    }
+    if reward.kind is not RewardKind.FREE_PRODUCT:
+        for name, value in named.items():
+            if value is not None:
+                yield f"{path}.{name}", "only applies to a free product"
+        return
+    if not (reward.product_id or "").strip():
+        yield (
+            f"{path}.product_id",
+            "is required for a free product: the id of the product in the store",
+        )
+    for name in ("product_id", "variant_id"):
+        value = named[name]
+        if value is not None and (len(value) > ID_MAX or value != value.strip() or " " in value):
+            yield f"{path}.{name}", f"must be a store id without spaces, at most {ID_MAX} characters"
+    name_text = reward.product_name
+    if name_text is not None and (not name_text.strip() or len(name_text) > NAME_MAX):
+        yield f"{path}.product_name", f"must be a name of 1 to {NAME_MAX} characters"
 
 
 def check_reward(path: str, reward: RewardRule) -> Iterator[FieldError]:
     """Problems with one reward rule's value for its kind and basis."""
     value = reward.value
+    yield from _check_product(path, reward)
     if reward.kind is RewardKind.FREE_SHIPPING:
         if value != 0:
             yield f"{path}.value", f"must be 0 or absent for free shipping, got '{value}'"
@@ -43,7 +73,7 @@ def check_reward(path: str, reward: RewardRule) -> Iterator[FieldError]:
         and value != value.to_integral()
     ):
         yield f"{path}.value", f"must be a whole number of points, got '{value}'"
-    if reward.kind in DISCOUNT_KINDS and reward.basis is not Basis.FLAT:
+    if reward.kind in CODE_KINDS and reward.basis is not Basis.FLAT:
         yield f"{path}.basis", "must be 'flat' for a discount code"
     if reward.maximum is not None and reward.basis is Basis.FLAT:
         yield f"{path}.maximum", "only applies to a value-based reward"
@@ -254,7 +284,10 @@ def _check_charity_and_loyalty(program: Program) -> Iterator[FieldError]:
                 )
         card = program.loyalty.stamp_card
         if card is not None and card.reward.kind not in REDEEMABLE_KINDS | {RewardKind.POINTS}:
-            yield "loyalty.stamp_card.reward.kind", "must be a discount, store credit or points"
+            yield (
+                "loyalty.stamp_card.reward.kind",
+                "must be a discount, a free product, store credit, a gift card or points",
+            )
 
 
 def _tag_problems(tag: str) -> Iterator[str]:

@@ -15,14 +15,35 @@ class RewardKind(enum.StrEnum):
     POINTS = "points"
     CASH = "cash"
     CHARITY_DONATION = "charity_donation"
+    # A gift card of `value` in the program's currency, made for its owner in the store.
+    GIFT_CARD = "gift_card"
+    # One unit of one product (or variant) free: a single-use code limited to it; `value` is the
+    # product's price, what the reward costs the shop.
+    FREE_PRODUCT = "free_product"
 
 
+# The kinds a shared friend code (the friend's offer) can be.
 DISCOUNT_KINDS = frozenset(
     {RewardKind.PERCENTAGE_DISCOUNT, RewardKind.FIXED_DISCOUNT, RewardKind.FREE_SHIPPING}
 )
 
+# Rewards made in the store as a single-use discount code bound to their owner.
+CODE_KINDS = DISCOUNT_KINDS | {RewardKind.FREE_PRODUCT}
+
+# Kinds whose value is an amount of money in the program's currency.
+MONEY_KINDS = frozenset(
+    {
+        RewardKind.FIXED_DISCOUNT,
+        RewardKind.STORE_CREDIT,
+        RewardKind.CASH,
+        RewardKind.CHARITY_DONATION,
+        RewardKind.GIFT_CARD,
+        RewardKind.FREE_PRODUCT,
+    }
+)
+
 # What a member may buy with points from the loyalty catalogue (made for them in the store).
-REDEEMABLE_KINDS = DISCOUNT_KINDS | {RewardKind.STORE_CREDIT}
+REDEEMABLE_KINDS = CODE_KINDS | {RewardKind.STORE_CREDIT, RewardKind.GIFT_CARD}
 
 
 class Basis(enum.StrEnum):

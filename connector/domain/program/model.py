@@ -28,7 +28,11 @@ from connector.domain.program.kinds import (
 
 @dataclass(frozen=True)
 class RewardRule:
-    """A benefit: kind, value (percent, amount or points) and how the value is read."""
+    """A benefit: kind, value (percent, amount or points) and how the value is read.
+
+    A free product names the store's product (`product_id`), optionally one variant of it
+    (`variant_id`), and the name shoppers see (`product_name`); its `value` is the price.
+    """
 
     kind: RewardKind
     value: Decimal = Decimal(0)
@@ -38,6 +42,9 @@ class RewardRule:
     # A flat money reward's amount in other currencies ({"EUR": "9"}), used where it is issued
     # in the recipient's currency; a currency not listed gets `value` converted at the rate.
     amounts: dict[str, Decimal] = field(default_factory=dict)
+    product_id: str | None = None
+    variant_id: str | None = None
+    product_name: str | None = None
 
     @property
     def value_based(self) -> bool:
@@ -234,7 +241,8 @@ class StampCard:
 @dataclass(frozen=True)
 class CatalogueItem:
     """A reward a member buys with `points`: a discount code (an amount off, a percentage off,
-    free shipping) or store credit, made for them alone when they redeem it."""
+    free shipping, a free product), store credit or a gift card, made for them alone when they
+    redeem it."""
 
     item_id: str
     name: str

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from connector.domain.money import Money, from_shop_money, is_rate
 from connector.domain.program import RewardRule
-from connector.domain.program.kinds import DISCOUNT_KINDS, Basis, RewardKind
+from connector.domain.program.kinds import CODE_KINDS, Basis, RewardKind
 
 HUNDRED = Decimal(100)
 
@@ -65,6 +65,8 @@ class RewardPlan:
 
     def describe(self) -> str:
         """The reward in a few words: '10.00 USD store credit', '15% off', '250 points'."""
+        if self.kind is RewardKind.FREE_PRODUCT:
+            return f"free {self.rule.product_name or f'product {self.rule.product_id}'}"
         label = str(self.kind).replace("_", " ")
         if self.money is not None:
             return f"{self.money} {label}"
@@ -131,7 +133,7 @@ def plan(
         points=points,
         percent=percent,
         expires_days=rule.expires_days,
-        usage_limit=1 if rule.kind in DISCOUNT_KINDS else None,
+        usage_limit=1 if rule.kind in CODE_KINDS else None,
         cause_id=cause_id,
         note=note,
     )

@@ -14,15 +14,17 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from connector.domain.program.kinds import MONEY_KINDS
+
 Key = tuple[date, int, str, str]  # day, program version (0: none), metric, dimension
 Contribution = dict[Key, tuple[int, Decimal]]
 
 ZERO = Decimal(0)
 HORIZONS = (30, 90, 365)
 REFERRED, OTHER = "referred", "other"
-# Reward kinds whose value is money the merchant gives away; a percentage discount's cost is
-# only known once an order uses it, and points are not money.
-MONEY_KINDS = frozenset({"fixed_amount_discount", "store_credit", "cash", "charity_donation"})
+# Reward kinds whose value is money the merchant gives away (kinds.MONEY_KINDS: a gift card at
+# its face value, a free product at its price); a percentage discount's cost is only known once
+# an order uses it, and points are not money.
 
 # Rewards that never cost anything: stopped before they reached the store, or on their way back.
 TAKEN_BACK = frozenset({"deactivated", "deactivate_pending"})

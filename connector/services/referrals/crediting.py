@@ -56,6 +56,7 @@ from connector.services.referrals.records import (
     finding_json,
     move,
     plans_json,
+    product_columns,
     record_event,
     reward_amounts,
 )
@@ -403,6 +404,7 @@ async def _write_reward(
                 side=side,
                 kind=plan.kind.value,
                 **reward_amounts(plan),
+                **product_columns(plan.rule),
                 **who,
                 charity_cause=plan.cause_id,
                 status=RewardStatus.AWAITING_CHOICE if awaits else RewardStatus.PENDING,

@@ -16,6 +16,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from connector.domain import codec
+from connector.domain.program import RewardRule
 from connector.domain.reasons import Finding, Reason, Verdict
 from connector.domain.referral import (
     LIVE_STATES,
@@ -152,6 +153,15 @@ def plans_from_json(raw: Iterable[Mapping[str, Any]]) -> tuple[RewardPlan, ...]:
         # Written by `plans_json` only: unreadable means the row was edited by hand.
         raise codec.ProgramError(errors)
     return plans
+
+
+def product_columns(rule: RewardRule) -> dict[str, Any]:
+    """The free-product columns of a Reward: the store's product, variant and their name."""
+    return {
+        "product_id": rule.product_id,
+        "variant_id": rule.variant_id,
+        "product_name": rule.product_name,
+    }
 
 
 def reward_amounts(plan: RewardPlan) -> dict[str, Any]:

@@ -9,7 +9,9 @@ anything but the lease-guarded marks that must be durable *before* a store call:
   mutation has no idempotency key: a try that finds the mark, or a failure after which the credit
   may have landed (5xx, a read timeout) ends `failed` with reason `store_credit_unconfirmed` and
   is never sent again until a person has checked the store (`issuing.confirm_store_credit`). A
-  request that surely never left (RequestNotSent: no connection) is retried like any outage.
+  request that surely never left (RequestNotSent: no connection) is retried like any outage;
+- a gift card's code (letters and digits, from the same key) is saved first too: the store takes
+  it as the card's code, so a retry after a lost answer finds the card made the first time.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from connector.domain.codes import reward_code
+from connector.domain.codes import gift_card_code, reward_code
 from connector.domain.money import Money as DomainMoney
 from connector.domain.program import CombinesWith
-from connector.domain.program.kinds import DISCOUNT_KINDS, RewardKind
+from connector.domain.program.kinds import CODE_KINDS, RewardKind
 from connector.domain.rewards import loyalty as points_ledger
 from connector.errors import LeaseLost
 from connector.services.base.rows import fk
@@ -38,6 +40,8 @@ from platforms.base import (
     DiscountKind,
     DiscountRef,
     DiscountSpec,
+    GiftCardRef,
+    GiftCardSpec,
     Money,
     PlatformAuthError,
     PlatformRateLimited,
@@ -56,6 +60,7 @@ _DISCOUNT_KIND = {
     RewardKind.PERCENTAGE_DISCOUNT: DiscountKind.PERCENTAGE,
     RewardKind.FIXED_DISCOUNT: DiscountKind.FIXED_AMOUNT,
     RewardKind.FREE_SHIPPING: DiscountKind.FREE_SHIPPING,
+    RewardKind.FREE_PRODUCT: DiscountKind.FREE_PRODUCT,
 }
 
 
@@ -88,6 +93,11 @@ def code_for(runtime: Runtime, idempotency_key: str) -> str:
     return reward_code(key, idempotency_key, CODE_PREFIX)
 
 
+def gift_card_code_for(runtime: Runtime, idempotency_key: str) -> str:
+    """The deterministic gift card code of the reward with this idempotency key."""
+    return gift_card_code(runtime.derived_key("connector/reward-codes"), idempotency_key)
+
+
 @dataclass(frozen=True)
 class Owner:
     """Who a reward belongs to, as far as we know them: their store customer id and email."""
@@ -115,6 +125,9 @@ def discount_spec(
     if kind is DiscountKind.FIXED_AMOUNT:
         value = DomainMoney(value, currency).quantized().amount
         label = f"{value} {currency} off"
+    elif kind is DiscountKind.FREE_PRODUCT:
+        value = DomainMoney(value, currency).quantized().amount
+        label = f"free {reward.product_name or 'product ' + str(reward.product_id)}"
     elif kind is DiscountKind.PERCENTAGE:
         value = value.normalize()
         label = f"{value:f}% off"
@@ -137,6 +150,8 @@ def discount_spec(
         combines_with_order=combines.order,
         combines_with_product=combines.product,
         combines_with_shipping=combines.shipping,
+        product_ids=(reward.product_id,) if reward.product_id else (),
+        variant_ids=(reward.variant_id,) if reward.variant_id else (),
     )
 
 
@@ -169,8 +184,10 @@ async def issue(runtime: Runtime, shop: Shop, reward: Reward, lease: Lease) -> R
     if is_tag(reward):
         return await _tag(runtime, shop, reward, add=True)
     kind = RewardKind(reward.kind)
-    if kind in DISCOUNT_KINDS:
+    if kind in CODE_KINDS:
         return await _discount(runtime, shop, reward, lease)
+    if kind is RewardKind.GIFT_CARD:
+        return await _gift_card(runtime, shop, reward, lease)
     if kind is RewardKind.STORE_CREDIT:
         return await _store_credit(runtime, shop, reward, lease)
     if kind is RewardKind.POINTS:
@@ -198,6 +215,33 @@ async def _discount(runtime: Runtime, shop: Shop, reward: Reward, lease: Lease) 
     return Result(
         RewardStatus.ISSUED.value, code=code, platform_ref=ref.platform_id, code_status="active"
     )
+
+
+async def _gift_card(runtime: Runtime, shop: Shop, reward: Reward, lease: Lease) -> Result:
+    now = runtime.now()
+    if reward.expires_at is not None and reward.expires_at <= now:
+        return failed("the reward expired before it could be issued")
+    if reward.amount is None or reward.currency is None:
+        return failed("a gift card cannot be issued: no amount")
+    owner = await _owner(reward)
+    if owner.customer_id is None and owner.email is None:
+        return failed("the gift card has no owner to give it to", reason=NO_OWNER)
+    code = reward.code
+    if code is None:
+        code = gift_card_code_for(runtime, reward.idempotency_key)
+        await _mark(lease, runtime, code=code)
+    amount = DomainMoney(reward.amount, reward.currency).quantized().amount
+    spec = GiftCardSpec(
+        code=code,
+        amount=Money(amount, reward.currency),
+        note=f"Referral reward {reward.idempotency_key}",
+        customer_id=owner.customer_id,
+        email=owner.email,
+        expires_on=reward.expires_at.date() if reward.expires_at is not None else None,
+    )
+    creds = await fresh_credentials(runtime, shop)
+    ref = await runtime.adapter(shop.platform).create_gift_card(creds, spec)
+    return Result(RewardStatus.ISSUED.value, code=code, platform_ref=ref.platform_id)
 
 
 def _unconfirmed(reward: Reward, why: str) -> Result:
@@ -284,8 +328,16 @@ async def take_back(runtime: Runtime, shop: Shop, reward: Reward) -> Result:
     if is_tag(reward):
         return await _tag(runtime, shop, reward, add=False)
     kind = RewardKind(reward.kind)
-    if kind in DISCOUNT_KINDS:
+    if kind in CODE_KINDS:
         return await _disable_code(runtime, shop, reward)
+    if kind is RewardKind.GIFT_CARD:
+        if reward.code is None:
+            return Result(RewardStatus.DEACTIVATED.value, reason="never_issued")
+        # Without a saved ref the card may still exist; the adapter finds it by its code.
+        card = GiftCardRef(reward.code, reward.platform_ref or "")
+        creds = await fresh_credentials(runtime, shop)
+        await runtime.adapter(shop.platform).disable_gift_card(creds, card)
+        return Result(RewardStatus.DEACTIVATED.value)
     if kind is RewardKind.STORE_CREDIT:
         if reward.platform_ref is None:
             return Result(RewardStatus.DEACTIVATED.value, reason="never_issued")

@@ -20,6 +20,7 @@ from connector.domain.rewards.contest import leaderboard as rank
 from connector.services.base.rows import fk
 from connector.services.base.runtime import Runtime
 from connector.services.referrals.programs import live_program
+from connector.services.referrals.records import product_columns
 from connector.store.models import (
     Advocate,
     OrderRecord,
@@ -134,6 +135,7 @@ async def _prize_row(shop: Shop, award: PrizeAward, key: str, now: datetime) -> 
         "points": plan.points,
         "recipient_customer_id": advocate.customer_id,
         "charity_cause": advocate.charity_cause,
+        **product_columns(plan.rule),
         "status": RewardStatus.PENDING.value,
         "reason": f"contest_rank_{award.rank}",
         "expires_at": now + timedelta(days=plan.expires_days) if plan.expires_days else None,

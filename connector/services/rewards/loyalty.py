@@ -20,14 +20,14 @@ from tortoise.transactions import in_transaction
 
 from connector.domain.money import Money
 from connector.domain.program import VipTier
-from connector.domain.program.kinds import RewardKind
+from connector.domain.program.kinds import MONEY_KINDS, RewardKind
 from connector.domain.reasons import Reason
 from connector.domain.rewards import loyalty as rules
 from connector.services.base import deferred
 from connector.services.base.rows import fk
 from connector.services.base.runtime import Runtime
 from connector.services.referrals.programs import live_program, program_version
-from connector.services.referrals.records import ADVOCATE
+from connector.services.referrals.records import ADVOCATE, product_columns
 from connector.store.models import (
     Advocate,
     LedgerEntry,
@@ -232,8 +232,10 @@ async def redeem_item(
     if item is None:
         raise LookupError(f"the rewards catalogue has no item {item_id!r}")
     reward = item.reward
-    values: dict[str, Any] = {"kind": reward.kind.value, "amount": reward.value or None}
-    if reward.kind in (RewardKind.FIXED_DISCOUNT, RewardKind.STORE_CREDIT):
+    values: dict[str, Any] = {
+        "kind": reward.kind.value, "amount": reward.value or None, **product_columns(reward),
+    }  # fmt: skip
+    if reward.kind in MONEY_KINDS:
         values["currency"] = program.currency
     if reward.kind is RewardKind.FREE_SHIPPING:
         values["amount"] = None

@@ -28,13 +28,14 @@ from tortoise.transactions import in_transaction
 
 from connector.domain.messages import KINDS, reward_words
 from connector.domain.program import Loyalty, Program, StampCard, VipTier
-from connector.domain.program.kinds import RewardKind, TierBasis
+from connector.domain.program.kinds import MONEY_KINDS, RewardKind, TierBasis
 from connector.domain.rewards import loyalty as rules
 from connector.domain.rewards import vip
 from connector.services.base.messages import enqueue_to_advocate, pick_locale
 from connector.services.base.runtime import Runtime
 from connector.services.base.savepoints import savepoint
 from connector.services.referrals.programs import live_program
+from connector.services.referrals.records import product_columns
 from connector.services.rewards.loyalty import advocate_ledger
 from connector.store.models import (
     Advocate,
@@ -234,8 +235,10 @@ async def _reward(
     now: datetime,
     points: int | None = None,
     platform_ref: str | None = None,
+    **columns: Any,
 ) -> None:
-    """A pending reward for the member (written once: its key is unique per shop)."""
+    """A pending reward for the member (written once: its key is unique per shop); `columns`
+    are further Reward columns (a free product's)."""
     if await Reward.filter(shop_id=shop.id, idempotency_key=key).using_db(db).exists():
         return
     async with savepoint(db) as point:
@@ -245,7 +248,7 @@ async def _reward(
             platform_ref=platform_ref,
             recipient_customer_id=member.customer_id, recipient_email=member.email,
             status=RewardStatus.PENDING.value, reason=reason, next_attempt_at=now,
-            created_at=now, updated_at=now, using_db=point,
+            created_at=now, updated_at=now, using_db=point, **columns,
         )  # fmt: skip
 
 
@@ -345,18 +348,18 @@ async def _complete_cards(
         .using_db(db)
         .count()
     )
-    money = reward.kind in (RewardKind.FIXED_DISCOUNT, RewardKind.STORE_CREDIT)
+    money = reward.kind in MONEY_KINDS
     amount = None if reward.kind in (RewardKind.FREE_SHIPPING, RewardKind.POINTS) else reward.value
     points = int(reward.value) if reward.kind is RewardKind.POINTS else None
     currency = program.currency if money else None
     words = reward_words(
         reward.kind.value, pick_locale(shop, member.locale), amount=amount, currency=currency,
-        points=points,
+        points=points, product=reward.product_name,
     )  # fmt: skip
     for number in range(done + 1, max(total, 0) // per_card + 1):
         await _reward(
             db, shop, member, f"card:{member.id}:{number}", reward.kind, amount, currency,
-            STAMP_REWARD, now, points=points,
+            STAMP_REWARD, now, points=points, **product_columns(reward),
         )  # fmt: skip
         await tell_member(
             db, shop, member, "stamp_card_completed", f"card-{member.id}-{number}", now,

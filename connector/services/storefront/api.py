@@ -194,6 +194,7 @@ def _rule(rule: RewardRule | None, currency: str) -> dict[str, Any] | None:
         "value": str(rule.value),
         "currency": currency,
         "basis": rule.basis.value,
+        "product": rule.product_name,  # a free product's name
     }
 
 
@@ -209,6 +210,7 @@ def _reward(row: Reward, menu: RewardMenu | None = None, currency: str = "") -> 
         "amount": None if row.amount is None else str(row.issued_amount or row.amount),
         "currency": row.issued_currency or row.currency,
         "points": row.points,
+        "product": row.product_name,  # a free product's name
         # A code is shown once it exists in the store, so a shopper never holds a dead one.
         "code": row.code if status == "issued" else None,
         "status": status,
