@@ -492,6 +492,8 @@ _REWARD_WORDS: Mapping[str, Mapping[str, str]] = {
         "points": "{points} points",
         "cash": "{money}",
         "charity_donation": "a {money} donation to {cause}",
+        "gift_card": "a {money} gift card",
+        "free_product": "a free {product}",
     },
     "es": {
         "percentage_discount": "un descuento del {amount} %",
@@ -501,8 +503,13 @@ _REWARD_WORDS: Mapping[str, Mapping[str, str]] = {
         "points": "{points} puntos",
         "cash": "{money}",
         "charity_donation": "una donación de {money} a {cause}",
+        "gift_card": "una tarjeta regalo de {money}",
+        "free_product": "{product} gratis",
     },
 }
+
+
+_PRODUCT = {"en": "product", "es": "un producto"}
 
 
 def reward_words(
@@ -513,12 +520,17 @@ def reward_words(
     currency: str | None = None,
     points: int | None = None,
     cause: str | None = None,
+    product: str | None = None,
 ) -> str:
-    """A reward as a phrase in `locale`: "10.00 EUR in store credit", "un descuento del 10 %"."""
+    """A reward as a phrase in `locale`: "10.00 EUR in store credit", "un descuento del 10 %",
+    "a 25.00 EUR gift card", "Bolsa tote gratis" (a free product by its name)."""
     words = _REWARD_WORDS.get(locale, _REWARD_WORDS[DEFAULT_LOCALE])
     number = "" if amount is None else f"{Decimal(str(amount)).normalize():f}"
     money = number
     if amount is not None and currency and is_currency(currency):
         money = str(Money.of(Decimal(str(amount)), currency))
     template = words.get(kind, "{money}")
-    return template.format(amount=number, money=money, points=points or 0, cause=cause or "")
+    thing = product or _PRODUCT.get(locale, _PRODUCT[DEFAULT_LOCALE])
+    return template.format(
+        amount=number, money=money, points=points or 0, cause=cause or "", product=thing
+    )

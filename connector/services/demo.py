@@ -66,6 +66,9 @@ PROGRAM: Mapping[str, Any] = {
              "reward": {"kind": "free_shipping"}},
             {"item_id": "fifteen-percent", "name": "15 % de descuento", "points": 1000,
              "reward": {"kind": "percentage_discount", "value": "15"}},
+            {"item_id": "free-coffee", "name": "Un café gratis", "points": 250,
+             "reward": {"kind": "free_product", "value": "24.00", "product_id": "cafe-colombia-250",
+                        "product_name": "Café de Colombia, 250 g"}},
         ],
         "vip_tiers": [
             {"name": "Plata", "threshold": 0},

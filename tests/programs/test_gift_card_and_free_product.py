@@ -21,7 +21,8 @@ from connector.domain.program.presets import FIXED, LOYALTY
 from connector.services.base.runtime import Runtime
 from connector.services.referrals.friend_codes import create_pending_friend_codes
 from connector.services.rewards.issuing import issue_due_rewards
-from connector.store.models import Advocate, Referral, Reward, Shop
+from connector.store.models import Advocate, Message, Referral, Reward, Shop
+from tests.analytics.helpers import kpis, values
 from tests.conftest import Clock
 from tests.programs.journey import (
     combines,
@@ -132,6 +133,10 @@ async def test_a_referral_rewarded_with_a_gift_card_found_again_after_a_lost_ans
         reward.platform_ref, D("25.00"), gid("Customer", ANA),
     )  # fmt: skip
     assert (await Referral.get(id=referral.id)).state == "rewarded"
+    told = await Message.filter(shop=shop, kind="reward_earned")
+    assert [(m.recipient, m.context["reward"], m.context["code"]) for m in told] == [
+        ("ana@example.org", "a 25.00 USD gift card", reward.code)
+    ]
 
     # And nothing more is made however often the jobs run
     calls = len(fake_shopify.calls)
@@ -186,6 +191,11 @@ async def test_a_referral_rewarded_with_a_free_product_then_refunded(
     ]  # fmt: skip
     assert await end_hold(runtime, clock, days=1) == (0, 0)
     assert len(sent(fake_shopify, "discountCodeBasicCreate")) == 2
+    figures = values(await kpis(app_client, start="2026-01-01", end="2027-12-31"))
+    assert (figures["rewards_issued"], figures["reward_cost"]) == (1, "18.00")
+
+    told = await Message.filter(shop=shop, kind="reward_earned")
+    assert [(m.context["reward"], m.context["code"]) for m in told] == [("a free Bolsa tote", code)]
 
     # Ana sees the product's name and her code in the widget
     [shown] = (await widget(app_client, clock, ANA, "me"))["dashboard"]["rewards"]

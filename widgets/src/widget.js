@@ -92,6 +92,7 @@
     if (!o) return "";
     if (o.kind === "points") return t("offer_points", { n: +o.value });
     if (o.kind === "free_shipping") return t("offer_free_shipping");
+    if (o.kind === "free_product") return t("offer_free_product", { name: o.product });
     var pct = o.kind === "percentage_discount" || o.basis === "percent_of_order";
     var v = pct
       ? fmt("NumberFormat", { style: "percent", maximumFractionDigits: 2 }).format(o.value / 100)
@@ -310,7 +311,7 @@
 
   function reward(r) {
     var value = r.kind === "points" ? t("offer_points", { n: +r.points })
-      : offer({ kind: r.kind, value: r.amount, currency: r.currency });
+      : offer({ kind: r.kind, value: r.amount, currency: r.currency, product: r.product });
     var c = r.choices, lab = function (x) { return x[S.conf.locale] || x.es; };
     return h("li", {}, [
       c ? null : h("strong", { text: value }),

@@ -54,7 +54,7 @@ def reward_context(reward: Reward, locale: str, code: str | None = None) -> dict
     return {
         "reward": reward_words(
             reward.kind, locale, amount=reward.amount, currency=reward.currency,
-            points=reward.points, cause=reward.charity_cause,
+            points=reward.points, cause=reward.charity_cause, product=reward.product_name,
         ),
         "code": code or reward.code or "",
         "expires_on": reward.expires_at.date().isoformat() if reward.expires_at else "",

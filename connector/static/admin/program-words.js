@@ -9,6 +9,7 @@ const w = words({
     credit: '{amount} in store credit', points: '{points} points',
     pointsPer: '{points} points for every {unit} spent', share: '{value}% of the order',
     cash: '{amount} in cash', donation: 'a {amount} donation to a cause', nothing: 'nothing',
+    giftCard: 'a {amount} gift card', freeProduct: 'a free {product}', aProduct: 'product',
     'title.fixed': 'A fixed reward', 'title.tiered': 'More for more referrals', 'title.milestones': 'Rewards by stage',
     'title.contest': 'A referral contest', 'title.seasonal': 'A seasonal bonus', 'title.charity': 'Give to a cause',
     'title.partnership': 'Partner brands', 'title.loyalty': 'Points and loyalty',
@@ -41,6 +42,7 @@ const w = words({
     credit: '{amount} de saldo en la tienda', points: '{points} puntos',
     pointsPer: '{points} puntos por cada {unit} gastado', share: 'el {value} % del pedido',
     cash: '{amount} en efectivo', donation: 'una donación de {amount} a una causa', nothing: 'nada',
+    giftCard: 'una tarjeta regalo de {amount}', freeProduct: '{product} gratis', aProduct: 'un producto',
     'title.fixed': 'Una recompensa fija', 'title.tiered': 'Más por más referidos', 'title.milestones': 'Recompensas por etapas',
     'title.contest': 'Un concurso de referidos', 'title.seasonal': 'Un extra de temporada', 'title.charity': 'Dona a una causa',
     'title.partnership': 'Marcas asociadas', 'title.loyalty': 'Puntos y fidelidad',
@@ -87,6 +89,8 @@ export function describeReward(rule, currency) {
       if (rule.basis === 'percent_of_order') return w('share', { value: number(value) });
       return w('cash', { amount: money(value, currency) });
     case 'charity_donation': return w('donation', { amount: money(value, currency) });
+    case 'gift_card': return w('giftCard', { amount: money(value, currency) });
+    case 'free_product': return w('freeProduct', { product: rule.product_name || w('aProduct') });
     default: return String(rule.kind);
   }
 }

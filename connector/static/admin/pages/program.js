@@ -23,6 +23,8 @@ const w = words({
     flat: 'A fixed value', percent_of_order: 'A percentage of the order', per_unit_spent: 'Per currency unit spent',
     expires_days: 'Expires after (days)', maximum: 'At most',
     amounts: 'Amount per currency', amountsHint: 'A fixed amount in other currencies, e.g. EUR 9, GBP 8.50. Store credit goes in the currency the shopper pays in: this amount, else the value converted at their order’s rate.',
+    product_id: 'Product id in the store', variant_id: 'Variant id (optional)', product_name: 'Product name shoppers see',
+    productHint: 'A free product: one unit of this product (or variant); its value is the price, counted in the budget.',
     'combines_with.order': 'Combines with order discounts', 'combines_with.product': 'Combines with product discounts',
     'combines_with.shipping': 'Combines with shipping discounts',
     'caps.per_period': 'Referrals rewarded per period', 'caps.period_days': 'Period (days)',
@@ -63,6 +65,8 @@ const w = words({
     flat: 'Un valor fijo', percent_of_order: 'Un porcentaje del pedido', per_unit_spent: 'Por unidad de moneda gastada',
     expires_days: 'Caduca a los (días)', maximum: 'Como máximo',
     amounts: 'Importe por moneda', amountsHint: 'Un importe fijo en otras monedas, p. ej. EUR 9, GBP 8.50. El saldo a favor se da en la moneda en que paga el cliente: este importe o, si no, el valor convertido al tipo de cambio de su pedido.',
+    product_id: 'Id del producto en la tienda', variant_id: 'Id de la variante (opcional)', product_name: 'Nombre del producto que ven los clientes',
+    productHint: 'Un producto gratis: una unidad de este producto (o variante); su valor es el precio, que cuenta en el presupuesto.',
     'combines_with.order': 'Se combina con descuentos de pedido', 'combines_with.product': 'Se combina con descuentos de producto',
     'combines_with.shipping': 'Se combina con descuentos de envío',
     'caps.per_period': 'Referidos recompensados por periodo', 'caps.period_days': 'Periodo (días)',
@@ -88,7 +92,8 @@ const w = words({
   },
 });
 
-const KINDS = ['percentage_discount', 'fixed_amount_discount', 'free_shipping', 'store_credit', 'points', 'cash', 'charity_donation'];
+const KINDS = ['percentage_discount', 'fixed_amount_discount', 'free_shipping', 'store_credit', 'gift_card', 'free_product', 'points', 'cash', 'charity_donation'];
+const PRODUCT = ['product_id', 'variant_id', 'product_name'];
 const BASES = ['flat', 'percent_of_order', 'per_unit_spent'];
 const CHECKS = ['self_referral', 'same_email', 'same_address', 'same_ip', 'same_user_agent', 'disposable_email', 'velocity', 'blocklist'];
 // Loyalty (points, catalogue, tiers, stamp card, expiry) has its own page; saving here keeps it.
@@ -151,12 +156,18 @@ export default {
       const parts = [
         ['kind', 'select', { options: KINDS }], ['value', 'decimal', {}], ['basis', 'select', { options: BASES }],
         ['expires_days', 'int?', {}], ['maximum', 'decimal?', {}], ['amounts', 'amounts', { hint: w('amountsHint') }],
+        ...PRODUCT.map((key) => [key, 'text?', { hint: key === 'product_id' ? w('productHint') : undefined }]),
       ].map(([key, type, opts]) => {
         const path = `${name}.${key}`;
         const input = control(path, type, get(scoped, path), opts.options);
         controls.set(path, [input, type]);
         return field(w(key), input, opts.hint ? { hint: opts.hint } : undefined);
       });
+      // The product fields show only for a free product (and are sent only then: see read()).
+      const kind = controls.get(`${name}.kind`)[0];
+      const showProduct = () => parts.slice(-PRODUCT.length).forEach((p) => { p.hidden = kind.value !== 'free_product'; });
+      kind.addEventListener('change', showProduct);
+      showProduct();
       const errorBox = h('p', { class: 'field-error', id: `p-${name}-error`, hidden: true });
       return h('fieldset', {}, h('legend', {}, w(name)),
         h('label', { class: 'check' }, on, w('enabled')), errorBox, h('div', { class: 'fields' }, parts));
@@ -206,12 +217,16 @@ export default {
         if (type === 'on') continue;
         const [head] = path.split('.');
         if (REWARDS.includes(head) && out[head] === null) continue;
+        if (PRODUCT.includes(path.split('.')[1]) && controls.get(`${head}.kind`)[0].value !== 'free_product') {
+          if (out[head]) delete out[head][path.split('.')[1]];
+          continue;
+        }
         let value;
         const text = input.value === undefined ? '' : String(input.value).trim();
         if (type === 'bool') value = input.checked;
         else if (type === 'list') value = text ? text.split(',').map((s) => s.trim()).filter(Boolean) : [];
         else if (type === 'int' || type === 'int?') value = text === '' ? null : (/^-?\d+$/.test(text) ? Number(text) : text);
-        else if (type === 'decimal' || type === 'decimal?') value = text === '' ? null : text;
+        else if (type === 'decimal' || type === 'decimal?' || type === 'text?') value = text === '' ? null : text;
         else if (type === 'amounts') {
           // "EUR 9, GBP 8.50" -> {EUR: "9", GBP: "8.50"}; the API names a bad code or amount.
           value = Object.fromEntries(text.split(',').map((s) => s.trim()).filter(Boolean)
