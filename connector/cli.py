@@ -714,7 +714,7 @@ def _referral_parsers(sub: Any) -> None:
         change.add_argument("--key", help="an idempotency key: the same key twice changes once")
     points.add_argument("points", type=_points)
     grant.add_argument("kind", choices=["fixed_amount_discount", "percentage_discount",
-                                        "free_shipping", "store_credit", "cash"])  # fmt: skip
+                                        "free_shipping", "store_credit", "gift_card", "cash"])  # fmt: skip
     grant.add_argument("value", nargs="?", help="the amount or percentage (none: free_shipping)")
     for name in ("block", "unblock"):
         blocking = adsub.add_parser(name, help=f"{name} an advocate (recorded with why)")

@@ -237,3 +237,31 @@ async def test_changing_another_shops_advocate_is_404(
 
     assert [a.status_code for a in answers] == [404, 404, 404]
     assert (await Advocate.get(id=theirs.id)).status == "active"
+
+
+async def test_a_granted_gift_card_is_made_in_the_store_once(
+    app_client: httpx.AsyncClient, runtime: Runtime, program_shop: Shop,
+    fake_shopify: FakeShopify,
+) -> None:  # fmt: skip
+    customer = fake_shopify.add_customer("ana@example.org")
+    ana = (
+        await enrol_advocate(runtime, program_shop, email="ana@example.org", name="Ana",
+                             customer_id=customer)
+    ).advocate  # fmt: skip
+    body = {"kind": "gift_card", "value": "20.00", "reason": "Sorry for the delay",
+            "request_key": "g-gift"}  # fmt: skip
+
+    for _ in range(2):
+        granted = await app_client.post(
+            f"/admin/api/advocates/{ana.id}/rewards", headers=bearer(), json=body
+        )
+        assert granted.status_code in (200, 201), granted.text
+    assert await issue_due_rewards(runtime) == 1
+    assert await issue_due_rewards(runtime) == 0
+
+    reward = await Reward.get(advocate_id=ana.id)
+    [card] = fake_shopify.gift_cards.values()
+    assert (reward.kind, reward.status, reward.code) == ("gift_card", "issued", card.code)
+    assert (card.initial_value, card.customer_id) == (
+        20, f"gid://shopify/Customer/{customer}",
+    )  # fmt: skip

@@ -37,7 +37,8 @@ MAX_POINTS = 10**9
 # What a person may grant by hand (points are added with a points adjustment).
 GRANTABLE = (
     RewardKind.FIXED_DISCOUNT.value, RewardKind.PERCENTAGE_DISCOUNT.value,
-    RewardKind.FREE_SHIPPING.value, RewardKind.STORE_CREDIT.value, RewardKind.CASH.value,
+    RewardKind.FREE_SHIPPING.value, RewardKind.STORE_CREDIT.value, RewardKind.GIFT_CARD.value,
+    RewardKind.CASH.value,
 )  # fmt: skip
 MONEY_KINDS = (RewardKind.FIXED_DISCOUNT.value, RewardKind.STORE_CREDIT.value, RewardKind.CASH.value)
 

@@ -54,7 +54,7 @@ const w = words({
   },
 });
 
-const GRANTS = ['fixed_amount_discount', 'percentage_discount', 'free_shipping', 'store_credit', 'cash'];
+const GRANTS = ['fixed_amount_discount', 'percentage_discount', 'free_shipping', 'store_credit', 'gift_card', 'cash'];
 
 function key() {
   return (crypto.randomUUID && crypto.randomUUID()) || `${Date.now()}-${Math.random()}`;
