@@ -82,7 +82,8 @@ def test_a_reward_added_on_the_loyalty_page_is_offered_in_the_members_widget(
     assert loyalty["catalogue"] == [{
         "item_id": "5-off", "name": "5 € off", "points": 500,
         "reward": {"kind": "fixed_amount_discount", "value": "5.00", "basis": "flat",
-                   "expires_days": None, "maximum": None},
+                   "expires_days": None, "maximum": None, "product_id": None,
+                   "variant_id": None, "product_name": None},
     }]  # fmt: skip
     gold = loyalty["vip_tiers"][0]
     assert (gold["name"], gold["threshold"], gold["multiplier"]) == ("Gold", 1000, "1.5")

@@ -78,6 +78,34 @@ def test_the_program_page_sets_a_free_product_then_a_gift_card(
     assert page.errors == []
 
 
+def test_the_loyalty_page_sells_a_free_product_in_the_catalogue(
+    admin_server: AdminServer, page: Any
+) -> None:
+    app = open_admin(page, admin_server, "woocommerce", path="loyalty")
+    app.get_by_label("Members collect points").check()
+    app.get_by_role("button", name="Add a reward").click()
+    app.locator("#l-loyalty-catalogue-0-name").fill("Bolsa tote")
+    app.locator("#l-loyalty-catalogue-0-points").fill("400")
+    product = app.locator("#l-loyalty-catalogue-0-reward-product_id")
+    expect(product).to_be_attached()
+    expect(product).to_be_hidden()
+    app.locator("#l-loyalty-catalogue-0-reward-kind").select_option(label="Free product")
+    expect(product).to_be_visible()
+    app.locator("#l-loyalty-catalogue-0-reward-value").fill("18.00")
+    product.fill("812")
+    app.locator("#l-loyalty-catalogue-0-reward-product_name").fill("Bolsa tote")
+    app.locator("#loyalty-form").get_by_role("button", name="Save").click()
+
+    expect(app.get_by_role("status")).to_contain_text("Loyalty saved")
+    [item] = api(admin_server, "woocommerce", "GET", "/program").json()["config"]["loyalty"]["catalogue"]
+    reward = item["reward"]
+    assert (item["points"], reward["kind"], reward["value"], reward["product_id"],
+            reward["variant_id"], reward["product_name"]) == (
+        400, "free_product", "18.00", "812", None, "Bolsa tote",
+    )  # fmt: skip
+    assert page.errors == []
+
+
 def test_a_member_redeems_a_free_coffee_in_the_widget(
     reward_demo: DemoServer, browser: Any
 ) -> None:

@@ -18,7 +18,8 @@ const w = words({
     catalogue: 'Rewards catalogue', catalogueHint: 'What members buy with their points; each reward is a code made for them alone.',
     noItems: 'No rewards yet: members can only save points.', addItem: 'Add a reward', removeItem: 'Remove reward {n}',
     item: 'Reward {n}', name: 'Name', item_id: 'Id (optional)', item_idHint: 'Made from the name when empty.', points: 'Points',
-    kind: 'Kind', value: 'Value', valueHint: 'An amount, or a percentage for a percentage discount.',
+    kind: 'Kind', value: 'Value', valueHint: 'An amount, or a percentage for a percentage discount; a free product’s price.',
+    product_id: 'Product id in the store', variant_id: 'Variant id (optional)', product_name: 'Product name members see',
     expires_days: 'Expires after (days)', none: 'Empty for never.', noDiscount: 'Empty for none.',
     tiers: 'VIP tiers', tier_basis: 'Tiers count', tierPoints: 'Points earned', tierSpend: 'Money spent',
     tier_period_days: 'Counted over the last (days)', lifetime: 'Empty for a member’s whole life.',
@@ -50,7 +51,8 @@ const w = words({
     catalogue: 'Catálogo de recompensas', catalogueHint: 'Lo que los clientes compran con sus puntos; cada recompensa es un código solo para ellos.',
     noItems: 'Aún no hay recompensas: solo se pueden acumular puntos.', addItem: 'Añadir una recompensa', removeItem: 'Quitar la recompensa {n}',
     item: 'Recompensa {n}', name: 'Nombre', item_id: 'Id (opcional)', item_idHint: 'Se crea a partir del nombre si está vacío.', points: 'Puntos',
-    kind: 'Tipo', value: 'Valor', valueHint: 'Un importe, o un porcentaje si es un descuento porcentual.',
+    kind: 'Tipo', value: 'Valor', valueHint: 'Un importe, o un porcentaje si es un descuento porcentual; el precio de un producto gratis.',
+    product_id: 'Id del producto en la tienda', variant_id: 'Id de la variante (opcional)', product_name: 'Nombre del producto que ven los clientes',
     expires_days: 'Caduca a los (días)', none: 'Vacío para que no caduque.', noDiscount: 'Vacío para ninguno.',
     tiers: 'Niveles VIP', tier_basis: 'Los niveles cuentan', tierPoints: 'Puntos ganados', tierSpend: 'Dinero gastado',
     tier_period_days: 'Contados en los últimos (días)', lifetime: 'Vacío para toda la vida del cliente.',
@@ -73,7 +75,8 @@ const w = words({
   },
 });
 
-const REDEEMABLE = ['fixed_amount_discount', 'percentage_discount', 'free_shipping', 'store_credit'];
+const REDEEMABLE = ['fixed_amount_discount', 'percentage_discount', 'free_shipping', 'free_product', 'store_credit', 'gift_card'];
+const PRODUCT = ['product_id', 'variant_id', 'product_name'];
 const CARD_KINDS = [...REDEEMABLE, 'points'];
 const STARTER = { points_per_unit: '1', earn_on: 'subtotal', join_points: 0, birthday_points: 0, catalogue: [], vip_tiers: [] };
 const NEW_ITEM = () => ({ item_id: '', name: '', points: null, reward: { kind: 'fixed_amount_discount', value: '', basis: 'flat' } });
@@ -158,11 +161,22 @@ export default {
 
     const kinds = (list) => list.map((k) => [k, label(k)]);
 
+    // A free product's fields show (and are sent) for that kind only.
     function rewardFields(reward, path, list) {
-      return [
+      const fields = [
         bind(reward, 'kind', `${path}.kind`, 'select', { options: kinds(list), text: w('kind') }),
         bind(reward, 'value', `${path}.value`, 'text', { text: w('value'), hint: w('valueHint') }),
+        ...PRODUCT.map((key) => bind(reward, key, `${path}.${key}`, 'text?', { text: w(key) })),
       ];
+      const kind = controls.get(`${path}.kind`);
+      const show = () => PRODUCT.forEach((key, n) => {
+        const on = kind.value === 'free_product';
+        fields[2 + n].hidden = !on;
+        reward[key] = on ? valueOf(controls.get(`${path}.${key}`), 'text?') : null;
+      });
+      kind.addEventListener('change', show);
+      show();
+      return fields;
     }
 
     function rows(list, path, draw, { none, add, make }) {
