@@ -82,7 +82,7 @@ def test_get_started_chooses_a_program_shows_the_widget_and_tries_an_order(
     assert (live["config"]["name"], live["config"]["currency"]) == ("A fixed reward", "EUR")
     assert live["config"]["advocate_reward"] == {
         "kind": "store_credit", "value": "10.00", "basis": "flat", "expires_days": None,
-        "maximum": None,
+        "maximum": None, "product_id": None, "variant_id": None, "product_name": None,
     }  # fmt: skip
 
     # 2. Where the widget appears.
