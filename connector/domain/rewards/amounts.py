@@ -145,7 +145,7 @@ def chosen(reward: RewardPlan, choice_id: str, rule: RewardRule, cause_id: str |
     money, points, percent = amounts(rule, reward.basis_value, reward.multiplier)
     return replace(
         reward, kind=rule.kind, rule=rule, money=money, points=points, percent=percent,
-        expires_days=rule.expires_days, usage_limit=1 if rule.kind in DISCOUNT_KINDS else None,
+        expires_days=rule.expires_days, usage_limit=1 if rule.kind in CODE_KINDS else None,
         cause_id=cause_id, choice_id=choice_id,
     )  # fmt: skip
 
