@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from connector.logs import setup_logging
-from connector.routes import admin_ui, health, notifications, storefront, webhooks
+from connector.routes import admin_ui, health, notifications, storefront, terms, webhooks
 from connector.routes import shopify_app as shopify_app_routes
 from connector.routes import woocommerce as woocommerce_routes
 from connector.routes.admin import api as admin_api
@@ -35,6 +35,7 @@ def all_routes(settings: Settings | None = None) -> list[BaseRoute]:
         *admin_ui.routes,
         *woocommerce_routes.routes,
         *storefront.build_routes(proxy_path),
+        *terms.routes,
     ]
 
 

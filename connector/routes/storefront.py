@@ -36,6 +36,7 @@ from connector.services.rewards.choices import AlreadyChosen, ChoiceError, NoSuc
 from connector.services.storefront import api
 from connector.services.storefront.api import Visitor
 from connector.services.storefront.assets import Asset, load_assets
+from connector.services.storefront.terms import TermsNotAccepted
 from connector.services.storefront.tokens import BadToken, TokenShop, read_token, token_shop
 from connector.settings import REPO_ROOT
 from platforms.shopify.app_proxy import ProxyRejected, verify_app_proxy
@@ -47,6 +48,7 @@ TOKEN_HEADER = "x-referral-token"
 TOKEN_PLATFORMS = ("woocommerce", "sandbox")
 MAX_BODY = 4096
 MAX_ID = 2**63 - 1  # ids are 64-bit in the database: a larger one names nothing
+MAX_VERSION = 2**31 - 1  # a program version number fits a 32-bit column
 IMMUTABLE = "public, max-age=31536000, immutable"
 # The loader is the one stable URL: short enough that a new widget reaches shoppers quickly.
 SHORT = "public, max-age=300"
@@ -263,12 +265,37 @@ async def _choose(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, Any]
         return _error(422, "invalid_cause")
 
 
+def _terms_version(body: Mapping[str, Any]) -> int | None:
+    value = body.get("terms_version")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_VERSION:
+        raise Refused(422, "invalid_terms_version")
+    return value
+
+
+def _terms_refused(exc: TermsNotAccepted) -> Response:
+    """409 for terms other than those in force, 422 for none: either way, the ones to show."""
+    version = exc.terms["version"]
+    if exc.outdated:
+        status, reason = 409, "terms_outdated"
+        message = f"The program's terms changed (version {version} is in force): show them again."
+    else:
+        status, reason = 422, "terms_not_accepted"
+        message = f"Accept the program's terms (version {version}) to join: show them again."
+    body = {"error": reason, "message": message, "terms": exc.terms}
+    return JSONResponse(body, status_code=status)
+
+
 async def _join(runtime: Runtime, v: Visitor, r: Request, b: Mapping[str, Any]) -> Response:
     email = _text(b, "email", 320)
+    terms = _terms_version(b)
     if v.customer_id is None and (email is None or "@" not in email):
         return _error(422, "invalid_email")
     try:
-        joined = await api.join(runtime, v, email, _text(b, "locale", 16))
+        joined = await api.join(runtime, v, email, _text(b, "locale", 16), terms)
+    except TermsNotAccepted as exc:
+        return _terms_refused(exc)
     except ValueError:
         return _error(422, "invalid_email")
     return JSONResponse(joined)

@@ -257,6 +257,10 @@ class Advocate(Model):
     # the program's birthday points (rewards.birthdays, once a year).
     birth_month = fields.SmallIntField(null=True)
     birth_day = fields.SmallIntField(null=True)
+    # The program terms the shopper accepted to join (their version: `Program.terms.version`)
+    # and when; None for an advocate who joined while the program had no terms.
+    terms_version = fields.IntField(null=True)
+    terms_accepted_at = fields.DatetimeField(null=True)
 
     PII_FIELDS = ("email", "email_normalized", "name", "customer_id", "birth_month", "birth_day")
 

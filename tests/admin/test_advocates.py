@@ -182,6 +182,7 @@ async def test_one_advocate_with_referrals_by_state_and_rewards(
         "adjustments": [],
         "vip_tier": None,
         "ledger": [],
+        "terms": None,  # enrolled by the admin, under a program without terms
     }  # fmt: skip
 
 

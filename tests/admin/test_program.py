@@ -14,6 +14,11 @@ from tests.admin.conftest import PROGRAM, bearer
 from tests.conftest import Clock
 
 pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
+# Where the program's terms are published, per locale (the widget and every message link them).
+TERMS_URLS = {
+    locale: f"https://connector.example.com/terms/shopify/referral-test.myshopify.com/{locale}"
+    for locale in ("es", "en")
+}
 
 
 async def test_until_one_is_saved_the_live_program_is_the_default(
@@ -27,6 +32,7 @@ async def test_until_one_is_saved_the_live_program_is_the_default(
         "version": 1,
         "default": True,
         "config": program_to_dict(default_program(runtime.settings)),
+        "terms_urls": TERMS_URLS,
     }
 
 
@@ -49,7 +55,9 @@ async def test_saving_answers_the_new_version_and_records_the_staff_user(
         "created_by": "42",
     }
     live = await app_client.get("/admin/api/program", headers=bearer())
-    assert live.json() == {"version": 2, "default": False, "config": saved}
+    assert live.json() == {
+        "version": 2, "default": False, "config": saved, "terms_urls": TERMS_URLS,
+    }  # fmt: skip
     versions = await app_client.get("/admin/api/program/versions", headers=bearer())
     assert versions.json() == {
         "versions": [

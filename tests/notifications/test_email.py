@@ -19,6 +19,12 @@ from tests.rewards.factories import ANA_CUSTOMER, advocate
 from tests.support.fake_shopify import FakeShopify
 from tests.support.mailbox import Mailbox
 
+
+def terms_page(shop: Shop, locale: str) -> str:
+    """The public page of the shop's program terms, which every message links."""
+    return f"https://connector.example.com/terms/shopify/{shop.domain}/{locale}"
+
+
 SHARE = "https://shop.example/?ref=ANA-7KQ4"
 
 
@@ -62,8 +68,11 @@ async def test_reward_earned_arrives_with_both_parts_in_the_advocates_language(
         f" {SHOP_NAME}, así que has ganado 10.00 EUR de saldo en la tienda.\n\nTu código:"
         " THX-<b>9\n\n¡Gracias por recomendarnos!\n\nVisitar la tienda:"
         f" {SHOP_URL}\n\n--\nRecibes este mensaje por tu cuenta en {SHOP_NAME}.\n"
+        f"Condiciones del programa: {terms_page(shop, 'es')}\n"
     )
     html = got.part("html")
+    # Every message links the program's terms, in the message's language.
+    assert f'<a href="{terms_page(shop, "es")}" style="color:#6d7175">Condiciones' in html
     assert "Tu código: THX-&lt;b&gt;9" in html
     assert "<b>9" not in html
     assert f'<a href="{SHOP_URL}"' in html
@@ -101,7 +110,7 @@ async def test_a_marketing_message_carries_one_click_unsubscribe_which_later_mes
     text = got.part("plain")
     assert "they get 10% off with your code ANA-7KQ4, and you get a reward" in text
     assert text.endswith(f"\n--\nYou receive this because of your account at {SHOP_NAME}.\n"
-                         f"Unsubscribe: {link}\n")  # fmt: skip
+                         f"Program terms: {terms_page(shop, 'en')}\nUnsubscribe: {link}\n")  # fmt: skip
     assert f'<a href="{SHARE}"' in got.part("html")
     assert f'<a href="{link}"' in got.part("html")
 

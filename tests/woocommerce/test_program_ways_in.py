@@ -72,6 +72,20 @@ async def _paid(
     await send(app_client, path, secret, body, f"d{order_id}")
 
 
+async def friend_buys_and_the_hold_passes(
+    runtime: Runtime, app_client: httpx.AsyncClient, fake_woo: FakeWooCommerce, path: str,
+    secret: str, clock: Clock, order_id: int, code: str, total: str,
+) -> None:  # fmt: skip
+    """The advocate's code reaches the store; a guest friend pays `total` with it; the worker
+    credits the order; the hold passes and the one reward is issued."""
+    assert await create_pending_friend_codes(runtime) == 1
+    await _paid(app_client, fake_woo, path, secret, clock, order_id, "fran@example.org", code, total)
+    assert await build_worker(runtime).drain() == {"done": 1}
+    clock.advance(days=15)
+    assert await approve_due_referrals(runtime) == 1
+    assert await issue_due_rewards(runtime) == 1
+
+
 async def test_an_advocate_picks_a_cause_in_the_widget_and_the_donation_goes_there(
     woo_runtime: Runtime, app_client: httpx.AsyncClient, fake_woo: FakeWooCommerce, clock: Clock
 ) -> None:
@@ -93,13 +107,9 @@ async def test_an_advocate_picks_a_cause_in_the_widget_and_the_donation_goes_the
     assert chosen.json()["dashboard"]["cause"] == "ocean"
 
     # And a guest friend pays 60 EUR with her code and the hold passes
-    assert await create_pending_friend_codes(woo_runtime) == 1
-    await _paid(app_client, fake_woo, path, secret, clock, 9301, "fran@example.org",
-                ana.friend_code, "60.00")  # fmt: skip
-    assert await build_worker(woo_runtime).drain() == {"done": 1}
-    clock.advance(days=15)
-    assert await approve_due_referrals(woo_runtime) == 1
-    assert await issue_due_rewards(woo_runtime) == 1
+    await friend_buys_and_the_hold_passes(
+        woo_runtime, app_client, fake_woo, path, secret, clock, 9301, ana.friend_code, "60.00"
+    )
 
     # Then 5 EUR is recorded for the ocean, and every shopper sees the program's total
     referral = await Referral.get(shop_id=shop.id)

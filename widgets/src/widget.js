@@ -9,7 +9,7 @@
   if (!w.customElements || !w.fetch || !w.Promise || w.customElements.get(TAG)) return;
   var queued = w.ReferralWidget;
   var cfg = (queued && queued.o) || {};
-  var S = {}; // shared state: conf, me, land, err, busy, email, granted, pending
+  var S = {}; // shared state: conf, me, land, err, busy, email, granted, pending, tk (terms ticked)
   var views = [];
   var cache = {};
   var L = "es"; // the locale Intl formats with: the page's tag when the browser knows it
@@ -220,10 +220,19 @@
     return h("p", { class: "err", id: "rw-err", role: "alert", text: S.err || "" });
   }
 
+  // The program's terms, when it has some: a box to tick before joining, and their page.
+  function terms() {
+    var c = S.conf.terms;
+    return c ? frag([h("label", { class: "ck" }, [h("input", {
+      type: "checkbox", "data-k": "terms", checked: !!S.tk,
+      onchange: function (e) { S.tk = e.target.checked; },
+    }), t("terms_accept")]), h("a", { class: "fine", href: c.url, target: "_blank", rel: "noopener", text: t("terms_read") })]) : null;
+  }
+
   function joinForm(v) {
     var label = S.busy ? t("joining") : t("join");
     if (S.conf.customer) {
-      return frag([lead(), h("button", {
+      return frag([lead(), terms(), h("button", {
         type: "button", class: "pri", "data-k": "join", disabled: !!S.busy,
         onclick: function () { join(v); },
       }, [label]), error()]);
@@ -253,20 +262,33 @@
         type: "submit", class: "pri", "data-k": "join", disabled: !!S.busy,
       }, [label])]),
     ]);
-    return frag([lead(), impact(), form, error(), h("p", { class: "fine", id: "rw-pv", text: t("privacy") })]);
+    return frag([lead(), impact(), terms(), form, error(), h("p", { class: "fine", id: "rw-pv", text: t("privacy") })]);
   }
 
   function join(v, email) {
+    var c = S.conf.terms;
     if (S.busy) return;
+    if (c && !S.tk) {
+      S.err = t("terms_needed");
+      v.want = "terms";
+      return drawAll();
+    }
     S.busy = true;
     S.err = "";
     drawAll();
-    api("join", { email: email, locale: S.conf.locale }).then(function (j) {
+    api("join", { email: email, locale: S.conf.locale, terms_version: c && c.version }).then(function (j) {
       S.me = j;
       v.want = "copy";
     }, function (e) {
       S.err = t(e && e.status === 429 ? "too_many" : "failed");
       v.want = email ? "email" : "join";
+      // The terms changed since the page loaded: show the ones in force, to accept again.
+      if (e && e.terms) {
+        S.conf.terms = e.terms;
+        S.tk = false;
+        S.err = t("terms_changed");
+        v.want = "terms";
+      }
     }).then(function () {
       S.busy = false;
       drawAll();
@@ -803,7 +825,7 @@
       // fresh numbers each time.
       if (S.conf.customer) {
         if (S.me) refresh();
-        else join(v);
+        else if (!S.conf.terms) join(v);
       }
     }
 

@@ -11,6 +11,7 @@ like all of `connector.domain`, nothing here does I/O.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from connector.domain.codec import ProgramError, decode, encode
@@ -43,6 +44,7 @@ from connector.domain.program.model import (
     RewardMenu,
     RewardRule,
     StampCard,
+    Terms,
     Tier,
     VipTier,
 )
@@ -63,6 +65,19 @@ def program_to_dict(program: Program) -> dict[str, Any]:
     """The JSON-safe form of a program (Decimals and times as strings); `parse_program` reads it."""
     result: dict[str, Any] = encode(program)
     return result
+
+
+def with_terms_version(program: Program, previous: Program | None) -> Program:
+    """`program` as saved after `previous`: its terms keep their version when their words did not
+    change, and take the program's own version when they did (none: 0)."""
+    terms = program.terms
+    if not terms.published:
+        version = 0
+    elif previous is not None and (previous.terms.es, previous.terms.en) == (terms.es, terms.en):
+        version = previous.terms.version
+    else:
+        version = program.version
+    return replace(program, terms=replace(terms, version=version))
 
 
 def validate_program(program: Program) -> Program:
@@ -100,10 +115,12 @@ __all__ = [
     "RewardRule",
     "RewardedSides",
     "StampCard",
+    "Terms",
     "Tier",
     "VipTier",
     "check_program",
     "parse_program",
     "program_to_dict",
     "validate_program",
+    "with_terms_version",
 ]

@@ -251,6 +251,22 @@ def _check_budget(program: Program) -> Iterator[FieldError]:
         yield "budget.warn_percent", "must be below 100 (the warning comes before the limit)"
 
 
+TERMS_MAX = 20_000  # characters per locale: a page of terms, not a book
+_LANGUAGES = {"es": "Spanish", "en": "English"}
+
+
+def _check_terms(program: Program) -> Iterator[FieldError]:
+    terms = program.terms
+    for locale, language in _LANGUAGES.items():
+        text = terms.text(locale)
+        if len(text) > TERMS_MAX:
+            yield f"terms.{locale}", f"must be at most {TERMS_MAX} characters, got {len(text)}"
+        elif terms.published and not text.strip():
+            yield f"terms.{locale}", (
+                f"write the terms in {language} too: shoppers read them in their own language"
+            )
+
+
 def _check_charity_and_loyalty(program: Program) -> Iterator[FieldError]:
     gives = any(r.kind is RewardKind.CHARITY_DONATION for _, r in _rewards(program))
     if gives and program.charity is None:
@@ -312,4 +328,5 @@ def check_program(program: Program) -> list[FieldError]:
     errors.extend(_check_charity_and_loyalty(program))
     errors.extend(_check_budget(program))
     errors.extend(_check_menu(program))
+    errors.extend(_check_terms(program))
     return errors

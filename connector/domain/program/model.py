@@ -105,6 +105,29 @@ class Budget:
 
 
 @dataclass(frozen=True)
+class Terms:
+    """The program's terms and conditions in the merchant's words, in Spanish and English: shown
+    before joining, a public page per locale, linked from every message.
+
+    `version` is the program version that first carried these words; the programs service sets
+    it on save (`with_terms_version`), so a shopper's acceptance outlives unrelated changes.
+    """
+
+    es: str = ""
+    en: str = ""
+    version: int = field(default=0, metadata=rule(non_negative))
+
+    @property
+    def published(self) -> bool:
+        """True when the merchant wrote terms."""
+        return bool(self.es.strip() or self.en.strip())
+
+    def text(self, locale: str) -> str:
+        """The words in `locale` (es or en; Spanish for any other)."""
+        return self.en if locale == "en" else self.es
+
+
+@dataclass(frozen=True)
 class Tier:
     """Referrals numbered up to `up_to` (inclusive; None: all the rest) earn `reward`.
 
@@ -308,6 +331,7 @@ class Program:
     budget: Budget | None = None
     # When set, the advocate's reward (the plain one or their tier's) is chosen from this menu.
     reward_menu: RewardMenu | None = None
+    terms: Terms = field(default_factory=Terms)
 
     def rewards_side(self, side: RewardedSides) -> bool:
         """True when `side` (ADVOCATE or FRIEND) is rewarded after the order."""
@@ -336,6 +360,7 @@ __all__ = [
     "RewardMenu",
     "RewardRule",
     "StampCard",
+    "Terms",
     "Tier",
     "VipTier",
 ]

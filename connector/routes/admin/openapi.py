@@ -166,7 +166,22 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "FieldError": _row(path=STR, message=STR),
-    "Program": _row(version=INT, default=BOOL, config=OBJECT),
+    "Program": _row(
+        version=INT,
+        default=BOOL,
+        config={
+            **OBJECT,
+            "description": "The program's JSON form. Its `terms` ({es, en, version}) are the"
+            " terms shoppers accept to join; `version` is set on save: the version that first"
+            " carried their words.",
+        },
+        terms_urls={
+            "type": "object",
+            "additionalProperties": STR,
+            "description": "The public page of the terms per locale (es, en), linked from the"
+            " widget and every message.",
+        },
+    ),
     "SavedProgram": _row(version=INT, default=BOOL, config=OBJECT, created_at=TIME, created_by=STR),
     "ProgramVersion": _row(version=INT, name=STR, created_at=TIME, created_by=STR, note=STR),
     "Preset": _row(type=STR, name=STR, config=OBJECT),
@@ -224,6 +239,11 @@ SCHEMAS: dict[str, Any] = {
             "type": "array",
             "items": _ref("LedgerLine"),
             "description": "The member's newest 50 points movements, newest first.",
+        },
+        terms={
+            "oneOf": [{"type": "null"}, _row(version=INT, accepted_at=TIME_N)],
+            "description": "The program terms the advocate accepted to join (their version) and"
+            " when; null when they joined while the program had none.",
         },
     ),
     "LedgerLine": _row(

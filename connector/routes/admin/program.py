@@ -28,12 +28,21 @@ from connector.services.referrals import programs, simulate
 from connector.services.referrals.records import finding_json, reward_amounts
 
 
+def terms_urls(call: Call) -> dict[str, str]:
+    """The public pages of the shop's program terms, per locale."""
+    return {loc: programs.terms_url(call.runtime.settings, call.shop, loc) for loc in ("es", "en")}
+
+
 @admin
 async def get_program(call: Call) -> Response:
-    """The live program, its version, and whether it is still the unsaved defaults."""
+    """The live program, its version, whether it is still the unsaved defaults, and where its
+    terms are published."""
     live = await programs.live_program(call.runtime, call.shop)
     config = program_to_dict(live.program)
-    return answer({"version": live.program.version, "default": not live.saved, "config": config})
+    return answer({
+        "version": live.program.version, "default": not live.saved, "config": config,
+        "terms_urls": terms_urls(call),
+    })  # fmt: skip
 
 
 def _saved(row: programs.SavedVersion, **more: Any) -> Response:

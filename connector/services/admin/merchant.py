@@ -101,6 +101,14 @@ class LedgerLine:
 
 
 @dataclass(frozen=True)
+class AcceptedTerms:
+    """The program terms an advocate accepted to join: their version, and when."""
+
+    version: int
+    accepted_at: datetime | None
+
+
+@dataclass(frozen=True)
 class AdvocateStats:
     """An advocate, their referrals counted by state, rewards, points, clicks, friends, changes."""
 
@@ -113,6 +121,7 @@ class AdvocateStats:
     adjustments: tuple[AdjustmentRow, ...]
     vip_tier: str | None
     ledger: tuple[LedgerLine, ...]
+    terms: AcceptedTerms | None  # None: they joined while the program had no terms
 
 
 async def admin_shop(platform: str, domain: str) -> Shop:
@@ -182,6 +191,9 @@ async def advocate_stats(shop: Shop, advocate_id: int) -> AdvocateStats:
             .order_by("-id")
             .limit(LEDGER)
         ),
+        terms=None
+        if advocate.terms_version is None
+        else AcceptedTerms(advocate.terms_version, advocate.terms_accepted_at),
     )
 
 

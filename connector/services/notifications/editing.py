@@ -39,6 +39,7 @@ from connector.services.notifications.render import Rendered, TemplateRefused, c
 from connector.services.notifications.sender import our_host
 from connector.services.referrals.advocates import share_link
 from connector.services.referrals.notices import DEFAULT_LONG_TIME_ORDERS
+from connector.services.referrals.programs import terms_url
 from connector.store.models import Advocate, Shop
 
 MAX_SUBJECT, MAX_BODY, MAX_EMAIL = 200, 5000, 320
@@ -364,7 +365,10 @@ async def preview(
     unsubscribe = (
         f"{runtime.settings.public_url}/notifications/unsubscribe" if kind.marketing else None
     )
-    return render(kind, text, values, locale=locale, unsubscribe_url=unsubscribe)
+    return render(
+        kind, text, values, locale=locale, unsubscribe_url=unsubscribe,
+        terms_url=terms_url(runtime.settings, shop, locale),
+    )  # fmt: skip
 
 
 async def send_test(

@@ -3,7 +3,8 @@
 Texts are Jinja templates a merchant may edit, so they run in Jinja's sandbox. The text part
 renders the body as written; the HTML part renders the same body with autoescape on (every
 placeholder value is escaped), keeps its paragraphs and line breaks, turns links into anchors,
-and adds the kind's button and the footer (the shop, and for marketing the unsubscribe link).
+and adds the kind's button and the footer (the shop, the program's terms page, and for marketing
+the unsubscribe link).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _FOOTER = {
     "en": ("You receive this because of your account at {shop}.", "Unsubscribe"),
     "es": ("Recibes este mensaje por tu cuenta en {shop}.", "Darse de baja"),
 }
+_TERMS = {"en": "Program terms", "es": "Condiciones del programa"}
 _MERCHANT_FOOTER = {
     "en": "Sent by the referral program of {shop}.",
     "es": "Enviado por el programa de referidos de {shop}.",
@@ -41,6 +43,7 @@ _LAYOUT = _HTML.from_string(
 {% if action_url %}<p style="margin:24px 0"><a href="{{ action_url }}" style="background:#1f5199;color:#fff;padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block">{{ action_label }}</a></p>{% endif %}
 </div>
 <p style="max-width:560px;margin:16px auto;font-size:12px;color:#6d7175">{{ footer }}
+{% if terms_url %}<a href="{{ terms_url }}" style="color:#6d7175">{{ terms_label }}</a>{% endif %}
 {% if unsubscribe_url %}<a href="{{ unsubscribe_url }}" style="color:#6d7175">{{ unsubscribe_label }}</a>{% endif %}</p>
 </body></html>
 """
@@ -122,8 +125,10 @@ def render(
     *,
     locale: str,
     unsubscribe_url: str | None = None,
+    terms_url: str | None = None,
 ) -> Rendered:
-    """Render `text` of `kind` with `values`; the footer and button in `locale`."""
+    """Render `text` of `kind` with `values`; the footer (with the terms page) and button in
+    `locale`."""
     subject = " ".join(str(_TEXT.from_string(text.subject).render(values)).split())
     body = str(_TEXT.from_string(text.body).render(values)).strip()
     shop = str(values.get("shop_name") or "")
@@ -140,12 +145,15 @@ def render(
     if action_url and action_url not in body:
         text_part += f"\n\n{action_label}: {action_url}"
     text_part += f"\n\n--\n{footer}"
+    terms_label = _TERMS.get(locale, _TERMS["en"])
+    if terms_url:
+        text_part += f"\n{terms_label}: {terms_url}"
     if unsubscribe_url:
         text_part += f"\n{label}: {unsubscribe_url}"
     html = _LAYOUT.render(
         locale=locale, subject=subject, body=_html_body(text.body, values), footer=footer,
         action_url=action_url, action_label=action_label, unsubscribe_url=unsubscribe_url,
-        unsubscribe_label=label,
+        unsubscribe_label=label, terms_url=terms_url, terms_label=terms_label,
     )  # fmt: skip
     return Rendered(subject, text_part + "\n", html)
 

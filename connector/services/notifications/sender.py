@@ -33,6 +33,7 @@ from connector.services.notifications.preferences import (
 )
 from connector.services.notifications.render import Rendered, plain, render
 from connector.services.pipeline import outbox
+from connector.services.referrals.programs import terms_url
 from connector.store.models import Message, MessageStatus, Shop, ShopStatus
 from platforms.base import PlatformError
 
@@ -107,7 +108,7 @@ def compose(runtime: Runtime, shop: Shop, row: Message) -> Rendered:
     unsubscribe = consent.unsubscribe_url(runtime, row) if kind.marketing else None
     return render(
         kind, text_for(shop, kind, row.locale), values, locale=row.locale,
-        unsubscribe_url=unsubscribe,
+        unsubscribe_url=unsubscribe, terms_url=terms_url(runtime.settings, shop, row.locale),
     )  # fmt: skip
 
 

@@ -207,6 +207,13 @@ async def enrol_advocate(
     return await _enrol(runtime, shop, find, values, shared=None, welcome=welcome)
 
 
+async def accept_terms(advocate: Advocate, version: int, at: datetime) -> None:
+    """Record that the advocate accepted the program terms of `version` at `at` (the latest
+    acceptance is the one kept)."""
+    await Advocate.filter(id=advocate.id).update(terms_version=version, terms_accepted_at=at)
+    advocate.terms_version, advocate.terms_accepted_at = version, at
+
+
 async def _enrol(
     runtime: Runtime,
     shop: Shop,

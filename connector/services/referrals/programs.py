@@ -14,12 +14,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeAlias
+from urllib.parse import quote
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from connector.domain.program import Program, ProgramError, parse_program, program_to_dict
+from connector.domain.program import (
+    Program,
+    ProgramError,
+    parse_program,
+    program_to_dict,
+    with_terms_version,
+)
 from connector.domain.program.presets import PRESETS
 from connector.errors import ConfigError, ConnectorError
 from connector.services.base.runtime import Runtime
@@ -142,14 +149,16 @@ async def save_program(
     """Validate `data` (the JSON form) and save it as the shop's next version.
 
     Raises `ProgramError` whose `errors` lists `(field path, message)` for every bad field; any
-    `version` in `data` is replaced by the next number.
+    `version` in `data` is replaced by the next number, and the terms' version by the number of
+    the version that first carried their words (this one, when they changed).
     """
     if not isinstance(data, Mapping):
         raise ProgramError([("(root)", f"must be an object, got {data!r}")])
     for _ in range(MAX_SAVE_TRIES):
         latest = await ProgramVersion.filter(shop_id=shop.id).order_by("-version").first()
         number = (latest.version if latest is not None else 0) + 1
-        program = parse_program({**data, "version": number})
+        previous = parse_program(latest.config) if latest is not None else None
+        program = with_terms_version(parse_program({**data, "version": number}), previous)
         try:
             async with in_transaction() as tx:
                 row = await ProgramVersion.create(
@@ -166,6 +175,12 @@ async def save_program(
         log.info("shop %s: program version %s saved by %s", shop.domain, number, actor)
         return row
     raise ConnectorError(f"{shop.domain}: could not take a program version number; try again")
+
+
+def terms_url(settings: Settings, shop: Shop, locale: str) -> str:
+    """The public page of the shop's program terms in `locale` (routes.terms serves it)."""
+    domain = quote(shop.domain, safe="")
+    return f"{settings.public_url}/terms/{shop.platform}/{domain}/{locale}"
 
 
 async def list_versions(shop: Shop) -> list[VersionRow]:

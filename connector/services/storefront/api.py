@@ -42,6 +42,7 @@ from connector.services.referrals.programs import live_program, program_version
 from connector.services.rewards import birthdays, choices, contests, vip
 from connector.services.rewards import loyalty as points
 from connector.services.storefront.assets import load_assets, messages, resolve_locale
+from connector.services.storefront.terms import TermsPage, check_accepted, terms_offer, terms_page
 from connector.store.db import conn
 from connector.store.models import (
     Advocate,
@@ -446,6 +447,7 @@ async def config(runtime: Runtime, visitor: Visitor, locale_tag: str | None) -> 
             "advocate": _rule(program.advocate_reward, program.currency),
         },
         "charity": await charity(shop, program),
+        "terms": terms_offer(runtime, shop, program, locale),
         "window_days": program.attribution_window_days,
         "ref_param": sf.ref_param,
         "consent": sf.consent,
@@ -542,25 +544,45 @@ async def pick(
 
 
 async def join(
-    runtime: Runtime, visitor: Visitor, email: str | None, locale: str | None = None
+    runtime: Runtime,
+    visitor: Visitor,
+    email: str | None,
+    locale: str | None = None,
+    terms_version: int | None = None,
 ) -> dict[str, Any]:
     """Enrol the signed-in customer (their dashboard too), or an email (a link and code only).
 
+    When the program has terms, the join must name the version in force (TermsNotAccepted says
+    which one, to show again); the advocate's record keeps it and when it was accepted.
     Joining with an email that is already enrolled answers exactly as a first join does, so the
     answer never tells whether someone is in the program; a dashboard needs a signed-in customer.
     """
     shop = await find_shop(visitor.platform, visitor.shop)
+    program = (await live_program(runtime, shop)).program
+    accepted = check_accepted(runtime, shop, program, terms_version, locale or "")
     if visitor.customer_id:
         enrolled = await advocates.enrol_advocate(
             runtime, shop, customer_id=visitor.customer_id, locale=locale
         )
         await _seen(runtime, visitor, enrolled.advocate, signals.JOINED)
+        if accepted is not None:
+            await advocates.accept_terms(enrolled.advocate, accepted, runtime.now())
         return await _own(runtime, shop, enrolled.advocate)
     if not email:
         raise ValueError("an email address is needed to join")
     enrolled = await advocates.enrol_advocate(runtime, shop, email=email, locale=locale)
     await _seen(runtime, visitor, enrolled.advocate, signals.JOINED)
+    # Only the one who joined by this email records it: someone else who knows the address
+    # must not change what its owner accepted.
+    if accepted is not None and enrolled.created:
+        await advocates.accept_terms(enrolled.advocate, accepted, runtime.now())
     return {"advocate": _public_advocate(shop, enrolled.advocate), "dashboard": None}
+
+
+async def terms(runtime: Runtime, platform: str, domain: str, locale: str) -> TermsPage:
+    """The active shop's program terms in `locale`, for the public page (ShopUnknown if none)."""
+    shop = await find_shop(platform, domain)
+    return await terms_page(runtime, shop, storefront_settings(shop).name or shop.domain, locale)
 
 
 async def _seen(runtime: Runtime, visitor: Visitor, advocate: Advocate, source: str) -> None:

@@ -27,6 +27,7 @@ const w = words({
     ledger: 'Points history', noLedger: 'No points yet.', tier: 'VIP tier', movement: 'Movement', about: 'For',
     expires: 'Expires', 'entry.earn': 'Earned', 'entry.redeem': 'Redeemed', 'entry.expire': 'Expired',
     'entry.reversal': 'Given back', 'entry.refund': 'Order refunded', 'entry.adjust': 'Adjusted',
+    terms: 'Terms accepted', termsAccepted: 'Version {version}, {at}', noTerms: 'None (joined without terms)',
   },
   es: {
     search: 'Buscar embajadores', searchHint: 'Un correo, un código o un nombre.', find: 'Buscar',
@@ -51,6 +52,7 @@ const w = words({
     ledger: 'Historial de puntos', noLedger: 'Aún no tiene puntos.', tier: 'Nivel VIP', movement: 'Movimiento', about: 'Por',
     expires: 'Caduca', 'entry.earn': 'Ganados', 'entry.redeem': 'Canjeados', 'entry.expire': 'Caducados',
     'entry.reversal': 'Devueltos', 'entry.refund': 'Pedido reembolsado', 'entry.adjust': 'Ajustados',
+    terms: 'Condiciones aceptadas', termsAccepted: 'Versión {version}, {at}', noTerms: 'Ninguna (se unió sin condiciones)',
   },
 });
 
@@ -147,6 +149,8 @@ async function showOne(view, ctx, id, query) {
     h('dt', {}, w('link')), h('dd', {}, h('a', { href: a.share_link, target: '_blank', rel: 'noopener' }, a.share_link)),
     h('dt', {}, w('status')), h('dd', {}, h('span', { class: a.status === 'blocked' ? 'badge bad' : 'badge good' }, label(a.status))),
     h('dt', {}, w('joined')), h('dd', {}, when(a.created_at)),
+    h('dt', {}, w('terms')), h('dd', { 'data-k': 'terms' }, data.terms
+      ? w('termsAccepted', { version: data.terms.version, at: when(data.terms.accepted_at) }) : w('noTerms')),
     data.vip_tier ? h('dt', {}, w('tier')) : null, data.vip_tier ? h('dd', {}, data.vip_tier) : null);
   const stat = (value, text, cls) => h('div', { class: 'card' }, h('p', { class: `stat ${cls}` }, number(value)), h('p', { class: 'stat-label' }, text));
   const referralTotal = Object.values(data.referrals || {}).reduce((s, n) => s + n, 0);

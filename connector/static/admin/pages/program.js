@@ -47,6 +47,9 @@ const w = words({
     restored: 'Version {from} restored as version {version}.', noChanges: 'Nothing changed.',
     by: 'by {who}', first: 'The first version.', simulate: 'What would this order earn, and why?',
     before: 'before', after: 'now',
+    terms: 'Terms and conditions', 'terms.es': 'Terms in Spanish', 'terms.en': 'Terms in English',
+    termsHint: 'Shoppers accept them to join: the widget links their page, and so does every message. Write both languages, or leave both empty. Changing them makes a new version that shoppers accept again.',
+    termsVersion: 'Version {version} of the terms is in force: {url}', noTerms: 'No terms published yet.',
   },
   es: {
     basics: 'Datos básicos', rewards: 'Recompensas', rules: 'Quién cumple', limits: 'Límites', fraud: 'Comprobaciones de fraude',
@@ -89,6 +92,9 @@ const w = words({
     restored: 'Versión {from} restaurada como versión {version}.', noChanges: 'No cambió nada.',
     by: 'por {who}', first: 'La primera versión.', simulate: '¿Qué ganaría este pedido y por qué?',
     before: 'antes', after: 'ahora',
+    terms: 'Condiciones del programa', 'terms.es': 'Condiciones en español', 'terms.en': 'Condiciones en inglés',
+    termsHint: 'Los clientes las aceptan para unirse: el widget enlaza su página, y también cada mensaje. Escribe los dos idiomas, o deja ambos vacíos. Cambiarlas crea una versión nueva que los clientes vuelven a aceptar.',
+    termsVersion: 'Está en vigor la versión {version} de las condiciones: {url}', noTerms: 'Aún no hay condiciones publicadas.',
   },
 });
 
@@ -125,6 +131,7 @@ function control(path, type, value, options) {
   if (type === 'amounts') {
     return h('input', { id, name: path, type: 'text', value: Object.entries(value || {}).map(([c, a]) => `${c} ${a}`).join(', ') });
   }
+  if (type === 'long') return h('textarea', { id, name: path, rows: 8 }, value || '');
   const numeric = type === 'int' || type === 'int?' || type === 'decimal' || type === 'decimal?';
   return h('input', { id, name: path, type: numeric ? 'text' : 'text', inputmode: numeric ? 'decimal' : false,
     value: value === null || value === undefined ? '' : String(value) });
@@ -145,7 +152,7 @@ export default {
         input.setAttribute('aria-describedby', errorBox.id);
         return h('div', { class: 'field wide' }, h('label', { class: 'check' }, input, labelText || w(path)), errorBox);
       }
-      return field(labelText || w(path), input, { hint, wide: type === 'json' });
+      return field(labelText || w(path), input, { hint, wide: type === 'json' || type === 'long' });
     }
 
     function rewardBlock(name) {
@@ -193,6 +200,10 @@ export default {
         ...CHECKS.map((check) => add(`fraud.${check}`, 'select', { options: ['block', 'flag', 'ignore'], labelText: w(check) })),
         add('fraud.velocity_max', 'int'), add('fraud.velocity_hours', 'int'),
         add('fraud.disposable_domains', 'list', { hint: w('listHint') }))),
+      cardOf(w('terms'), h('p', { class: 'hint' }, w('termsHint')),
+        h('p', { id: 'terms-version' }, config.terms && config.terms.version
+          ? w('termsVersion', { version: config.terms.version, url: live.terms_urls.es }) : w('noTerms')),
+        h('div', { class: 'fields' }, add('terms.es', 'long'), add('terms.en', 'long'))),
       cardOf(w('advanced'), h('p', { class: 'hint' }, w('advancedHint')),
         h('div', { class: 'fields' }, ...ADVANCED.map((name) => add(name, 'json')))),
     );
