@@ -122,10 +122,11 @@ async def test_the_advocate_picks_in_the_widget_and_it_is_issued_once(
     assert [(r["status"], r["id"], r["default"]) for r in shown] == [("choose", reward.id, "credit")]
     assert shown[0]["choices"] == [
         {"id": "credit", "es": "Saldo de 10 $", "en": "$10 store credit",
-         "reward": {"kind": "store_credit", "value": "10.00", "currency": "USD", "basis": "flat"}},
+         "reward": {"kind": "store_credit", "value": "10.00", "currency": "USD", "basis": "flat",
+                    "product": None}},
         {"id": "discount", "es": "15 $ de descuento", "en": "$15 off",
          "reward": {"kind": "fixed_amount_discount", "value": "15.00", "currency": "USD",
-                    "basis": "flat"}},
+                    "basis": "flat", "product": None}},
     ]  # fmt: skip
     assert shown[0]["due_at"].startswith(str((due + timedelta(days=7)).date()))
 

@@ -165,7 +165,7 @@ async def test_the_program_page_saves_tier_offers_and_refuses_bad_ones(
     live = (await app_client.get("/admin/api/program", headers=bearer())).json()["config"]
     assert live["tiers"][1]["friend_offer"] == {
         "kind": "percentage_discount", "value": "20", "basis": "flat", "expires_days": None,
-        "maximum": None,
+        "maximum": None, "product_id": None, "variant_id": None, "product_name": None,
     }  # fmt: skip
 
     # When a tier's offer is no discount, is free shipping, or the program has no first offer

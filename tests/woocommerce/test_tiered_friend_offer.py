@@ -75,4 +75,5 @@ async def test_reaching_the_tier_puts_the_raised_amount_on_the_shared_coupon(
     )
     assert click.json()["offer"] == {
         "kind": "fixed_amount_discount", "value": "12.50", "currency": "EUR", "basis": "flat",
+        "product": None,
     }  # fmt: skip
